@@ -1,0 +1,42 @@
+# Front door of the build. `make run` and `make test` are all a new machine needs.
+JOBS ?= $(shell nproc)
+BUILD := build
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+.PHONY: all deps build run test asan test-asan bench fuzz soak clean
+
+all: build
+
+# Installs the Debian packages when one is missing (scripts/install-deps.sh).
+$(DEPS_STAMP): scripts/install-deps.sh
+	@bash scripts/install-deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+deps: $(DEPS_STAMP)
+
+build: $(DEPS_STAMP)
+	@cmake --preset dev >/dev/null
+	@cmake --build --preset dev -j $(JOBS)
+
+# A single-node development chain with genesis/devnet.json, RPC on 127.0.0.1:8645.
+run: build
+	$(BUILD)/bin/vestd --dev --genesis genesis/devnet.json --datadir $(BUILD)/devnet
+
+# The whole suite: unit tests, integration tests against real vestd processes.
+test: build
+	@cd $(BUILD) && ctest -j 2 --output-on-failure --timeout 600
+
+# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan: test-asan
+test-asan: $(DEPS_STAMP)
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+	@cd build-asan && ctest -j 2 --output-on-failure --timeout 900
+
+bench: $(DEPS_STAMP)
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+	@bash bench/run.sh build-release
+
+clean:
+	rm -rf $(BUILD) build-asan build-release build-fuzz

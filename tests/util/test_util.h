@@ -1,0 +1,39 @@
+// Helpers shared by the test programs.
+#pragma once
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <string>
+
+#include "chain/bytes.h"
+
+namespace vest::test {
+
+// Exit code that ctest reports as "skipped" (SKIP_RETURN_CODE in tests/CMakeLists.txt).
+constexpr int kSkipExitCode = 4;
+
+// Prints why and ends the test program with kSkipExitCode.
+[[noreturn]] void skip(const std::string& why);
+
+// Parses ../shared/testvectors/<relative>; skips the test when the folder is absent.
+boost::json::value load_vectors(const std::string& relative);
+
+std::string read_file(const std::filesystem::path& p);
+
+// Hex text (with or without 0x) to bytes; fails the test on bad hex.
+Bytes unhex(std::string_view s);
+
+// A fresh empty directory under the system temp dir, removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace vest::test

@@ -48,6 +48,21 @@ Signature sign(const PrivateKey& key, const Hash& digest);
 // Checks ranges and low-S, then recovers the signer's address.
 SigError recover(const Hash& digest, const Signature& sig, Address& signer);
 
+// Plain (non-recoverable) ECDSA verification, for checking against outside test
+// suites such as Wycheproof. `pubkey_serialized` is a SEC1 public key: 33 bytes
+// compressed, 65 bytes uncompressed (0x04 prefix), or the 64-byte x || y form
+// that public_key() returns; false on anything else or a point off the curve.
+
+// True when `der` is a strict DER signature (the exact bytes a canonical
+// encoder would produce: no BER forms, padding or trailing data), r and s are
+// in [1, n), s is low (s <= n/2; high-S is refused, not normalized), and it
+// verifies over `digest` under the public key.
+bool verify_der_strict(ByteView pubkey_serialized, const Hash& digest, ByteView der);
+// True when `sig64` is r || s (32 bytes each, big-endian), r and s are in
+// [1, n), s is low or `allow_high_s` is set, and it verifies over `digest`.
+bool verify_compact(ByteView pubkey_serialized, const Hash& digest, ByteView sig64,
+                    bool allow_high_s);
+
 // Order n of the group and n/2, big-endian, for tests and tools that build
 // the high-S twin of a signature (s' = n - s, v' = v ^ 1).
 FixedBytes<32> group_order();

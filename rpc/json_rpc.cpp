@@ -1,0 +1,184 @@
+#include "rpc/json_rpc.h"
+
+#include <memory>
+#include <vector>
+
+namespace vest::rpc {
+
+namespace json = boost::json;
+
+Exception::Exception(int code, std::string message, json::value data)
+    : std::runtime_error(message), error_{code, std::move(message), std::move(data)} {}
+
+// One call in flight: answers once, and answers -32603 if the handler drops it.
+struct Dispatcher::Call {
+  const Dispatcher* dispatcher;
+  std::string_view method;
+  json::value id;
+  bool notification;
+  std::shared_ptr<const json::value> doc;
+  Complete complete;
+  std::atomic<bool> answered{false};
+
+  void finish(Result result) {
+    if (answered.exchange(true)) return;
+    if (!result.ok()) ++dispatcher->errors_;
+    if (notification) {
+      complete(nullptr);
+    } else if (result.ok()) {
+      complete(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result).value()}});
+    } else {
+      complete(dispatcher->error_response(id, result.error()));
+    }
+  }
+
+  void fail_internal(std::string_view what) {
+    if (dispatcher->log_) dispatcher->log_(method, what);
+    finish(Error{kInternalError, "Internal error", nullptr});
+  }
+
+  ~Call() {
+    if (answered.load()) return;
+    try {
+      fail_internal("handler dropped its reply");
+    } catch (...) {
+    }
+  }
+};
+
+// Collects the responses of a batch in request order.
+struct Dispatcher::Batch {
+  std::vector<json::value> responses;
+  std::atomic<std::size_t> remaining;
+  Done done;
+
+  Batch(std::size_t n, Done d) : responses(n), remaining(n), done(std::move(d)) {}
+
+  void set(std::size_t i, json::value response) {
+    responses[i] = std::move(response);
+    if (remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    json::array out;
+    for (auto& r : responses) {
+      if (!r.is_null()) out.push_back(std::move(r));
+    }
+    done(out.empty() ? std::string() : json::serialize(out));
+  }
+};
+
+void Dispatcher::add(std::string name, Handler handler) {
+  methods_[std::move(name)].handler = std::move(handler);
+}
+
+void Dispatcher::add_sync(std::string name, SyncHandler handler) {
+  add(std::move(name),
+      [h = std::move(handler)](const json::value& params, Reply reply) { reply(h(params)); });
+}
+
+void Dispatcher::set_internal_error_log(InternalErrorLog log) { log_ = std::move(log); }
+
+json::value Dispatcher::error_response(const json::value& id, Error error) const {
+  json::object e{{"code", error.code}, {"message", std::move(error.message)}};
+  if (!error.data.is_null()) e["data"] = std::move(error.data);
+  return json::object{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(e)}};
+}
+
+void Dispatcher::handle(std::string_view text, const Limits& limits, Done done) const {
+  json::parse_options options;
+  options.max_depth = limits.max_depth;
+  json::error_code ec;
+  auto doc = std::make_shared<json::value>(json::parse(text, ec, {}, options));
+  auto fail = [&](int code, std::string message) {
+    ++errors_;
+    done(json::serialize(error_response(nullptr, Error{code, std::move(message), nullptr})));
+  };
+  if (ec == json::error::too_deep) return fail(kParseError, "Parse error: nesting too deep");
+  if (ec) return fail(kParseError, "Parse error");
+
+  if (!doc->is_array()) {
+    run_one(*doc, doc, [done = std::move(done)](json::value response) {
+      done(response.is_null() ? std::string() : json::serialize(response));
+    });
+    return;
+  }
+  const json::array& calls = doc->get_array();
+  if (calls.empty()) return fail(kInvalidRequest, "Invalid Request: empty batch");
+  if (calls.size() > limits.max_batch)
+    return fail(kInvalidRequest, "Invalid Request: batch too large");
+  auto batch = std::make_shared<Batch>(calls.size(), std::move(done));
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    run_one(calls[i], doc,
+            [batch, i](json::value response) { batch->set(i, std::move(response)); });
+  }
+}
+
+void Dispatcher::run_one(const json::value& request, std::shared_ptr<const json::value> doc,
+                         Complete complete) const {
+  auto invalid = [&](const json::value& id, std::string message) {
+    ++errors_;
+    complete(error_response(id, Error{kInvalidRequest, "Invalid Request: " + message, nullptr}));
+  };
+  if (!request.is_object()) return invalid(nullptr, "not an object");
+  const json::object& req = request.get_object();
+
+  const json::value* id = req.if_contains("id");
+  if (id && !(id->is_string() || id->is_number() || id->is_null())) {
+    return invalid(nullptr, "id must be a string, a number or null");
+  }
+  const json::value no_id;
+  const json::value& reply_id = id ? *id : no_id;
+  const json::value* version = req.if_contains("jsonrpc");
+  if (!version || !version->is_string() || version->get_string() != "2.0") {
+    return invalid(reply_id, "jsonrpc must be \"2.0\"");
+  }
+  const json::value* method_name = req.if_contains("method");
+  if (!method_name || !method_name->is_string())
+    return invalid(reply_id, "method must be a string");
+  const json::value* params = req.if_contains("params");
+  if (params && !(params->is_object() || params->is_array() || params->is_null())) {
+    return invalid(reply_id, "params must be an object or an array");
+  }
+
+  auto found = methods_.find(std::string_view(method_name->get_string()));
+  if (found == methods_.end()) {
+    ++errors_;
+    if (!id) return complete(nullptr);
+    return complete(error_response(reply_id, Error{kMethodNotFound, "Method not found", nullptr}));
+  }
+  ++found->second.calls;
+
+  auto call = std::make_shared<Call>();
+  call->dispatcher = this;
+  call->method = found->first;
+  call->id = reply_id;
+  call->notification = !id;
+  call->doc = std::move(doc);
+  call->complete = std::move(complete);
+
+  static const json::value kNoParams;
+  const json::value& args = params ? *params : kNoParams;
+  // `call` stays alive through the handler so a throw is reported as itself; once
+  // every Reply copy and `call` are gone uncalled, ~Call answers -32603.
+  try {
+    found->second.handler(args, [call](Result result) { call->finish(std::move(result)); });
+  } catch (const Exception& e) {
+    call->finish(e.error());
+  } catch (const std::exception& e) {
+    call->fail_internal(e.what());
+  } catch (...) {
+    call->fail_internal("unknown exception");
+  }
+}
+
+void Dispatcher::append_metrics(std::string& out) const {
+  out += "# HELP vest_rpc_calls_total JSON-RPC calls per registered method.\n";
+  out += "# TYPE vest_rpc_calls_total counter\n";
+  for (const auto& [name, method] : methods_) {
+    out += "vest_rpc_calls_total{method=\"" + name + "\"} " + std::to_string(method.calls.load()) +
+           "\n";
+  }
+  out += "# HELP vest_rpc_errors_total JSON-RPC error responses, parse errors included.\n";
+  out += "# TYPE vest_rpc_errors_total counter\n";
+  out += "vest_rpc_errors_total " + std::to_string(errors_.load()) + "\n";
+}
+
+}  // namespace vest::rpc

@@ -1,0 +1,33 @@
+// Resource limits of the RPC server; every field has the production default.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace vest::rpc {
+
+struct Limits {
+  // Largest HTTP body or WebSocket message; above it HTTP answers 413 and closes.
+  std::size_t max_body_bytes = 1024 * 1024;
+  // Largest HTTP request line plus headers; above it HTTP answers 431 and closes.
+  std::size_t max_header_bytes = 8 * 1024;
+  // Most calls in one batch; above it the whole batch gets one -32600 "batch too large".
+  std::size_t max_batch = 100;
+  // Deepest nesting of JSON arrays and objects; above it the request gets -32700.
+  std::size_t max_depth = 64;
+  // Most open connections (HTTP and WebSocket); above it a new one gets 503 and is closed.
+  std::size_t max_connections = 256;
+  // Most messages of one WebSocket connection being handled or answered at once;
+  // reading also pauses while their sizes add up to max_body_bytes.
+  std::size_t max_ws_pending = 32;
+  // How long an HTTP connection may wait between requests before it is closed; a
+  // WebSocket is pinged at half of it and closed when nothing came back.
+  std::chrono::milliseconds idle_timeout{30'000};
+  // How long a request may take to arrive once its first byte came (slow senders);
+  // also the WebSocket handshake limit.
+  std::chrono::milliseconds read_timeout{10'000};
+  // How long writing one HTTP response may take (slow readers).
+  std::chrono::milliseconds write_timeout{10'000};
+};
+
+}  // namespace vest::rpc

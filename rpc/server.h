@@ -1,0 +1,69 @@
+// HTTP/1.1 and WebSocket front end of a Dispatcher, on one port.
+//   POST /          JSON-RPC request or batch (200 with the response, 204 for notifications)
+//   GET  / Upgrade  WebSocket; each message is a request or batch
+//   GET  /health    the health callback's status and JSON body
+//   GET  /metrics   Prometheus text: the server's counters, then the metrics callback's text
+//   OPTIONS *       204, with CORS headers when an origin is configured
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/json.hpp>
+#include <boost/system/error_code.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "rpc/json_rpc.h"
+#include "rpc/limits.h"
+
+namespace vest::rpc {
+
+namespace detail {
+struct ServerState;
+}
+
+struct Health {
+  unsigned http_status = 200;
+  boost::json::object body{{"status", "ok"}};
+};
+
+class Server {
+ public:
+  using HealthCallback = std::function<Health()>;
+  // Returns extra Prometheus text appended to the server's own metrics.
+  using MetricsCallback = std::function<std::string()>;
+
+  // Serves `dispatcher` on `endpoint` (port 0 picks a free port) once started. The
+  // caller runs `ioc` on any number of threads; `dispatcher` must outlive the
+  // io_context's handlers.
+  Server(boost::asio::io_context& ioc, boost::asio::ip::tcp::endpoint endpoint,
+         Dispatcher& dispatcher, Limits limits = {});
+  // Calls stop().
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // The setters below are not thread-safe: call them before start().
+  void set_health(HealthCallback callback);
+  void set_metrics(MetricsCallback callback);
+  // Sends Access-Control-Allow-Origin: `origin` (e.g. "*"); empty (default) sends no CORS.
+  void set_cors_origin(std::string origin);
+
+  // Binds and listens, then accepts on the io_context. Returns the failure (e.g.
+  // address in use) instead of throwing. Call once.
+  boost::system::error_code start();
+  // The bound port, valid after a successful start().
+  std::uint16_t local_port() const;
+  // Closes the acceptor and every connection. Thread-safe, idempotent; takes effect
+  // on the io_context threads.
+  void stop();
+
+ private:
+  std::shared_ptr<detail::ServerState> state_;
+  boost::asio::ip::tcp::endpoint endpoint_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace vest::rpc

@@ -1,6 +1,7 @@
 // Byte strings, fixed-size byte arrays and their hex text form.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <compare>
 #include <cstdint>
@@ -47,6 +48,15 @@ inline ByteView as_bytes(std::string_view s) {
 inline std::string_view as_string(ByteView b) {
   return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
 }
+
+// Byte-wise order over any mix of Bytes and ByteView, for ordered containers
+// keyed by Bytes and searched with views.
+struct BytesLess {
+  using is_transparent = void;
+  bool operator()(ByteView a, ByteView b) const {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+  }
+};
 
 // Lowercase hex without a prefix.
 std::string to_hex(ByteView b);

@@ -230,17 +230,6 @@ bool json_part(const json::value& v, size_t i, Part& out, std::string& error) {
 
 }  // namespace
 
-const char* reason_of(Code code) {
-  switch (code) {
-    case Code::kBadSchedule: return "bad_schedule";
-  }
-  return "unknown";
-}
-
-Status reject(Code code, std::string message) {
-  return Status{static_cast<uint32_t>(code), reason_of(code), std::move(message)};
-}
-
 Part Part::linear(uint32_t bps, uint64_t start, uint64_t end, std::optional<uint64_t> cliff) {
   Part p;
   p.kind = Kind::kLinear;

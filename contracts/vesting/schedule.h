@@ -26,18 +26,9 @@
 #include "chain/amount.h"
 #include "chain/bytes.h"
 #include "chain/status.h"
+#include "contracts/vesting/codes.h"
 
 namespace vest::vesting {
-
-// Rejection codes of the vesting contract (300..399); more join as the contract grows.
-enum class Code : uint32_t {
-  kBadSchedule = 300,  // a schedule that does not validate or decode
-};
-
-// The stable snake_case reason of `code`, e.g. "bad_schedule".
-const char* reason_of(Code code);
-// A Status carrying `code`, its reason and `message`.
-Status reject(Code code, std::string message);
 
 constexpr uint32_t kBpsTotal = 10'000;
 constexpr size_t kMaxParts = 16;

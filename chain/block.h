@@ -1,0 +1,87 @@
+// Blocks, receipts and events: formats, hashes and commitments.
+// The byte-level specification is docs/protocol.md ("Blocks").
+//
+//   header         = RLP[chain_id, height, parent_hash, time, proposer,
+//                        tx_root, state_root, receipts_root]
+//   block hash     = keccak256(header)
+//   proposer sig   = sign(keccak256(RLP["vestchain/block/v1", block hash]))
+//   block          = RLP[header, [signed tx, ...], sig]
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "chain/address.h"
+#include "chain/bytes.h"
+#include "chain/secp256k1.h"
+#include "chain/status.h"
+
+namespace vest {
+
+constexpr std::string_view kBlockDomain = "vestchain/block/v1";
+
+struct BlockHeader {
+  uint64_t chain_id = 0;
+  uint64_t height = 0;
+  Hash parent_hash;
+  uint64_t time = 0;  // block time, seconds since the Unix epoch
+  Address proposer;
+  Hash tx_root;
+  Hash state_root;
+  Hash receipts_root;
+
+  Bytes encode() const;
+  Hash hash() const;
+  // What the proposer signs: keccak256(RLP[kBlockDomain, hash()]).
+  Hash signing_digest() const;
+};
+
+Status decode_header(ByteView raw, BlockHeader& out);
+
+struct Block {
+  BlockHeader header;
+  std::vector<Bytes> txs;  // signed transactions, as sent
+  Signature sig;           // all zero for the genesis block
+
+  Bytes encode() const;
+};
+
+Status decode_block(ByteView raw, Block& out);
+
+// Something that happened, for explorers. `addresses` are the accounts it
+// concerns (indexed per address); `fields` are name/value pairs in text form
+// (amounts as decimal strings, addresses as EIP-55 text).
+struct Event {
+  std::string type;  // e.g. "bank.transfer"
+  std::vector<Address> addresses;
+  std::vector<std::pair<std::string, std::string>> fields;
+
+  friend bool operator==(const Event&, const Event&) = default;
+};
+
+// The outcome of one transaction in a block. A failed transaction still pays
+// its fee and uses its nonce; its message's writes are discarded.
+struct Receipt {
+  uint32_t code = 0;    // 0 = committed, else the rule that failed
+  std::string reason;   // snake_case name of the rule
+  std::string message;  // human text; not part of the commitment
+  std::vector<Event> events;
+
+  bool ok() const { return code == 0; }
+  // Storage form: everything.
+  Bytes encode() const;
+  // Consensus form: RLP[code, reason, events]; its keccak256 is the leaf of receipts_root.
+  Hash commitment() const;
+};
+
+Status decode_receipt(ByteView raw, Receipt& out);
+
+Bytes encode_event(const Event& e);
+
+// Binary Merkle root over leaf hashes: leaf = keccak256(0x00 || h),
+// node = keccak256(0x01 || left || right), the left subtree holding the
+// largest power of two below n leaves; 32 zero bytes for no leaves.
+Hash list_root(const std::vector<Hash>& leaves);
+
+}  // namespace vest

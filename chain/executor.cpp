@@ -1,0 +1,152 @@
+#include "chain/executor.h"
+
+#include <cassert>
+
+#include "chain/rlp.h"
+
+namespace vest {
+
+namespace {
+
+const std::string_view kNoncePrefix = "chain/nonce/";
+const std::string_view kParamsKey = "chain/params";
+
+Bytes encode_params(const ChainParams& p) {
+  rlp::Encoder e;
+  e.begin_list().uint(p.chain_id).str(p.chain_name).uint(p.genesis_time).fixed(p.validator).uint(p.min_fee);
+  e.uint(p.block_time_ms).uint(p.max_block_bytes).uint(p.max_block_txs).uint(p.max_tx_bytes).end_list();
+  return e.finish();
+}
+
+}  // namespace
+
+Bytes encode_uint(u128 v) {
+  Bytes out;
+  for (int i = 15; i >= 0; --i) {
+    uint8_t b = static_cast<uint8_t>(v >> (8 * i));
+    if (!out.empty() || b != 0) out.push_back(b);
+  }
+  return out;
+}
+
+std::optional<u128> decode_uint(ByteView b) {
+  if (b.size() > 16 || (!b.empty() && b[0] == 0)) return std::nullopt;
+  u128 v = 0;
+  for (uint8_t x : b) v = v << 8 | x;
+  return v;
+}
+
+uint64_t account_nonce(const StateReader& state, const Address& account) {
+  auto v = state.get(make_key(kNoncePrefix, account.view()));
+  if (!v) return 0;
+  auto n = decode_uint(*v);
+  assert(n && *n <= UINT64_MAX);
+  return static_cast<uint64_t>(*n);
+}
+
+std::optional<ChainParams> read_params(const StateReader& state) {
+  auto v = state.get(as_bytes(kParamsKey));
+  if (!v) return std::nullopt;
+  rlp::ListReader r(*v);
+  ChainParams p;
+  p.chain_id = r.u64();
+  p.chain_name = r.str();
+  p.genesis_time = r.u64();
+  p.validator = r.fixed<20>();
+  p.min_fee = r.u128v();
+  p.block_time_ms = r.u64();
+  p.max_block_bytes = r.u64();
+  p.max_block_txs = r.u64();
+  p.max_tx_bytes = r.u64();
+  if (!r.done()) return std::nullopt;
+  return p;
+}
+
+void Executor::add(Contract& contract) {
+  contracts_.push_back(&contract);
+  for (uint64_t kind : contract.kinds()) {
+    bool inserted = by_kind_.emplace(kind, &contract).second;
+    assert(inserted && "two contracts claim one message kind");
+    (void)inserted;
+  }
+}
+
+Status Executor::init_genesis(const boost::json::object& genesis, State& state) {
+  for (const auto& kv : genesis) {
+    std::string_view key = kv.key();
+    bool known = key == "chain_id" || key == "chain_name" || key == "genesis_time" || key == "validator" ||
+                 key == "params";
+    for (Contract* c : contracts_) known = known || key == c->name();
+    if (!known) return reject(ChainCode::kMalformed, std::string(key) + ": unknown genesis section");
+  }
+  state.put(as_bytes(kParamsKey), encode_params(params_));
+  for (Contract* c : contracts_) {
+    if (Status s = c->init_genesis(state, genesis); !s.ok()) return s;
+  }
+  return Status::success();
+}
+
+Status Executor::check_stateless(const VerifiedTx& tx) const {
+  if (tx.tx.fee < params_.min_fee)
+    return reject(ChainCode::kFeeTooLow, "fee " + to_decimal(tx.tx.fee) + " is below the minimum " +
+                                             to_decimal(params_.min_fee));
+  auto it = by_kind_.find(tx.tx.kind);
+  if (it == by_kind_.end())
+    return reject(ChainCode::kUnknownKind, "no contract handles message kind " + std::to_string(tx.tx.kind));
+  return it->second->check(tx.tx.kind, tx.tx.payload);
+}
+
+Status Executor::check_admission(const StateReader& state, const BlockEnv& block, const VerifiedTx& tx,
+                                 uint64_t pending_count, Amount pending_fees) const {
+  if (Status s = check_stateless(tx); !s.ok()) return s;
+  uint64_t next = account_nonce(state, tx.sender);
+  if (tx.tx.nonce < next)
+    return reject(ChainCode::kNonceTooLow,
+                  "nonce " + std::to_string(tx.tx.nonce) + " already used; next is " + std::to_string(next));
+  if (tx.tx.nonce > next + pending_count)
+    return reject(ChainCode::kNonceTooHigh, "nonce " + std::to_string(tx.tx.nonce) + " leaves a gap; next is " +
+                                                std::to_string(next + pending_count));
+  assert(fees_);
+  auto needed = checked_add(pending_fees, tx.tx.fee);
+  if (!needed || fees_->fee_balance(state, tx.sender) < *needed)
+    return reject(ChainCode::kInsufficientFee, "native balance cannot pay the fee of this and pending transactions");
+  return by_kind_.at(tx.tx.kind)->precheck(state, block, tx.sender, tx.tx.kind, tx.tx.payload);
+}
+
+void Executor::begin_block(State& state, const BlockEnv& block, std::vector<Event>& events) {
+  for (Contract* c : contracts_) {
+    Context ctx{state, block, block.proposer, Hash{}, events};
+    c->begin_block(ctx);
+  }
+}
+
+Status Executor::apply(State& state, const BlockEnv& block, const VerifiedTx& tx, Receipt& receipt) {
+  if (tx.tx.chain_id != block.chain_id) return reject(ChainCode::kWrongChainId, "transaction is for another chain");
+  if (Status s = check_stateless(tx); !s.ok()) return s;
+  uint64_t next = account_nonce(state, tx.sender);
+  if (tx.tx.nonce != next)
+    return reject(tx.tx.nonce < next ? ChainCode::kNonceTooLow : ChainCode::kNonceTooHigh,
+                  "nonce " + std::to_string(tx.tx.nonce) + ", expected " + std::to_string(next));
+  assert(fees_);
+  Overlay fee_writes(state);
+  if (Status s = fees_->charge_fee(fee_writes, block, tx.sender, tx.tx.fee); !s.ok()) return s;
+  fee_writes.put(make_key(kNoncePrefix, tx.sender.view()), encode_uint(next + 1));
+  fee_writes.merge_into(state);
+
+  Overlay message_writes(state);
+  std::vector<Event> events;
+  Context ctx{message_writes, block, tx.sender, tx.hash, events};
+  Status s = by_kind_.at(tx.tx.kind)->apply(ctx, tx.tx.kind, tx.tx.payload);
+  receipt = Receipt{};
+  if (s.ok()) {
+    message_writes.merge_into(state);
+    receipt.events = std::move(events);
+  } else {
+    receipt.code = s.code;
+    receipt.reason = s.reason;
+    receipt.message = s.message;
+  }
+  return Status::success();
+}
+
+}  // namespace vest

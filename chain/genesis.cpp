@@ -1,0 +1,54 @@
+#include "chain/genesis.h"
+
+#include <boost/json.hpp>
+
+#include "chain/json_fields.h"
+
+namespace vest {
+
+bool parse_genesis(std::string_view text, Genesis& out, std::string& error) {
+  boost::system::error_code ec;
+  boost::json::value doc = boost::json::parse(text, ec);
+  if (ec) {
+    error = "genesis is not valid JSON: " + ec.message();
+    return false;
+  }
+  error.clear();
+  jf::Fields top(doc, "", &error);
+  Genesis g;
+  g.params.chain_id = top.u64("chain_id");
+  g.params.chain_name = top.str("chain_name");
+  g.params.genesis_time = top.u64("genesis_time");
+  g.params.validator = top.address("validator");
+  jf::Fields p = top.object("params");
+  g.params.min_fee = p.amount("min_fee");
+  g.params.block_time_ms = p.u64("block_time_ms");
+  g.params.max_block_bytes = p.u64("max_block_bytes");
+  g.params.max_block_txs = p.u64("max_block_txs");
+  g.params.max_tx_bytes = p.u64("max_tx_bytes");
+  p.only({"min_fee", "block_time_ms", "max_block_bytes", "max_block_txs", "max_tx_bytes"});
+  if (!error.empty()) {
+    error = "genesis: " + error;
+    return false;
+  }
+  auto bad = [&](const char* field, const char* what) {
+    error = std::string("genesis: ") + field + ": " + what;
+    return false;
+  };
+  if (g.params.chain_id == 0) return bad("chain_id", "must be positive");
+  if (g.params.chain_name.empty() || g.params.chain_name.size() > 64) return bad("chain_name", "must be 1 to 64 characters");
+  if (g.params.validator.is_zero()) return bad("validator", "must not be the zero address");
+  if (g.params.block_time_ms == 0 || g.params.block_time_ms > 3600 * 1000)
+    return bad("params.block_time_ms", "must be between 1 and 3600000");
+  if (g.params.max_tx_bytes < 256 || g.params.max_tx_bytes > (1u << 20))
+    return bad("params.max_tx_bytes", "must be between 256 and 1048576");
+  if (g.params.max_block_bytes < g.params.max_tx_bytes || g.params.max_block_bytes > (64u << 20))
+    return bad("params.max_block_bytes", "must be at least max_tx_bytes and at most 67108864");
+  if (g.params.max_block_txs == 0 || g.params.max_block_txs > 100000)
+    return bad("params.max_block_txs", "must be between 1 and 100000");
+  g.doc = doc.as_object();
+  out = std::move(g);
+  return true;
+}
+
+}  // namespace vest

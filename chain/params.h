@@ -1,0 +1,26 @@
+// Chain-wide parameters, fixed by genesis and committed in the state under
+// "chain/params". Contract parameters live in their own genesis sections.
+#pragma once
+
+#include <string>
+
+#include "chain/address.h"
+#include "chain/amount.h"
+
+namespace vest {
+
+struct ChainParams {
+  uint64_t chain_id = 0;
+  std::string chain_name;
+  uint64_t genesis_time = 0;
+  Address validator;           // the single block proposer
+  Amount min_fee = 0;          // per transaction, native base units
+  uint64_t block_time_ms = 1000;
+  uint64_t max_block_bytes = 1 << 20;
+  uint64_t max_block_txs = 10000;
+  uint64_t max_tx_bytes = 64 * 1024;
+
+  friend bool operator==(const ChainParams&, const ChainParams&) = default;
+};
+
+}  // namespace vest

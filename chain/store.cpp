@@ -1,0 +1,433 @@
+#include "chain/store.h"
+
+#include <leveldb/cache.h>
+#include <leveldb/db.h>
+#include <leveldb/filter_policy.h>
+#include <leveldb/write_batch.h>
+
+#include <cassert>
+
+#include "chain/keccak.h"
+#include "chain/rlp.h"
+
+namespace vest {
+
+namespace {
+
+constexpr std::string_view kSchemaVersion = "1";
+
+leveldb::Slice slice(ByteView b) { return leveldb::Slice(reinterpret_cast<const char*>(b.data()), b.size()); }
+ByteView view(const leveldb::Slice& s) { return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }
+
+Bytes key1(char tag, ByteView a) {
+  Bytes k{static_cast<uint8_t>(tag)};
+  append(k, a);
+  return k;
+}
+
+Bytes meta_key(std::string_view name) { return key1('M', as_bytes(name)); }
+
+Bytes history_prefix(ByteView key) {
+  Bytes k{'h'};
+  k.push_back(static_cast<uint8_t>(key.size() >> 8));
+  k.push_back(static_cast<uint8_t>(key.size()));
+  append(k, key);
+  return k;
+}
+
+Bytes height_key(char tag, uint64_t height) {
+  Bytes k{static_cast<uint8_t>(tag)};
+  put_u64_be(k, height);
+  return k;
+}
+
+Bytes receipt_key(uint64_t height, uint32_t index) {
+  Bytes k = height_key('r', height);
+  put_u32_be(k, index);
+  return k;
+}
+
+bool has_prefix(ByteView key, ByteView prefix) {
+  return key.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), key.begin());
+}
+
+std::optional<Bytes> db_get(const leveldb::DB* db, const leveldb::Snapshot* snap, ByteView key) {
+  leveldb::ReadOptions ro;
+  ro.snapshot = snap;
+  std::string value;
+  leveldb::Status s = const_cast<leveldb::DB*>(db)->Get(ro, slice(key), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  assert(s.ok() && "storage read failed");
+  return Bytes(value.begin(), value.end());
+}
+
+// Visits the state entries under `prefix` from `start` through `snap`.
+void db_scan(const leveldb::DB* db, const leveldb::Snapshot* snap, ByteView prefix, ByteView start,
+             const ScanFn& fn) {
+  leveldb::ReadOptions ro;
+  ro.snapshot = snap;
+  std::unique_ptr<leveldb::Iterator> it(const_cast<leveldb::DB*>(db)->NewIterator(ro));
+  Bytes full_prefix = key1('s', prefix);
+  Bytes from = key1('s', std::lexicographical_compare(start.begin(), start.end(), prefix.begin(), prefix.end())
+                             ? prefix
+                             : start);
+  for (it->Seek(slice(from)); it->Valid(); it->Next()) {
+    ByteView k = view(it->key());
+    if (!has_prefix(k, full_prefix)) break;
+    if (!fn(k.subspan(1), view(it->value()))) break;
+  }
+}
+
+Bytes encode_head(const Head& h) {
+  rlp::Encoder e;
+  e.begin_list().uint(h.height).fixed(h.hash).uint(h.time).fixed(h.state_root).end_list();
+  return e.finish();
+}
+
+std::optional<Head> decode_head(ByteView b) {
+  rlp::ListReader r(b);
+  Head h;
+  h.height = r.u64();
+  h.hash = r.fixed<32>();
+  h.time = r.u64();
+  h.state_root = r.fixed<32>();
+  if (!r.done()) return std::nullopt;
+  return h;
+}
+
+class DbTree : public merkle::NodeReader {
+ public:
+  explicit DbTree(const leveldb::DB* db) : db_(db) {}
+  std::optional<Bytes> get_node(ByteView path_key) const override {
+    return db_get(db_, nullptr, key1('m', path_key));
+  }
+
+ private:
+  const leveldb::DB* db_;
+};
+
+Cursor decode_cursor_suffix(ByteView k) {
+  Cursor c;
+  c.height = get_u64_be(k.data());
+  c.index = get_u32_be(k.data() + 8);
+  if (k.size() >= 14) c.sub = static_cast<uint16_t>(k[12] << 8 | k[13]);
+  return c;
+}
+
+// Keys `prefix || height || index [|| sub]`, newest first, strictly before `after`.
+template <typename Fn>
+void scan_backwards(const leveldb::DB* db, const Bytes& prefix, std::optional<Cursor> after, bool with_sub,
+                    size_t limit, Fn fn) {
+  std::unique_ptr<leveldb::Iterator> it(const_cast<leveldb::DB*>(db)->NewIterator(leveldb::ReadOptions()));
+  Bytes seek = prefix;
+  if (after) {
+    put_u64_be(seek, after->height);
+    put_u32_be(seek, after->index);
+    if (with_sub) {
+      seek.push_back(static_cast<uint8_t>(after->sub >> 8));
+      seek.push_back(static_cast<uint8_t>(after->sub));
+    }
+  } else {
+    seek.insert(seek.end(), with_sub ? 14 : 12, 0xff);
+  }
+  it->Seek(slice(seek));
+  // Seek lands on the first key >= seek; every result must be strictly before it.
+  if (it->Valid()) {
+    it->Prev();
+  } else {
+    it->SeekToLast();
+  }
+  size_t n = 0;
+  for (; it->Valid() && n < limit; it->Prev()) {
+    ByteView k = view(it->key());
+    if (!has_prefix(k, prefix)) break;
+    if (after && std::ranges::equal(k, seek)) continue;
+    fn(decode_cursor_suffix(k.subspan(prefix.size())), view(it->value()));
+    ++n;
+  }
+}
+
+}  // namespace
+
+StateSnapshot::StateSnapshot(const leveldb::DB* db, const leveldb::Snapshot* snap, Head head)
+    : db_(db), snap_(snap), head_(head) {}
+
+StateSnapshot::~StateSnapshot() { const_cast<leveldb::DB*>(db_)->ReleaseSnapshot(snap_); }
+
+std::optional<Bytes> StateSnapshot::get(ByteView key) const { return db_get(db_, snap_, key1('s', key)); }
+
+void StateSnapshot::scan(ByteView prefix, ByteView start, const ScanFn& fn) const {
+  db_scan(db_, snap_, prefix, start, fn);
+}
+
+HistoricalState::HistoricalState(std::shared_ptr<const StateSnapshot> base, uint64_t height)
+    : base_(std::move(base)), height_(height) {}
+
+std::optional<Bytes> HistoricalState::get(ByteView key) const {
+  if (height_ >= base_->head().height) return base_->get(key);
+  // The first change after `height_` recorded the value the key had at `height_`.
+  Bytes prefix = history_prefix(key);
+  Bytes seek = prefix;
+  put_u64_be(seek, height_ + 1);
+  leveldb::ReadOptions ro;
+  ro.snapshot = base_->leveldb_snapshot();
+  std::unique_ptr<leveldb::Iterator> it(const_cast<leveldb::DB*>(base_->db())->NewIterator(ro));
+  it->Seek(slice(seek));
+  if (it->Valid() && has_prefix(view(it->key()), prefix) && it->key().size() == prefix.size() + 8) {
+    ByteView v = view(it->value());
+    if (v.empty() || v[0] == 0) return std::nullopt;
+    return Bytes(v.begin() + 1, v.end());
+  }
+  return base_->get(key);
+}
+
+void HistoricalState::scan(ByteView prefix, ByteView start, const ScanFn& fn) const {
+  base_->scan(prefix, start, [&](ByteView key, ByteView) {
+    auto v = get(key);
+    if (!v) return true;
+    return fn(key, *v);
+  });
+}
+
+ChainStore::~ChainStore() = default;
+
+std::unique_ptr<ChainStore> ChainStore::open(const std::filesystem::path& dir, std::string& error) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    error = "cannot create data directory " + dir.string() + ": " + ec.message();
+    return nullptr;
+  }
+  leveldb::Options options;
+  options.create_if_missing = true;
+  options.paranoid_checks = true;
+  options.max_open_files = 512;
+  options.block_cache = leveldb::NewLRUCache(64 << 20);
+  options.filter_policy = leveldb::NewBloomFilterPolicy(10);
+  options.write_buffer_size = 32 << 20;
+  leveldb::DB* raw = nullptr;
+  leveldb::Status s = leveldb::DB::Open(options, (dir / "chain").string(), &raw);
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      error = "data directory " + dir.string() + " is in use by another vestd (" + s.ToString() + ")";
+    } else {
+      error = "cannot open the chain database in " + dir.string() + ": " + s.ToString() +
+              ". If it is corrupt, restore a backup or remove the directory to start the chain again.";
+    }
+    return nullptr;
+  }
+  std::unique_ptr<ChainStore> store(new ChainStore());
+  store->db_.reset(raw);
+  store->tree_ = std::make_unique<DbTree>(raw);
+  auto version = db_get(raw, nullptr, meta_key("version"));
+  if (version && as_string(*version) != kSchemaVersion) {
+    error = "data directory " + dir.string() + " has storage version " + std::string(as_string(*version)) +
+            ", this vestd reads version " + std::string(kSchemaVersion);
+    return nullptr;
+  }
+  if (auto h = db_get(raw, nullptr, meta_key("head"))) {
+    store->head_ = decode_head(*h);
+    if (!store->head_) {
+      error = "data directory " + dir.string() + " has a corrupt head record";
+      return nullptr;
+    }
+  }
+  return store;
+}
+
+std::optional<Bytes> ChainStore::get(ByteView key) const { return db_get(db_.get(), nullptr, key1('s', key)); }
+
+void ChainStore::scan(ByteView prefix, ByteView start, const ScanFn& fn) const {
+  db_scan(db_.get(), nullptr, prefix, start, fn);
+}
+
+std::shared_ptr<const StateSnapshot> ChainStore::snapshot() const {
+  std::lock_guard lock(head_mutex_);
+  // Commits take head_mutex_ after writing, so a snapshot taken under the lock
+  // never sees state newer than head_.
+  return std::make_shared<StateSnapshot>(db_.get(), db_->GetSnapshot(), head_.value_or(Head{}));
+}
+
+const merkle::NodeReader& ChainStore::tree() const { return *tree_; }
+
+std::optional<Hash> ChainStore::genesis_hash() const {
+  auto v = db_get(db_.get(), nullptr, meta_key("genesis"));
+  if (!v) return std::nullopt;
+  return Hash::from(*v);
+}
+
+std::optional<Head> ChainStore::head() const {
+  std::lock_guard lock(head_mutex_);
+  return head_;
+}
+
+bool ChainStore::commit(const BlockCommit& c, std::string& error) {
+  assert(c.txs.size() == c.receipts.size());
+  const BlockHeader& h = c.block.header;
+  const Hash block_hash = h.hash();
+  leveldb::WriteBatch batch;
+
+  if (c.state_writes) {
+    for (const auto& [key, value] : c.state_writes->writes()) {
+      // History: the value before this block, for reads "as of" older blocks.
+      auto old = get(key);
+      Bytes hist_value{old ? uint8_t(1) : uint8_t(0)};
+      if (old) append(hist_value, *old);
+      Bytes hk = history_prefix(key);
+      put_u64_be(hk, h.height);
+      batch.Put(slice(hk), slice(hist_value));
+      if (value) {
+        batch.Put(slice(key1('s', key)), slice(*value));
+      } else {
+        batch.Delete(slice(key1('s', key)));
+      }
+    }
+  }
+  for (const auto& w : c.tree_writes) {
+    if (w.node) {
+      batch.Put(slice(key1('m', w.path_key)), slice(*w.node));
+    } else {
+      batch.Delete(slice(key1('m', w.path_key)));
+    }
+  }
+
+  rlp::Encoder be;
+  be.begin_list().raw(h.encode()).bytes(c.block.sig.to_bytes()).begin_list();
+  for (const auto& tx : c.txs) be.fixed(tx.hash);
+  be.end_list().end_list();
+  batch.Put(slice(height_key('b', h.height)), slice(be.finish()));
+  Bytes hb;
+  put_u64_be(hb, h.height);
+  batch.Put(slice(key1('B', block_hash.view())), slice(hb));
+
+  for (uint32_t i = 0; i < c.txs.size(); ++i) {
+    const VerifiedTx& tx = c.txs[i];
+    rlp::Encoder te;
+    te.begin_list().uint(h.height).uint(i).bytes(tx.raw).fixed(tx.sender).end_list();
+    batch.Put(slice(key1('t', tx.hash.view())), slice(te.finish()));
+    batch.Put(slice(receipt_key(h.height, i)), slice(c.receipts[i].encode()));
+
+    // Explorer indexes: the sender and every address an event names.
+    std::vector<Address> touched{tx.sender};
+    for (uint16_t ev = 0; ev < c.receipts[i].events.size(); ++ev) {
+      for (const Address& a : c.receipts[i].events[ev].addresses) {
+        touched.push_back(a);
+        Bytes ek = key1('e', a.view());
+        put_u64_be(ek, h.height);
+        put_u32_be(ek, i);
+        ek.push_back(static_cast<uint8_t>(ev >> 8));
+        ek.push_back(static_cast<uint8_t>(ev));
+        batch.Put(slice(ek), leveldb::Slice());
+      }
+    }
+    std::sort(touched.begin(), touched.end());
+    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+    for (const Address& a : touched) {
+      Bytes ak = key1('a', a.view());
+      put_u64_be(ak, h.height);
+      put_u32_be(ak, i);
+      batch.Put(slice(ak), slice(tx.hash.view()));
+    }
+  }
+
+  Head head{h.height, block_hash, h.time, h.state_root};
+  batch.Put(slice(meta_key("head")), slice(encode_head(head)));
+  if (pending_genesis_) {
+    batch.Put(slice(meta_key("genesis")), slice(pending_genesis_->view()));
+    batch.Put(slice(meta_key("version")), slice(as_bytes(kSchemaVersion)));
+  }
+
+  leveldb::WriteOptions wo;
+  wo.sync = true;
+  leveldb::Status s = db_->Write(wo, &batch);
+  if (!s.ok()) {
+    error = "writing block " + std::to_string(h.height) + " failed: " + s.ToString();
+    return false;
+  }
+  pending_genesis_.reset();
+  std::lock_guard lock(head_mutex_);
+  head_ = head;
+  return true;
+}
+
+std::optional<StoredBlock> ChainStore::block(uint64_t height) const {
+  auto v = db_get(db_.get(), nullptr, height_key('b', height));
+  if (!v) return std::nullopt;
+  rlp::ListReader r(*v);
+  StoredBlock b;
+  ByteView header = r.raw();
+  auto sig = Signature::from_bytes(r.bytes());
+  rlp::ListReader hashes = r.list();
+  while (hashes.ok() && !hashes.at_end()) b.tx_hashes.push_back(hashes.fixed<32>());
+  bool ok = hashes.done() && r.done() && sig && decode_header(header, b.header).ok();
+  assert(ok && "corrupt stored block");
+  if (!ok) return std::nullopt;
+  b.sig = *sig;
+  b.hash = b.header.hash();
+  return b;
+}
+
+std::optional<uint64_t> ChainStore::height_of(const Hash& block_hash) const {
+  auto v = db_get(db_.get(), nullptr, key1('B', block_hash.view()));
+  if (!v || v->size() != 8) return std::nullopt;
+  return get_u64_be(v->data());
+}
+
+std::optional<Receipt> ChainStore::receipt(uint64_t height, uint32_t index) const {
+  auto v = db_get(db_.get(), nullptr, receipt_key(height, index));
+  if (!v) return std::nullopt;
+  Receipt r;
+  if (!decode_receipt(*v, r).ok()) return std::nullopt;
+  return r;
+}
+
+std::optional<TxRecord> ChainStore::transaction(const Hash& tx_hash) const {
+  auto v = db_get(db_.get(), nullptr, key1('t', tx_hash.view()));
+  if (!v) return std::nullopt;
+  rlp::ListReader r(*v);
+  TxRecord t;
+  t.hash = tx_hash;
+  t.height = r.u64();
+  uint64_t index = r.u64();
+  ByteView raw = r.bytes();
+  t.sender = r.fixed<20>();
+  if (!r.done() || index > UINT32_MAX) return std::nullopt;
+  t.index = static_cast<uint32_t>(index);
+  t.raw.assign(raw.begin(), raw.end());
+  auto rc = receipt(t.height, t.index);
+  if (!rc) return std::nullopt;
+  t.receipt = std::move(*rc);
+  return t;
+}
+
+std::vector<std::pair<Cursor, Hash>> ChainStore::account_transactions(const Address& account,
+                                                                      std::optional<Cursor> after,
+                                                                      size_t limit) const {
+  std::vector<std::pair<Cursor, Hash>> out;
+  scan_backwards(db_.get(), key1('a', account.view()), after, false, limit, [&](Cursor c, ByteView value) {
+    if (auto h = Hash::from(value)) out.emplace_back(c, *h);
+  });
+  return out;
+}
+
+std::vector<Cursor> ChainStore::account_events(const Address& account, std::optional<Cursor> after,
+                                               size_t limit) const {
+  std::vector<Cursor> out;
+  scan_backwards(db_.get(), key1('e', account.view()), after, true, limit,
+                 [&](Cursor c, ByteView) { out.push_back(c); });
+  return out;
+}
+
+Hash compute_state_root(const merkle::NodeReader& tree, const Overlay& writes,
+                        std::vector<merkle::NodeWrite>& tree_writes) {
+  std::vector<merkle::Update> updates;
+  updates.reserve(writes.writes().size());
+  for (const auto& [key, value] : writes.writes()) {
+    merkle::Update u{keccak256(key), std::nullopt};
+    if (value) u.value_hash = keccak256(*value);
+    updates.push_back(u);
+  }
+  return merkle::apply(tree, std::move(updates), tree_writes);
+}
+
+}  // namespace vest

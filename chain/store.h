@@ -1,0 +1,163 @@
+// The chain's storage: one LevelDB database holding state, state tree, blocks,
+// transactions, receipts and the explorer indexes. Each block is written in one
+// synced WriteBatch together with the head pointer, so a crash leaves the store
+// at the previous block or the new one, never in between.
+//
+// Key layout (documented in docs/protocol.md, "Storage"):
+//   M<name>                         meta: "genesis", "head", "version"
+//   s<key>                          current state value
+//   h<len u16><key><height u64>     state value before block <height> changed it
+//   m<path>                         state tree node (chain/merkle_tree.h)
+//   b<height u64>                   stored block: header, signature, tx hashes
+//   B<hash>                         block height by block hash
+//   t<tx hash>                      transaction: height, index, raw bytes, sender
+//   r<height u64><index u32>        receipt
+//   a<address><height u64><index u32>          transactions touching an address
+//   e<address><height u64><index u32><ev u16>  events naming an address
+// Integers are big-endian so that keys sort in chain order.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "chain/block.h"
+#include "chain/merkle_tree.h"
+#include "chain/state.h"
+#include "chain/transaction.h"
+
+namespace leveldb {
+class DB;
+class Snapshot;
+}  // namespace leveldb
+
+namespace vest {
+
+struct Head {
+  uint64_t height = 0;
+  Hash hash;
+  uint64_t time = 0;
+  Hash state_root;
+};
+
+// A stored block: everything but the transactions' bytes, which are kept once,
+// under their hashes.
+struct StoredBlock {
+  BlockHeader header;
+  Signature sig;
+  std::vector<Hash> tx_hashes;
+  Hash hash;
+};
+
+struct TxRecord {
+  Hash hash;
+  uint64_t height = 0;
+  uint32_t index = 0;
+  Bytes raw;
+  Address sender;
+  Receipt receipt;
+};
+
+// Where an explorer listing stands: the (height, index) of the last item
+// returned; the next page starts strictly before (or after) it.
+struct Cursor {
+  uint64_t height = 0;
+  uint32_t index = 0;
+  uint16_t sub = 0;
+};
+
+// A consistent read-only view of the state at one committed block.
+class StateSnapshot : public StateReader {
+ public:
+  StateSnapshot(const leveldb::DB* db, const leveldb::Snapshot* snap, Head head);
+  ~StateSnapshot() override;
+  std::optional<Bytes> get(ByteView key) const override;
+  void scan(ByteView prefix, ByteView start, const ScanFn& fn) const override;
+  const Head& head() const { return head_; }
+  const leveldb::DB* db() const { return db_; }
+  const leveldb::Snapshot* leveldb_snapshot() const { return snap_; }
+
+ private:
+  const leveldb::DB* db_;
+  const leveldb::Snapshot* snap_;
+  Head head_;
+};
+
+// State as of an older block, read from the history entries. Slower than a
+// snapshot of the head: each read is one seek.
+class HistoricalState : public StateReader {
+ public:
+  HistoricalState(std::shared_ptr<const StateSnapshot> base, uint64_t height);
+  std::optional<Bytes> get(ByteView key) const override;
+  // Entries are those of the base snapshot whose value at `height` exists.
+  void scan(ByteView prefix, ByteView start, const ScanFn& fn) const override;
+
+ private:
+  std::shared_ptr<const StateSnapshot> base_;
+  uint64_t height_;
+};
+
+// Everything one block writes.
+struct BlockCommit {
+  Block block;                          // header and signature (txs unused)
+  std::vector<VerifiedTx> txs;          // in block order
+  std::vector<Receipt> receipts;        // one per tx
+  const Overlay* state_writes = nullptr;
+  std::vector<merkle::NodeWrite> tree_writes;
+};
+
+class ChainStore : public StateReader {
+ public:
+  ~ChainStore() override;
+
+  // Opens or creates the database in `dir`. Refuses a corrupt one with a
+  // message that says what to do.
+  static std::unique_ptr<ChainStore> open(const std::filesystem::path& dir, std::string& error);
+
+  // Latest committed state (each call sees whatever is committed at the time).
+  std::optional<Bytes> get(ByteView key) const override;
+  void scan(ByteView prefix, ByteView start, const ScanFn& fn) const override;
+
+  // A consistent view of the head state.
+  std::shared_ptr<const StateSnapshot> snapshot() const;
+
+  // The state tree's nodes as committed.
+  const merkle::NodeReader& tree() const;
+
+  std::optional<Hash> genesis_hash() const;
+  std::optional<Head> head() const;
+
+  // Writes `c` and the new head in one synced batch. `genesis` marks block 0.
+  bool commit(const BlockCommit& c, std::string& error);
+  // Records the genesis hash; done once, in the genesis block's batch.
+  void set_genesis_hash_on_next_commit(const Hash& h) { pending_genesis_ = h; }
+
+  std::optional<StoredBlock> block(uint64_t height) const;
+  std::optional<uint64_t> height_of(const Hash& block_hash) const;
+  std::optional<TxRecord> transaction(const Hash& tx_hash) const;
+  std::optional<Receipt> receipt(uint64_t height, uint32_t index) const;
+
+  // Transactions that touch `account`, newest first: sender, or named in an
+  // event. Starts after `after` (exclusive) when given.
+  std::vector<std::pair<Cursor, Hash>> account_transactions(const Address& account, std::optional<Cursor> after,
+                                                            size_t limit) const;
+  // Events naming `account`, newest first, after `after` (exclusive).
+  std::vector<Cursor> account_events(const Address& account, std::optional<Cursor> after, size_t limit) const;
+
+ private:
+  ChainStore() = default;
+  std::unique_ptr<leveldb::DB> db_;
+  std::unique_ptr<merkle::NodeReader> tree_;
+  mutable std::mutex head_mutex_;
+  std::optional<Head> head_;
+  std::optional<Hash> pending_genesis_;
+};
+
+// State root after applying `writes` to the committed tree of `store`; the node
+// changes go to `tree_writes`.
+Hash compute_state_root(const merkle::NodeReader& tree, const Overlay& writes,
+                        std::vector<merkle::NodeWrite>& tree_writes);
+
+}  // namespace vest

@@ -1,0 +1,225 @@
+#include "contracts/bank/bank.h"
+
+#include <cassert>
+#include <map>
+
+#include "chain/json_fields.h"
+#include "chain/rlp.h"
+
+namespace vest::bank {
+
+namespace {
+
+constexpr std::string_view kNativeKey = "bank/native";
+constexpr std::string_view kAssetPrefix = "bank/asset/";
+constexpr std::string_view kSupplyPrefix = "bank/supply/";
+constexpr std::string_view kBalancePrefix = "bank/bal/";
+
+Bytes balance_key(const Address& a, std::string_view symbol) {
+  return make_key(kBalancePrefix, a.view(), as_bytes(symbol));
+}
+
+Amount read_amount(const StateReader& state, const Bytes& key) {
+  auto v = state.get(key);
+  if (!v) return 0;
+  auto a = decode_uint(*v);
+  assert(a && "corrupt stored amount");
+  return a.value_or(0);
+}
+
+void write_amount(State& state, const Bytes& key, Amount a) {
+  if (a == 0) {
+    state.erase(key);
+  } else {
+    state.put(key, encode_uint(a));
+  }
+}
+
+std::optional<AssetInfo> decode_asset(ByteView v) {
+  rlp::ListReader r(v);
+  AssetInfo a;
+  a.symbol = r.str();
+  a.name = r.str();
+  uint64_t d = r.u64();
+  if (!r.done() || d > 36) return std::nullopt;
+  a.decimals = static_cast<uint8_t>(d);
+  return a;
+}
+
+}  // namespace
+
+bool valid_symbol(std::string_view s) {
+  if (s.size() < 2 || s.size() > 11 || !(s[0] >= 'A' && s[0] <= 'Z')) return false;
+  for (char c : s)
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  return true;
+}
+
+std::optional<AssetInfo> asset(const StateReader& state, std::string_view symbol) {
+  if (!valid_symbol(symbol)) return std::nullopt;
+  auto v = state.get(make_key(kAssetPrefix, as_bytes(symbol)));
+  if (!v) return std::nullopt;
+  return decode_asset(*v);
+}
+
+std::vector<AssetInfo> assets(const StateReader& state) {
+  std::vector<AssetInfo> out;
+  state.scan(as_bytes(kAssetPrefix), {}, [&](ByteView, ByteView v) {
+    if (auto a = decode_asset(v)) out.push_back(*a);
+    return true;
+  });
+  return out;
+}
+
+std::string native_symbol(const StateReader& state) {
+  auto v = state.get(as_bytes(kNativeKey));
+  return v ? std::string(as_string(*v)) : std::string();
+}
+
+Amount balance(const StateReader& state, const Address& account, std::string_view symbol) {
+  return read_amount(state, balance_key(account, symbol));
+}
+
+Amount supply(const StateReader& state, std::string_view symbol) {
+  return read_amount(state, make_key(kSupplyPrefix, as_bytes(symbol)));
+}
+
+Status transfer(State& state, const Address& from, const Address& to, std::string_view symbol, Amount amount) {
+  if (!asset(state, symbol)) return reject(Code::kUnknownAsset, "unknown asset " + std::string(symbol));
+  Bytes from_key = balance_key(from, symbol);
+  Amount from_balance = read_amount(state, from_key);
+  if (from_balance < amount)
+    return reject(Code::kInsufficientFunds, "balance " + to_decimal(from_balance) + " " + std::string(symbol) +
+                                                " is less than " + to_decimal(amount));
+  if (from == to || amount == 0) return Status::success();
+  Bytes to_key = balance_key(to, symbol);
+  auto to_balance = checked_add(read_amount(state, to_key), amount);
+  // Cannot overflow while balances add up to a supply that fits in 128 bits.
+  if (!to_balance) return reject(Code::kOverflow, "recipient balance would overflow");
+  write_amount(state, from_key, from_balance - amount);
+  write_amount(state, to_key, *to_balance);
+  return Status::success();
+}
+
+Status Bank::init_genesis(State& state, const boost::json::object& genesis) {
+  std::string error;
+  boost::json::value doc(genesis);
+  jf::Fields top(doc, "", &error);
+  jf::Fields bank = top.object("bank");
+  std::string native = bank.str("native");
+  const auto& assets_json = bank.array("assets");
+  std::vector<AssetInfo> list;
+  for (size_t i = 0; i < assets_json.size() && error.empty(); ++i) {
+    jf::Fields a(assets_json[i], "bank.assets[" + std::to_string(i) + "]", &error);
+    AssetInfo info;
+    info.symbol = a.str("symbol");
+    info.name = a.str("name");
+    uint64_t decimals = a.u64("decimals");
+    a.only({"symbol", "name", "decimals"});
+    if (!error.empty()) break;
+    if (!valid_symbol(info.symbol)) {
+      a.fail("symbol", "must be 2 to 11 uppercase letters or digits, starting with a letter");
+    } else if (info.name.empty() || info.name.size() > 64) {
+      a.fail("name", "must be 1 to 64 characters");
+    } else if (decimals > 36) {
+      a.fail("decimals", "must be at most 36");
+    }
+    for (const auto& prev : list)
+      if (prev.symbol == info.symbol) a.fail("symbol", "duplicate asset " + info.symbol);
+    info.decimals = static_cast<uint8_t>(decimals);
+    list.push_back(info);
+  }
+  if (error.empty() && list.empty()) bank.fail("assets", "at least the native asset is required");
+  bool native_listed = false;
+  for (const auto& a : list) native_listed = native_listed || a.symbol == native;
+  if (error.empty() && !native_listed) bank.fail("native", "must be the symbol of one of bank.assets");
+  if (!error.empty()) return reject(ChainCode::kMalformed, error);
+
+  for (const auto& a : list) {
+    rlp::Encoder e;
+    e.begin_list().str(a.symbol).str(a.name).uint(a.decimals).end_list();
+    state.put(make_key(kAssetPrefix, as_bytes(a.symbol)), e.finish());
+  }
+  state.put(as_bytes(kNativeKey), as_bytes(native));
+
+  std::map<std::string, Amount> supplies;
+  const auto& balances = bank.array("balances");
+  for (size_t i = 0; i < balances.size() && error.empty(); ++i) {
+    std::string path = "bank.balances[" + std::to_string(i) + "]";
+    jf::Fields b(balances[i], path, &error);
+    Address who = b.address("address");
+    jf::Fields amounts = b.object("amounts");
+    b.only({"address", "amounts", "note"});
+    if (!error.empty()) break;
+    for (const auto& kv : *amounts.raw()) {
+      std::string symbol(kv.key());
+      Amount amount = amounts.amount(symbol);
+      if (!error.empty()) break;
+      if (!asset(state, symbol)) {
+        amounts.fail(symbol, "unknown asset");
+        break;
+      }
+      Bytes key = balance_key(who, symbol);
+      auto total = checked_add(supplies[symbol], amount);
+      auto bal = checked_add(read_amount(state, key), amount);
+      if (!total || !bal) {
+        amounts.fail(symbol, "total supply overflows 128 bits");
+        break;
+      }
+      supplies[symbol] = *total;
+      write_amount(state, key, *bal);
+    }
+  }
+  if (!error.empty()) return reject(ChainCode::kMalformed, error);
+  for (const auto& [symbol, total] : supplies) write_amount(state, make_key(kSupplyPrefix, as_bytes(symbol)), total);
+  return Status::success();
+}
+
+Status Bank::check(uint64_t kind, ByteView payload) const {
+  assert(kind == kTransferKind);
+  (void)kind;
+  Transfer t;
+  if (Status s = Transfer::decode(payload, t); !s.ok()) return s;
+  if (t.amount == 0) return reject(Code::kZeroAmount, "transfer amount must be positive");
+  if (!valid_symbol(t.asset)) return reject(Code::kUnknownAsset, "invalid asset symbol");
+  return Status::success();
+}
+
+Status Bank::precheck(const StateReader& state, const BlockEnv&, const Address& sender, uint64_t,
+                      ByteView payload) const {
+  Transfer t;
+  if (Status s = Transfer::decode(payload, t); !s.ok()) return s;
+  if (!asset(state, t.asset)) return reject(Code::kUnknownAsset, "unknown asset " + t.asset);
+  Amount have = balance(state, sender, t.asset);
+  if (have < t.amount)
+    return reject(Code::kInsufficientFunds,
+                  "balance " + to_decimal(have) + " " + t.asset + " is less than " + to_decimal(t.amount));
+  return Status::success();
+}
+
+Status Bank::apply(Context& ctx, uint64_t kind, ByteView payload) {
+  if (Status s = check(kind, payload); !s.ok()) return s;
+  Transfer t;
+  (void)Transfer::decode(payload, t);
+  if (Status s = transfer(ctx.state, ctx.sender, t.to, t.asset, t.amount); !s.ok()) return s;
+  ctx.emit(Event{"bank.transfer",
+                 {ctx.sender, t.to},
+                 {{"from", to_checksum(ctx.sender)},
+                  {"to", to_checksum(t.to)},
+                  {"asset", t.asset},
+                  {"amount", to_decimal(t.amount)}}});
+  return Status::success();
+}
+
+Status Bank::charge_fee(State& state, const BlockEnv& block, const Address& payer, Amount fee) {
+  std::string native = native_symbol(state);
+  Status s = transfer(state, payer, block.proposer, native, fee);
+  if (!s.ok()) return reject(ChainCode::kInsufficientFee, "cannot pay the fee: " + s.message);
+  return s;
+}
+
+Amount Bank::fee_balance(const StateReader& state, const Address& payer) const {
+  return balance(state, payer, native_symbol(state));
+}
+
+}  // namespace vest::bank

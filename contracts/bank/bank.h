@@ -1,0 +1,54 @@
+// The bank: assets, balances, transfers and transaction fees.
+//
+// State layout (docs/protocol.md, "State"):
+//   bank/native                      symbol of the native (fee) asset
+//   bank/asset/<symbol>              RLP[symbol, name, decimals]
+//   bank/supply/<symbol>             total supply, base units
+//   bank/bal/<address><symbol>       balance, base units (absent = 0)
+// Invariant: for each asset, the balances add up to its supply.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chain/contract.h"
+#include "contracts/bank/messages.h"
+
+namespace vest::bank {
+
+struct AssetInfo {
+  std::string symbol;
+  std::string name;
+  uint8_t decimals = 0;
+};
+
+// Reads, usable by other contracts and by the RPC read side.
+std::optional<AssetInfo> asset(const StateReader& state, std::string_view symbol);
+std::vector<AssetInfo> assets(const StateReader& state);
+std::string native_symbol(const StateReader& state);
+Amount balance(const StateReader& state, const Address& account, std::string_view symbol);
+Amount supply(const StateReader& state, std::string_view symbol);
+
+// Moves funds between accounts; refuses unknown assets and overdrafts.
+Status transfer(State& state, const Address& from, const Address& to, std::string_view symbol, Amount amount);
+
+class Bank : public Contract, public FeeHandler {
+ public:
+  std::string_view name() const override { return "bank"; }
+  std::vector<uint64_t> kinds() const override { return {kTransferKind}; }
+  Status init_genesis(State& state, const boost::json::object& genesis) override;
+  Status check(uint64_t kind, ByteView payload) const override;
+  Status precheck(const StateReader& state, const BlockEnv& block, const Address& sender, uint64_t kind,
+                  ByteView payload) const override;
+  Status apply(Context& ctx, uint64_t kind, ByteView payload) override;
+
+  // Fees go to the block's proposer.
+  Status charge_fee(State& state, const BlockEnv& block, const Address& payer, Amount fee) override;
+  Amount fee_balance(const StateReader& state, const Address& payer) const override;
+};
+
+// Symbols: 2 to 11 characters, uppercase letters and digits, a letter first.
+bool valid_symbol(std::string_view s);
+
+}  // namespace vest::bank

@@ -1,0 +1,76 @@
+#include "contracts/catalog.h"
+
+#include "contracts/bank/messages.h"
+#include "contracts/sale/messages.h"
+#include "contracts/vesting/messages.h"
+
+namespace vest {
+
+namespace {
+
+std::string referrer_text(const std::optional<Address>& a) { return a ? to_checksum(*a) : ""; }
+
+}  // namespace
+
+std::optional<MessageInfo> describe_message(uint64_t kind, ByteView payload) {
+  switch (kind) {
+    case bank::kTransferKind: {
+      bank::Transfer t;
+      if (!bank::Transfer::decode(payload, t).ok()) return std::nullopt;
+      return MessageInfo{"bank.transfer",
+                         {{"to", to_checksum(t.to)}, {"asset", t.asset}, {"amount", to_decimal(t.amount)}}};
+    }
+    case sale::kPurchaseKind: {
+      sale::Purchase p;
+      if (!sale::Purchase::decode(payload, p).ok()) return std::nullopt;
+      return MessageInfo{"sale.purchase",
+                         {{"packageId", std::to_string(p.package_id)},
+                          {"quantity", std::to_string(p.quantity)},
+                          {"maxPrice", to_decimal(p.max_price)},
+                          {"referrer", referrer_text(p.referrer)}}};
+    }
+    case sale::kCreatePackageKind: {
+      sale::Package p;
+      if (!sale::Package::decode(payload, p).ok()) return std::nullopt;
+      return MessageInfo{"sale.create_package", {{"packageId", std::to_string(p.id)}, {"name", p.name}}};
+    }
+    case sale::kUpdatePackageKind: {
+      sale::PackageUpdate u;
+      if (!sale::PackageUpdate::decode(payload, u).ok()) return std::nullopt;
+      return MessageInfo{"sale.update_package",
+                         {{"packageId", std::to_string(u.package_id)},
+                          {"price", to_decimal(u.price)},
+                          {"start", std::to_string(u.start)},
+                          {"end", std::to_string(u.end)},
+                          {"supplyCap", std::to_string(u.supply_cap)},
+                          {"accountCap", std::to_string(u.account_cap)},
+                          {"paused", u.paused ? "true" : "false"}}};
+    }
+    case vesting::kClaimKind: {
+      vesting::Claim c;
+      if (!vesting::Claim::decode(payload, c).ok()) return std::nullopt;
+      std::string ids;
+      for (uint64_t id : c.ids) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+      return MessageInfo{"vesting.claim", {{"ids", ids.empty() ? "all" : ids}}};
+    }
+    case vesting::kGrantKind: {
+      vesting::Grant g;
+      if (!vesting::Grant::decode(payload, g).ok()) return std::nullopt;
+      return MessageInfo{"vesting.grant",
+                         {{"beneficiary", to_checksum(g.beneficiary)},
+                          {"asset", g.asset},
+                          {"amount", to_decimal(g.amount)},
+                          {"revocable", g.revocable ? "true" : "false"},
+                          {"start", std::to_string(g.start)},
+                          {"schedule", to_hex_0x(g.schedule)}}};
+    }
+    case vesting::kRevokeKind: {
+      vesting::Revoke r;
+      if (!vesting::Revoke::decode(payload, r).ok()) return std::nullopt;
+      return MessageInfo{"vesting.revoke", {{"id", std::to_string(r.id)}}};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace vest

@@ -1,0 +1,99 @@
+// Messages of the sale contract and their encodings (docs/protocol.md,
+// "Messages"). Wallets build these; only contracts/sale executes them.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "chain/address.h"
+#include "chain/amount.h"
+#include "chain/bytes.h"
+#include "chain/status.h"
+#include "contracts/vesting/schedule.h"
+
+namespace vest::sale {
+
+// A package's terms. Encoding (the create_package payload and the stored form):
+// RLP[id, name, price_asset, price, base, bonus_kind, bonus, schedule, supply_cap,
+//     account_cap, start, end, paused, referral_bps]
+struct Package {
+  enum class BonusKind : uint8_t { kAmount = 0, kBps = 1 };
+
+  uint32_t id = 0;
+  std::string name;
+  std::string price_asset;  // what the buyer pays in
+  Amount price = 0;         // per unit, base units of price_asset
+  Amount base = 0;          // tokens delivered at once per unit
+  BonusKind bonus_kind = BonusKind::kBps;
+  Amount bonus = 0;         // per unit (kAmount) or basis points of base (kBps)
+  vesting::Schedule schedule;  // how the bonus vests, offsets from the purchase
+  uint64_t supply_cap = 0;   // units that may ever be sold, 0: no cap
+  uint64_t account_cap = 0;  // units one account may buy, 0: no cap
+  uint64_t start = 0;        // sale window in block time; end 0: no end
+  uint64_t end = 0;
+  bool paused = false;
+  uint32_t referral_bps = 0;  // referrer reward, basis points of base
+
+  Bytes encode() const;
+  static Status decode(ByteView payload, Package& out);
+  // The rules every package obeys, with the field named on failure.
+  Status validate() const;
+};
+
+// Buys `quantity` of a package, paying at most `max_price` in total.
+// payload = RLP[package_id, quantity, max_price, referrer] (referrer: 20 bytes or empty)
+constexpr uint64_t kPurchaseKind = 10;
+// Sale admin: adds a package. payload = the package encoding (encode_package).
+constexpr uint64_t kCreatePackageKind = 11;
+// Sale admin: changes a package's terms for future purchases.
+// payload = RLP[package_id, price, start, end, supply_cap, account_cap, paused]
+constexpr uint64_t kUpdatePackageKind = 12;
+
+struct Purchase {
+  uint32_t package_id = 0;
+  uint64_t quantity = 0;
+  Amount max_price = 0;
+  std::optional<Address> referrer;
+
+  Bytes encode() const;
+  static Status decode(ByteView payload, Purchase& out);
+};
+
+struct PackageUpdate {
+  uint32_t package_id = 0;
+  Amount price = 0;
+  uint64_t start = 0;
+  uint64_t end = 0;  // 0: no end
+  uint64_t supply_cap = 0;  // 0: no cap
+  uint64_t account_cap = 0;  // 0: no cap
+  bool paused = false;
+
+  Bytes encode() const;
+  static Status decode(ByteView payload, PackageUpdate& out);
+};
+
+// Rejection codes of the sale contract (200..299).
+enum class Code : uint32_t {
+  kPackageNotFound = 200,
+  kNotStarted = 201,
+  kEnded = 202,
+  kPaused = 203,
+  kSoldOut = 204,
+  kAccountCap = 205,
+  kAboveMaxPrice = 206,
+  kInsufficientPayment = 207,
+  kInventoryExhausted = 208,
+  kSelfReferral = 209,
+  kReferrerNotBuyer = 210,
+  kNotAdmin = 211,
+  kBadPackage = 212,
+  kZeroQuantity = 213,
+  kMalformedPayload = 214,
+  kPackageExists = 215,
+  kOverflow = 216,
+};
+
+const char* reason_of(Code code);
+Status reject(Code code, std::string message);
+
+}  // namespace vest::sale

@@ -1,0 +1,540 @@
+#include "contracts/sale/sale.h"
+
+#include <cassert>
+
+#include "chain/json_fields.h"
+#include "chain/rlp.h"
+#include "contracts/bank/bank.h"
+#include "contracts/vesting/vesting.h"
+
+namespace vest::sale {
+
+namespace {
+
+constexpr std::string_view kConfigKey = "sale/config";
+constexpr std::string_view kPackagePrefix = "sale/pkg/";
+constexpr std::string_view kSoldPrefix = "sale/sold/";
+constexpr std::string_view kBoughtPrefix = "sale/bought/";
+constexpr std::string_view kNextKey = "sale/next";
+constexpr std::string_view kPurchasePrefix = "sale/purchase/";
+constexpr std::string_view kBuyerPrefix = "sale/buyer/";
+constexpr std::string_view kSpendPrefix = "sale/spend/";
+
+Bytes u32_bytes(uint32_t v) {
+  Bytes b;
+  put_u32_be(b, v);
+  return b;
+}
+Bytes u64_bytes(uint64_t v) {
+  Bytes b;
+  put_u64_be(b, v);
+  return b;
+}
+
+Bytes package_key(uint32_t id) { return make_key(kPackagePrefix, u32_bytes(id)); }
+Bytes sold_key(uint32_t id) { return make_key(kSoldPrefix, u32_bytes(id)); }
+Bytes bought_key(uint32_t id, const Address& a) { return make_key(kBoughtPrefix, u32_bytes(id), a.view()); }
+Bytes purchase_key(uint64_t id) { return make_key(kPurchasePrefix, u64_bytes(id)); }
+Bytes buyer_key(const Address& a, uint64_t id) { return make_key(kBuyerPrefix, a.view(), u64_bytes(id)); }
+Bytes spend_key(const Address& a, uint64_t time, uint64_t id) {
+  Bytes k = make_key(kSpendPrefix, a.view());
+  put_u64_be(k, time);
+  put_u64_be(k, id);
+  return k;
+}
+
+uint64_t read_count(const StateReader& state, const Bytes& key) {
+  auto v = state.get(key);
+  if (!v) return 0;
+  auto n = decode_uint(*v);
+  assert(n && *n <= UINT64_MAX);
+  return static_cast<uint64_t>(n.value_or(0));
+}
+
+Bytes encode_config(const Config& c) {
+  rlp::Encoder e;
+  e.begin_list().fixed(c.admin).fixed(c.treasury).fixed(c.revenue).str(c.payment_asset).str(c.token_asset);
+  e.uint(c.tier_window).begin_list();
+  for (const Tier& t : c.tiers) e.begin_list().str(t.name).uint(t.min_spend).uint(t.bonus_bps).end_list();
+  e.end_list().end_list();
+  return e.finish();
+}
+
+Bytes encode_purchase(const PurchaseRecord& p) {
+  rlp::Encoder e;
+  e.begin_list().fixed(p.buyer).uint(p.package_id).uint(p.quantity).str(p.price_asset).uint(p.cost).uint(p.base);
+  e.uint(p.bonus).uint(p.tier_bonus).uint(p.tier);
+  if (p.referrer) {
+    e.fixed(*p.referrer);
+  } else {
+    e.bytes({});
+  }
+  e.uint(p.referral_reward).uint(p.position_id).uint(p.referral_position_id).uint(p.time).uint(p.height);
+  e.end_list();
+  return e.finish();
+}
+
+// Amount of `base` in basis points, rounded down.
+std::optional<Amount> bps_of(Amount base, uint64_t bps) { return mul_div(base, bps, 10000); }
+
+}  // namespace
+
+std::optional<Config> config(const StateReader& state) {
+  auto v = state.get(as_bytes(kConfigKey));
+  if (!v) return std::nullopt;
+  rlp::ListReader r(*v);
+  Config c;
+  c.admin = r.fixed<20>();
+  c.treasury = r.fixed<20>();
+  c.revenue = r.fixed<20>();
+  c.payment_asset = r.str();
+  c.token_asset = r.str();
+  c.tier_window = r.u64();
+  rlp::ListReader tiers = r.list();
+  while (tiers.ok() && !tiers.at_end()) {
+    rlp::ListReader t = tiers.list();
+    Tier tier;
+    tier.name = t.str();
+    tier.min_spend = t.u128v();
+    tier.bonus_bps = static_cast<uint32_t>(t.u64());
+    if (!t.done()) return std::nullopt;
+    c.tiers.push_back(tier);
+  }
+  if (!tiers.done() || !r.done()) return std::nullopt;
+  return c;
+}
+
+std::optional<Package> package(const StateReader& state, uint32_t id) {
+  auto v = state.get(package_key(id));
+  if (!v) return std::nullopt;
+  Package p;
+  Status s = Package::decode(*v, p);
+  assert(s.ok() && "corrupt stored package");
+  if (!s.ok()) return std::nullopt;
+  return p;
+}
+
+std::vector<Package> packages(const StateReader& state) {
+  std::vector<Package> out;
+  state.scan(as_bytes(kPackagePrefix), {}, [&](ByteView, ByteView v) {
+    Package p;
+    if (Package::decode(v, p).ok()) out.push_back(std::move(p));
+    return out.size() < 1000;
+  });
+  return out;
+}
+
+uint64_t sold(const StateReader& state, uint32_t id) { return read_count(state, sold_key(id)); }
+uint64_t bought(const StateReader& state, uint32_t id, const Address& a) { return read_count(state, bought_key(id, a)); }
+
+std::optional<PurchaseRecord> purchase(const StateReader& state, uint64_t id) {
+  auto v = state.get(purchase_key(id));
+  if (!v) return std::nullopt;
+  rlp::ListReader r(*v);
+  PurchaseRecord p;
+  p.id = id;
+  p.buyer = r.fixed<20>();
+  p.package_id = static_cast<uint32_t>(r.u64());
+  p.quantity = r.u64();
+  p.price_asset = r.str();
+  p.cost = r.u128v();
+  p.base = r.u128v();
+  p.bonus = r.u128v();
+  p.tier_bonus = r.u128v();
+  p.tier = static_cast<uint32_t>(r.u64());
+  ByteView ref = r.bytes();
+  p.referral_reward = r.u128v();
+  p.position_id = r.u64();
+  p.referral_position_id = r.u64();
+  p.time = r.u64();
+  p.height = r.u64();
+  if (!r.done()) return std::nullopt;
+  if (!ref.empty()) p.referrer = Address::from(ref);
+  return p;
+}
+
+std::vector<uint64_t> purchase_ids(const StateReader& state, const Address& account, uint64_t before, size_t limit) {
+  // Ids ascend with time; collect the newest below `before` by scanning the
+  // account's index (its length is the account's own purchase count).
+  std::vector<uint64_t> all;
+  Bytes prefix = make_key(kBuyerPrefix, account.view());
+  state.scan(prefix, {}, [&](ByteView key, ByteView) {
+    uint64_t id = get_u64_be(key.data() + prefix.size());
+    if (before == 0 || id < before) all.push_back(id);
+    return true;
+  });
+  std::vector<uint64_t> out;
+  for (auto it = all.rbegin(); it != all.rend() && out.size() < limit; ++it) out.push_back(*it);
+  return out;
+}
+
+bool has_purchased(const StateReader& state, const Address& account) {
+  bool found = false;
+  state.scan(make_key(kBuyerPrefix, account.view()), {}, [&](ByteView, ByteView) {
+    found = true;
+    return false;
+  });
+  return found;
+}
+
+Amount spend_in_window(const StateReader& state, const Config& cfg, const Address& account, uint64_t t) {
+  uint64_t from = t > cfg.tier_window ? t - cfg.tier_window + 1 : 0;
+  Bytes prefix = make_key(kSpendPrefix, account.view());
+  Amount sum = 0;
+  state.scan(prefix, spend_key(account, from, 0), [&](ByteView key, ByteView value) {
+    uint64_t time = get_u64_be(key.data() + prefix.size());
+    if (time > t) return false;
+    sum = checked_add(sum, decode_uint(value).value_or(0)).value_or(kU128Max);
+    return true;
+  });
+  return sum;
+}
+
+uint32_t tier_for(const Config& cfg, Amount spend) {
+  uint32_t tier = 0;
+  for (uint32_t i = 0; i < cfg.tiers.size(); ++i)
+    if (spend >= cfg.tiers[i].min_spend) tier = i;
+  return tier;
+}
+
+Status plan_purchase(const StateReader& state, const BlockEnv& block, const Address& buyer, const Purchase& p,
+                     Plan& out) {
+  auto cfg = config(state);
+  if (!cfg) return reject(Code::kPackageNotFound, "this chain has no sale");
+  auto pkg = package(state, p.package_id);
+  if (!pkg) return reject(Code::kPackageNotFound, "no package " + std::to_string(p.package_id));
+  if (p.quantity == 0) return reject(Code::kZeroQuantity, "quantity must be positive");
+  if (pkg->paused) return reject(Code::kPaused, "package " + pkg->name + " is paused");
+  if (block.time < pkg->start)
+    return reject(Code::kNotStarted, "package " + pkg->name + " is on sale from " + std::to_string(pkg->start));
+  if (pkg->end != 0 && block.time >= pkg->end)
+    return reject(Code::kEnded, "the sale of " + pkg->name + " ended at " + std::to_string(pkg->end));
+  uint64_t sold_now = sold(state, pkg->id);
+  if (pkg->supply_cap && (p.quantity > pkg->supply_cap || sold_now > pkg->supply_cap - p.quantity))
+    return reject(Code::kSoldOut, std::to_string(pkg->supply_cap - std::min(sold_now, pkg->supply_cap)) +
+                                      " units of " + pkg->name + " are left");
+  uint64_t mine = bought(state, pkg->id, buyer);
+  if (pkg->account_cap && (p.quantity > pkg->account_cap || mine > pkg->account_cap - p.quantity))
+    return reject(Code::kAccountCap, "an account may buy " + std::to_string(pkg->account_cap) + " units of " +
+                                         pkg->name + "; this one has " + std::to_string(mine));
+
+  auto overflow = [] { return reject(Code::kOverflow, "amounts overflow 128 bits"); };
+  auto cost = checked_mul(pkg->price, p.quantity);
+  auto base = checked_mul(pkg->base, p.quantity);
+  if (!cost || !base) return overflow();
+  if (*cost > p.max_price)
+    return reject(Code::kAboveMaxPrice, "the price is " + to_decimal(*cost) + " " + pkg->price_asset +
+                                            ", above the signed maximum " + to_decimal(p.max_price));
+  std::optional<Amount> bonus = pkg->bonus_kind == Package::BonusKind::kBps ? bps_of(*base, pkg->bonus)
+                                                                            : checked_mul(pkg->bonus, p.quantity);
+  if (!bonus) return overflow();
+
+  Amount spend = spend_in_window(state, *cfg, buyer, block.time);
+  uint32_t tier = tier_for(*cfg, spend);
+  auto tier_bonus = bps_of(*base, cfg->tiers.empty() ? 0 : cfg->tiers[tier].bonus_bps);
+  if (!tier_bonus) return overflow();
+
+  Amount referral = 0;
+  if (p.referrer) {
+    if (*p.referrer == buyer) return reject(Code::kSelfReferral, "an account cannot refer itself");
+    if (!has_purchased(state, *p.referrer))
+      return reject(Code::kReferrerNotBuyer, "the referrer " + to_checksum(*p.referrer) + " has never bought");
+    auto r = bps_of(*base, pkg->referral_bps);
+    if (!r) return overflow();
+    referral = *r;
+  }
+
+  Amount have = bank::balance(state, buyer, pkg->price_asset);
+  if (have < *cost)
+    return reject(Code::kInsufficientPayment, "the price is " + to_decimal(*cost) + " " + pkg->price_asset +
+                                                  "; the buyer holds " + to_decimal(have));
+  auto delivered = checked_add(*base, *bonus);
+  if (delivered) delivered = checked_add(*delivered, *tier_bonus);
+  if (delivered) delivered = checked_add(*delivered, referral);
+  if (!delivered) return overflow();
+  Amount inventory = bank::balance(state, cfg->treasury, cfg->token_asset);
+  if (inventory < *delivered)
+    return reject(Code::kInventoryExhausted, "the treasury holds " + to_decimal(inventory) + " " + cfg->token_asset +
+                                                 ", the purchase needs " + to_decimal(*delivered));
+  out = Plan{*pkg, p.quantity, *cost, *base, *bonus, *tier_bonus, tier, referral, spend};
+  return Status::success();
+}
+
+Status Sale::buy(Context& ctx, const Purchase& p) {
+  Plan plan;
+  if (Status s = plan_purchase(ctx.state, ctx.block, ctx.sender, p, plan); !s.ok()) return s;
+  Config cfg = *config(ctx.state);
+  const Package& pkg = plan.package;
+
+  auto next = ctx.state.get(as_bytes(kNextKey));
+  uint64_t id = next ? static_cast<uint64_t>(decode_uint(*next).value_or(1)) : 1;
+  ctx.state.put(as_bytes(kNextKey), encode_uint(id + 1));
+
+  if (Status s = bank::transfer(ctx.state, ctx.sender, cfg.revenue, pkg.price_asset, plan.cost); !s.ok()) return s;
+  if (Status s = bank::transfer(ctx.state, cfg.treasury, ctx.sender, cfg.token_asset, plan.base); !s.ok()) return s;
+
+  PurchaseRecord rec;
+  rec.id = id;
+  rec.buyer = ctx.sender;
+  rec.package_id = pkg.id;
+  rec.quantity = plan.quantity;
+  rec.price_asset = pkg.price_asset;
+  rec.cost = plan.cost;
+  rec.base = plan.base;
+  rec.bonus = plan.bonus;
+  rec.tier_bonus = plan.tier_bonus;
+  rec.tier = plan.tier;
+  rec.referrer = p.referrer;
+  rec.referral_reward = plan.referral_reward;
+  rec.time = ctx.block.time;
+  rec.height = ctx.block.height;
+
+  ctx.emit(Event{"sale.purchase",
+                 {ctx.sender},
+                 {{"id", std::to_string(id)},
+                  {"buyer", to_checksum(ctx.sender)},
+                  {"package", std::to_string(pkg.id)},
+                  {"quantity", std::to_string(plan.quantity)},
+                  {"cost", to_decimal(plan.cost)},
+                  {"priceAsset", pkg.price_asset},
+                  {"base", to_decimal(plan.base)},
+                  {"bonus", to_decimal(plan.bonus)},
+                  {"tierBonus", to_decimal(plan.tier_bonus)}}});
+
+  Amount locked = plan.bonus + plan.tier_bonus;  // cannot overflow: plan checked the sum
+  if (locked > 0) {
+    vesting::NewPosition np{ctx.sender, cfg.token_asset, locked, cfg.treasury, false, ctx.block.time,
+                            pkg.schedule, vesting::Origin::kPurchase, id};
+    if (Status s = vesting::create_position(ctx, np, rec.position_id); !s.ok()) return s;
+  }
+  if (p.referrer && plan.referral_reward > 0) {
+    // Referral rewards vest on the package's schedule and stay revocable by the
+    // treasury, so a refund can take them back.
+    vesting::NewPosition np{*p.referrer, cfg.token_asset, plan.referral_reward, cfg.treasury, true,
+                            ctx.block.time, pkg.schedule, vesting::Origin::kReferral, id};
+    if (Status s = vesting::create_position(ctx, np, rec.referral_position_id); !s.ok()) return s;
+    ctx.emit(Event{"sale.referral",
+                   {*p.referrer, ctx.sender},
+                   {{"purchase", std::to_string(id)},
+                    {"referrer", to_checksum(*p.referrer)},
+                    {"buyer", to_checksum(ctx.sender)},
+                    {"reward", to_decimal(plan.referral_reward)},
+                    {"position", std::to_string(rec.referral_position_id)}}});
+  }
+
+  ctx.state.put(purchase_key(id), encode_purchase(rec));
+  ctx.state.put(buyer_key(ctx.sender, id), {});
+  ctx.state.put(sold_key(pkg.id), encode_uint(sold(ctx.state, pkg.id) + plan.quantity));
+  ctx.state.put(bought_key(pkg.id, ctx.sender), encode_uint(bought(ctx.state, pkg.id, ctx.sender) + plan.quantity));
+
+  if (pkg.price_asset == cfg.payment_asset) {
+    // Spend entries older than the window no longer count: prune them now, so
+    // each entry is deleted once and the window sum stays a short scan.
+    Bytes prefix = make_key(kSpendPrefix, ctx.sender.view());
+    std::vector<Bytes> stale;
+    uint64_t horizon = ctx.block.time > cfg.tier_window ? ctx.block.time - cfg.tier_window : 0;
+    ctx.state.scan(prefix, {}, [&](ByteView key, ByteView) {
+      if (get_u64_be(key.data() + prefix.size()) > horizon) return false;
+      stale.emplace_back(key.begin(), key.end());
+      return stale.size() < 64;
+    });
+    for (const Bytes& k : stale) ctx.state.erase(k);
+    ctx.state.put(spend_key(ctx.sender, ctx.block.time, id), encode_uint(plan.cost));
+    auto spend_after = checked_add(plan.spend_before, plan.cost).value_or(kU128Max);
+    uint32_t tier_after = tier_for(cfg, spend_after);
+    if (tier_after > plan.tier) {
+      ctx.emit(Event{"sale.tier_changed",
+                     {ctx.sender},
+                     {{"account", to_checksum(ctx.sender)},
+                      {"from", cfg.tiers[plan.tier].name},
+                      {"to", cfg.tiers[tier_after].name},
+                      {"spend", to_decimal(spend_after)}}});
+    }
+  }
+  return Status::success();
+}
+
+Status Sale::init_genesis(State& state, const boost::json::object& genesis) {
+  std::string error;
+  boost::json::value doc(genesis);
+  jf::Fields top(doc, "", &error);
+  if (!top.has("sale")) return Status::success();
+  jf::Fields s = top.object("sale");
+  s.only({"admin", "treasury", "revenue", "payment_asset", "token_asset", "tier_window", "tiers", "packages"});
+  Config cfg;
+  cfg.admin = s.address("admin");
+  cfg.treasury = s.address("treasury");
+  cfg.revenue = s.address("revenue");
+  cfg.payment_asset = s.str("payment_asset");
+  cfg.token_asset = s.str("token_asset");
+  cfg.tier_window = s.u64("tier_window", 365 * 86400);
+  if (error.empty() && !bank::asset(state, cfg.payment_asset)) s.fail("payment_asset", "unknown asset");
+  if (error.empty() && !bank::asset(state, cfg.token_asset)) s.fail("token_asset", "unknown asset");
+  if (error.empty() && (cfg.tier_window == 0 || cfg.tier_window > 10 * 365 * 86400ull))
+    s.fail("tier_window", "must be between 1 second and 10 years");
+  const auto& tiers = s.array("tiers");
+  for (size_t i = 0; i < tiers.size() && error.empty(); ++i) {
+    jf::Fields t(tiers[i], "sale.tiers[" + std::to_string(i) + "]", &error);
+    t.only({"name", "min_spend", "bonus_bps"});
+    Tier tier{t.str("name"), t.amount("min_spend"), static_cast<uint32_t>(t.u64("bonus_bps"))};
+    if (!error.empty()) break;
+    if (tier.name.empty() || tier.name.size() > 32) t.fail("name", "must be 1 to 32 characters");
+    if (i == 0 && tier.min_spend != 0) t.fail("min_spend", "the first tier starts at 0");
+    if (i > 0 && tier.min_spend <= cfg.tiers.back().min_spend) t.fail("min_spend", "must exceed the previous tier's");
+    if (tier.bonus_bps > 10000) t.fail("bonus_bps", "at most 10000");
+    cfg.tiers.push_back(tier);
+  }
+  if (error.empty() && cfg.tiers.empty()) s.fail("tiers", "at least one tier (from 0 spend) is required");
+  if (!error.empty()) return reject(ChainCode::kMalformed, error);
+  state.put(as_bytes(kConfigKey), encode_config(cfg));
+
+  const auto& pkgs = s.array("packages");
+  for (size_t i = 0; i < pkgs.size(); ++i) {
+    Package p;
+    std::string path = "sale.packages[" + std::to_string(i) + "]";
+    if (!parse_package_json(pkgs[i], path, p, error)) return reject(ChainCode::kMalformed, error);
+    if (!bank::asset(state, p.price_asset))
+      return reject(ChainCode::kMalformed, path + ".price.asset: unknown asset");
+    if (state.get(package_key(p.id))) return reject(ChainCode::kMalformed, path + ".id: duplicate package id");
+    state.put(package_key(p.id), p.encode());
+  }
+  return Status::success();
+}
+
+Status Sale::check(uint64_t kind, ByteView payload) const {
+  switch (kind) {
+    case kPurchaseKind: {
+      Purchase p;
+      if (Status s = Purchase::decode(payload, p); !s.ok()) return s;
+      if (p.quantity == 0) return reject(Code::kZeroQuantity, "quantity must be positive");
+      return Status::success();
+    }
+    case kCreatePackageKind: {
+      Package p;
+      if (Status s = Package::decode(payload, p); !s.ok()) return s;
+      return p.validate();
+    }
+    case kUpdatePackageKind: {
+      PackageUpdate u;
+      return PackageUpdate::decode(payload, u);
+    }
+  }
+  return reject(ChainCode::kUnknownKind, "not a sale message");
+}
+
+Status Sale::precheck(const StateReader& state, const BlockEnv& block, const Address& sender, uint64_t kind,
+                      ByteView payload) const {
+  Overlay scratch(state);
+  std::vector<Event> events;
+  Context ctx{scratch, block, sender, Hash{}, events};
+  return const_cast<Sale*>(this)->apply(ctx, kind, payload);
+}
+
+Status Sale::apply(Context& ctx, uint64_t kind, ByteView payload) {
+  if (Status s = check(kind, payload); !s.ok()) return s;
+  if (kind == kPurchaseKind) {
+    Purchase p;
+    (void)Purchase::decode(payload, p);
+    return buy(ctx, p);
+  }
+  auto cfg = config(ctx.state);
+  if (!cfg || cfg->admin != ctx.sender) return reject(Code::kNotAdmin, "only the sale admin manages packages");
+  if (kind == kCreatePackageKind) {
+    Package p;
+    (void)Package::decode(payload, p);
+    if (package(ctx.state, p.id)) return reject(Code::kPackageExists, "package " + std::to_string(p.id) + " exists");
+    if (!bank::asset(ctx.state, p.price_asset)) return reject(Code::kBadPackage, "unknown asset " + p.price_asset);
+    ctx.state.put(package_key(p.id), p.encode());
+    ctx.emit(Event{"sale.package_created", {ctx.sender}, {{"id", std::to_string(p.id)}, {"name", p.name}}});
+    return Status::success();
+  }
+  PackageUpdate u;
+  (void)PackageUpdate::decode(payload, u);
+  auto p = package(ctx.state, u.package_id);
+  if (!p) return reject(Code::kPackageNotFound, "no package " + std::to_string(u.package_id));
+  p->price = u.price;
+  p->start = u.start;
+  p->end = u.end;
+  p->supply_cap = u.supply_cap;
+  p->account_cap = u.account_cap;
+  p->paused = u.paused;
+  if (Status s = p->validate(); !s.ok()) return s;
+  ctx.state.put(package_key(p->id), p->encode());
+  ctx.emit(Event{"sale.package_updated",
+                 {ctx.sender},
+                 {{"id", std::to_string(p->id)},
+                  {"price", to_decimal(p->price)},
+                  {"paused", p->paused ? "true" : "false"}}});
+  return Status::success();
+}
+
+bool parse_package_json(const boost::json::value& v, const std::string& path, Package& out, std::string& error) {
+  jf::Fields f(v, path, &error);
+  f.only({"id", "name", "price", "base", "bonus", "schedule", "supply_cap", "account_cap", "start", "end", "paused",
+          "referral_bps"});
+  Package p;
+  uint64_t id = f.u64("id");
+  if (id > UINT32_MAX) f.fail("id", "must fit in 32 bits");
+  p.id = static_cast<uint32_t>(id);
+  p.name = f.str("name");
+  jf::Fields price = f.object("price");
+  price.only({"asset", "amount"});
+  p.price_asset = price.str("asset");
+  p.price = price.amount("amount");
+  p.base = f.amount("base");
+  jf::Fields bonus = f.object("bonus");
+  bonus.only({"bps", "amount"});
+  if (error.empty() && bonus.has("bps") == bonus.has("amount")) bonus.fail("bps", "give exactly one of bps or amount");
+  if (error.empty() && bonus.has("bps")) {
+    p.bonus_kind = Package::BonusKind::kBps;
+    p.bonus = bonus.u64("bps");
+  } else if (error.empty()) {
+    p.bonus_kind = Package::BonusKind::kAmount;
+    p.bonus = bonus.amount("amount");
+  }
+  p.supply_cap = f.u64("supply_cap", 0);
+  p.account_cap = f.u64("account_cap", 0);
+  p.start = f.u64("start", 0);
+  p.end = f.u64("end", 0);
+  p.paused = f.boolean("paused", false);
+  uint64_t referral = f.u64("referral_bps", 0);
+  p.referral_bps = static_cast<uint32_t>(std::min<uint64_t>(referral, UINT32_MAX));
+  if (!error.empty()) return false;
+  std::string schedule_error;
+  if (!f.has("schedule")) {
+    f.fail("schedule", "missing");
+    return false;
+  }
+  if (!vesting::parse_schedule_json(f.raw()->at("schedule"), p.schedule, schedule_error)) {
+    f.fail("schedule", schedule_error);
+    return false;
+  }
+  if (Status s = p.validate(); !s.ok()) {
+    error = path + "." + s.message;
+    return false;
+  }
+  out = std::move(p);
+  return true;
+}
+
+boost::json::object package_json(const Package& p) {
+  boost::json::object o{{"id", p.id},
+                        {"name", p.name},
+                        {"price", boost::json::object{{"asset", p.price_asset}, {"amount", to_decimal(p.price)}}},
+                        {"base", to_decimal(p.base)}};
+  if (p.bonus_kind == Package::BonusKind::kBps) {
+    o["bonus"] = boost::json::object{{"bps", static_cast<uint64_t>(p.bonus)}};
+  } else {
+    o["bonus"] = boost::json::object{{"amount", to_decimal(p.bonus)}};
+  }
+  o["schedule"] = vesting::schedule_json(p.schedule);
+  o["supply_cap"] = p.supply_cap;
+  o["account_cap"] = p.account_cap;
+  o["start"] = p.start;
+  o["end"] = p.end;
+  o["paused"] = p.paused;
+  o["referral_bps"] = p.referral_bps;
+  return o;
+}
+
+}  // namespace vest::sale

@@ -1,0 +1,110 @@
+// The sale: packages of the native token bought with a payment asset, base
+// tokens delivered at once and the bonus locked in a vesting position; tiers
+// by trailing spend; referral rewards that vest on the package's schedule.
+//
+// State layout (docs/protocol.md, "State"):
+//   sale/config                          RLP[admin, treasury, revenue, payment_asset, token_asset,
+//                                            tier_window, [[name, min_spend, bonus_bps], ...]]
+//   sale/pkg/<id u32>                    the package (Package::encode)
+//   sale/sold/<id u32>                   units sold
+//   sale/bought/<id u32><address>        units bought by one account
+//   sale/next                            next purchase id (absent = 1)
+//   sale/purchase/<id u64>               the purchase record
+//   sale/buyer/<address><id u64>         (empty): an account's purchases
+//   sale/spend/<address><time u64><id u64>   payment-asset spend, pruned after the tier window
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "chain/contract.h"
+#include "contracts/sale/messages.h"
+
+namespace vest::sale {
+
+struct Tier {
+  std::string name;
+  Amount min_spend = 0;  // payment-asset base units spent in the window
+  uint32_t bonus_bps = 0;  // extra bonus, basis points of base
+};
+
+struct Config {
+  Address admin;
+  Address treasury;  // holds the token inventory
+  Address revenue;   // receives payments
+  std::string payment_asset;
+  std::string token_asset;
+  uint64_t tier_window = 365 * 86400;
+  std::vector<Tier> tiers;  // ascending min_spend, the first at 0
+};
+
+struct PurchaseRecord {
+  uint64_t id = 0;
+  Address buyer;
+  uint32_t package_id = 0;
+  uint64_t quantity = 0;
+  std::string price_asset;
+  Amount cost = 0;
+  Amount base = 0;
+  Amount bonus = 0;       // package bonus
+  Amount tier_bonus = 0;  // extra from the buyer's tier
+  uint32_t tier = 0;      // the tier that applied
+  std::optional<Address> referrer;
+  Amount referral_reward = 0;
+  uint64_t position_id = 0;           // the bonus position, 0 when no bonus
+  uint64_t referral_position_id = 0;  // 0 when no referral reward
+  uint64_t time = 0;
+  uint64_t height = 0;
+};
+
+// Everything a purchase would do, computed without doing it (sale_quote).
+struct Plan {
+  Package package;
+  uint64_t quantity = 0;
+  Amount cost = 0;
+  Amount base = 0;
+  Amount bonus = 0;
+  Amount tier_bonus = 0;
+  uint32_t tier = 0;
+  Amount referral_reward = 0;
+  Amount spend_before = 0;  // in the tier window, before this purchase
+};
+
+std::optional<Config> config(const StateReader& state);
+std::optional<Package> package(const StateReader& state, uint32_t id);
+std::vector<Package> packages(const StateReader& state);
+uint64_t sold(const StateReader& state, uint32_t id);
+uint64_t bought(const StateReader& state, uint32_t id, const Address& account);
+std::optional<PurchaseRecord> purchase(const StateReader& state, uint64_t id);
+// `account`'s purchase ids, newest first, strictly below `before` (0: from the newest).
+std::vector<uint64_t> purchase_ids(const StateReader& state, const Address& account, uint64_t before, size_t limit);
+bool has_purchased(const StateReader& state, const Address& account);
+// Payment-asset spend of `account` in the tier window ending at `t` (exclusive of
+// spends older than t - window).
+Amount spend_in_window(const StateReader& state, const Config& cfg, const Address& account, uint64_t t);
+// Index into cfg.tiers of the tier `spend` reaches.
+uint32_t tier_for(const Config& cfg, Amount spend);
+
+// Checks a purchase against the state and computes it; the rules of apply().
+Status plan_purchase(const StateReader& state, const BlockEnv& block, const Address& buyer, const Purchase& p,
+                     Plan& out);
+
+class Sale : public Contract {
+ public:
+  std::string_view name() const override { return "sale"; }
+  std::vector<uint64_t> kinds() const override { return {kPurchaseKind, kCreatePackageKind, kUpdatePackageKind}; }
+  Status init_genesis(State& state, const boost::json::object& genesis) override;
+  Status check(uint64_t kind, ByteView payload) const override;
+  Status precheck(const StateReader& state, const BlockEnv& block, const Address& sender, uint64_t kind,
+                  ByteView payload) const override;
+  Status apply(Context& ctx, uint64_t kind, ByteView payload) override;
+
+ private:
+  Status buy(Context& ctx, const Purchase& p);
+};
+
+// Reads a package from its genesis JSON form (docs/genesis.md).
+bool parse_package_json(const boost::json::value& v, const std::string& path, Package& out, std::string& error);
+boost::json::object package_json(const Package& p);
+
+}  // namespace vest::sale

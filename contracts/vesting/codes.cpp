@@ -1,0 +1,24 @@
+#include "contracts/vesting/codes.h"
+
+namespace vest::vesting {
+
+const char* reason_of(Code code) {
+  switch (code) {
+    case Code::kBadSchedule: return "bad_schedule";
+    case Code::kNotFound: return "position_not_found";
+    case Code::kNotBeneficiary: return "not_beneficiary";
+    case Code::kNotFunder: return "not_funder";
+    case Code::kNotRevocable: return "not_revocable";
+    case Code::kBelowMinimum: return "below_minimum";
+    case Code::kMalformedPayload: return "malformed_payload";
+    case Code::kNothingToClaim: return "nothing_to_claim";
+    case Code::kAssetNotGrantable: return "asset_not_grantable";
+  }
+  return "unknown";
+}
+
+Status reject(Code code, std::string message) {
+  return Status{static_cast<uint32_t>(code), reason_of(code), std::move(message)};
+}
+
+}  // namespace vest::vesting

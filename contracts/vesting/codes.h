@@ -1,0 +1,26 @@
+// Rejection codes of the vesting contract (300..399).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "chain/status.h"
+
+namespace vest::vesting {
+
+enum class Code : uint32_t {
+  kBadSchedule = 300,        // a schedule that does not validate or decode
+  kNotFound = 301,           // no position with that id
+  kNotBeneficiary = 302,     // claiming someone else's position
+  kNotFunder = 303,          // revoking a position one did not fund
+  kNotRevocable = 304,
+  kBelowMinimum = 305,       // a grant below the genesis minimum for its asset
+  kMalformedPayload = 306,
+  kNothingToClaim = 307,
+  kAssetNotGrantable = 308,  // no minimum set in genesis for the asset
+};
+
+const char* reason_of(Code code);
+Status reject(Code code, std::string message);
+
+}  // namespace vest::vesting

@@ -1,0 +1,53 @@
+// Messages of the vesting contract and their encodings (docs/protocol.md,
+// "Messages"). Wallets build these; only contracts/vesting executes them.
+#pragma once
+
+#include <vector>
+
+#include "chain/address.h"
+#include "chain/amount.h"
+#include "chain/bytes.h"
+#include "chain/status.h"
+#include "contracts/vesting/codes.h"
+
+namespace vest::vesting {
+
+// Releases what has vested of the sender's positions to its balance.
+// payload = RLP[[id, ...]]; an empty list claims every position of the
+// sender, oldest first, at most kMaxClaimIds of them.
+constexpr uint64_t kClaimKind = 20;
+// Locks the sender's own tokens in a new position for `beneficiary`.
+// payload = RLP[beneficiary, asset, amount, schedule, revocable, start]
+// where schedule is the schedule encoding (contracts/vesting/schedule.h) and
+// start 0 means the block time.
+constexpr uint64_t kGrantKind = 21;
+// The funder of a revocable position takes back what has not vested.
+// payload = RLP[id]
+constexpr uint64_t kRevokeKind = 22;
+
+constexpr size_t kMaxClaimIds = 100;
+
+struct Claim {
+  std::vector<uint64_t> ids;
+  Bytes encode() const;
+  static Status decode(ByteView payload, Claim& out);
+};
+
+struct Grant {
+  Address beneficiary;
+  std::string asset;
+  Amount amount = 0;
+  Bytes schedule;  // encoded schedule
+  bool revocable = false;
+  uint64_t start = 0;
+  Bytes encode() const;
+  static Status decode(ByteView payload, Grant& out);
+};
+
+struct Revoke {
+  uint64_t id = 0;
+  Bytes encode() const;
+  static Status decode(ByteView payload, Revoke& out);
+};
+
+}  // namespace vest::vesting

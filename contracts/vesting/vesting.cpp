@@ -1,0 +1,402 @@
+#include "contracts/vesting/vesting.h"
+
+#include <cassert>
+
+#include "chain/json_fields.h"
+#include "chain/keccak.h"
+#include "chain/rlp.h"
+#include "contracts/bank/bank.h"
+
+namespace vest::vesting {
+
+namespace {
+
+constexpr std::string_view kParamsKey = "vesting/params";
+constexpr std::string_view kNextKey = "vesting/next";
+constexpr std::string_view kPositionPrefix = "vesting/pos/";
+constexpr std::string_view kOwnerPrefix = "vesting/owner/";
+
+Bytes id_bytes(uint64_t id) {
+  Bytes b;
+  put_u64_be(b, id);
+  return b;
+}
+
+Bytes position_key(uint64_t id) { return make_key(kPositionPrefix, id_bytes(id)); }
+Bytes owner_key(const Address& a, uint64_t id) { return make_key(kOwnerPrefix, a.view(), id_bytes(id)); }
+
+Bytes encode_position(const Position& p) {
+  rlp::Encoder e;
+  e.begin_list().fixed(p.beneficiary).str(p.asset).uint(p.total).uint(p.released).fixed(p.funder);
+  e.uint(p.revocable ? 1 : 0).uint(p.anchor).bytes(encode(p.schedule)).uint(static_cast<uint8_t>(p.origin));
+  e.uint(p.origin_ref).uint(p.created_height).uint(p.revoked_at).uint(p.vested_at_revoke).begin_list();
+  // Milestone met times, 0 for not met (a milestone cannot be met at time 0).
+  for (const auto& m : p.milestones_met) e.uint(m.value_or(0));
+  e.end_list().end_list();
+  return e.finish();
+}
+
+std::optional<Position> decode_position(uint64_t id, ByteView v) {
+  rlp::ListReader r(v);
+  Position p;
+  p.id = id;
+  p.beneficiary = r.fixed<20>();
+  p.asset = r.str();
+  p.total = r.u128v();
+  p.released = r.u128v();
+  p.funder = r.fixed<20>();
+  p.revocable = r.u64() != 0;
+  p.anchor = r.u64();
+  ByteView schedule = r.bytes();
+  uint64_t origin = r.u64();
+  p.origin_ref = r.u64();
+  p.created_height = r.u64();
+  p.revoked_at = r.u64();
+  p.vested_at_revoke = r.u128v();
+  rlp::ListReader met = r.list();
+  while (met.ok() && !met.at_end()) {
+    uint64_t t = met.u64();
+    p.milestones_met.push_back(t ? std::optional<uint64_t>(t) : std::nullopt);
+  }
+  if (!met.done() || !r.done() || origin < 1 || origin > 3) return std::nullopt;
+  if (!decode(schedule, p.schedule).ok()) return std::nullopt;
+  p.origin = static_cast<Origin>(origin);
+  return p;
+}
+
+void put_position(State& state, const Position& p) { state.put(position_key(p.id), encode_position(p)); }
+
+Status malformed(const rlp::ListReader& r, const char* what) {
+  return reject(Code::kMalformedPayload, std::string(what) + " payload: " + rlp::to_string(r.error()));
+}
+
+Event position_event(const char* type, const Position& p, std::vector<std::pair<std::string, std::string>> extra) {
+  Event e{type, {p.beneficiary}, {{"id", std::to_string(p.id)}, {"beneficiary", to_checksum(p.beneficiary)},
+                                  {"asset", p.asset}}};
+  if (p.funder != p.beneficiary) e.addresses.push_back(p.funder);
+  for (auto& kv : extra) e.fields.push_back(std::move(kv));
+  return e;
+}
+
+}  // namespace
+
+const char* origin_name(Origin o) {
+  switch (o) {
+    case Origin::kPurchase: return "purchase";
+    case Origin::kReferral: return "referral";
+    case Origin::kGrant: return "grant";
+  }
+  return "unknown";
+}
+
+Amount Position::vested_at(uint64_t t) const {
+  if (revoked_at) return vested_at_revoke;
+  return vested(schedule, total, anchor, t, milestones_met);
+}
+
+Address escrow_address() {
+  Hash h = keccak256(as_bytes("vestchain/module/vesting"));
+  return *Address::from(h.view().subspan(12));
+}
+
+// ---- messages ----
+
+Bytes Claim::encode() const {
+  rlp::Encoder e;
+  e.begin_list().begin_list();
+  for (uint64_t id : ids) e.uint(id);
+  e.end_list().end_list();
+  return e.finish();
+}
+
+Status Claim::decode(ByteView payload, Claim& out) {
+  rlp::ListReader r(payload);
+  rlp::ListReader ids = r.list();
+  Claim c;
+  while (ids.ok() && !ids.at_end()) c.ids.push_back(ids.u64());
+  if (!ids.done() || !r.done()) return malformed(ids.ok() ? r : ids, "claim");
+  out = std::move(c);
+  return Status::success();
+}
+
+Bytes Grant::encode() const {
+  rlp::Encoder e;
+  e.begin_list().fixed(beneficiary).str(asset).uint(amount).bytes(schedule).uint(revocable ? 1 : 0).uint(start);
+  e.end_list();
+  return e.finish();
+}
+
+Status Grant::decode(ByteView payload, Grant& out) {
+  rlp::ListReader r(payload);
+  Grant g;
+  g.beneficiary = r.fixed<20>();
+  g.asset = r.str();
+  g.amount = r.u128v();
+  ByteView schedule = r.bytes();
+  uint64_t revocable = r.u64();
+  g.start = r.u64();
+  if (!r.done()) return malformed(r, "grant");
+  if (revocable > 1) return reject(Code::kMalformedPayload, "grant payload: revocable must be 0 or 1");
+  g.schedule.assign(schedule.begin(), schedule.end());
+  g.revocable = revocable == 1;
+  out = std::move(g);
+  return Status::success();
+}
+
+Bytes Revoke::encode() const {
+  rlp::Encoder e;
+  e.begin_list().uint(id).end_list();
+  return e.finish();
+}
+
+Status Revoke::decode(ByteView payload, Revoke& out) {
+  rlp::ListReader r(payload);
+  Revoke v;
+  v.id = r.u64();
+  if (!r.done()) return malformed(r, "revoke");
+  out = v;
+  return Status::success();
+}
+
+// ---- reads ----
+
+std::optional<Position> get_position(const StateReader& state, uint64_t id) {
+  auto v = state.get(position_key(id));
+  if (!v) return std::nullopt;
+  auto p = decode_position(id, *v);
+  assert(p && "corrupt stored position");
+  return p;
+}
+
+std::vector<uint64_t> position_ids(const StateReader& state, const Address& owner, uint64_t from_id, size_t limit) {
+  std::vector<uint64_t> ids;
+  Bytes prefix = make_key(kOwnerPrefix, owner.view());
+  state.scan(prefix, owner_key(owner, from_id), [&](ByteView key, ByteView) {
+    ids.push_back(get_u64_be(key.data() + prefix.size()));
+    return ids.size() < limit;
+  });
+  return ids;
+}
+
+std::map<std::string, Holdings> holdings(const StateReader& state, const Address& owner, uint64_t t) {
+  std::map<std::string, Holdings> out;
+  uint64_t from = 0;
+  for (;;) {
+    auto ids = position_ids(state, owner, from, 256);
+    for (uint64_t id : ids) {
+      auto p = get_position(state, id);
+      if (!p) continue;
+      Holdings& h = out[p->asset];
+      h.locked += p->locked_at(t);
+      h.claimable += p->claimable_at(t);
+    }
+    if (ids.size() < 256) break;
+    from = ids.back() + 1;
+  }
+  return out;
+}
+
+std::optional<Amount> min_grant(const StateReader& state, std::string_view asset) {
+  auto v = state.get(as_bytes(kParamsKey));
+  if (!v) return std::nullopt;
+  rlp::ListReader r(*v);
+  rlp::ListReader mins = r.list();
+  while (mins.ok() && !mins.at_end()) {
+    rlp::ListReader kv = mins.list();
+    std::string symbol = kv.str();
+    Amount min = kv.u128v();
+    if (!kv.done()) break;
+    if (symbol == asset) return min;
+  }
+  return std::nullopt;
+}
+
+// ---- writes ----
+
+Status create_position(Context& ctx, const NewPosition& p, uint64_t& id) {
+  if (p.total == 0) return reject(Code::kBelowMinimum, "a position needs a positive amount");
+  if (Status s = validate_at(p.schedule, p.anchor); !s.ok()) return s;
+  if (Status s = bank::transfer(ctx.state, p.funder, escrow_address(), p.asset, p.total); !s.ok()) return s;
+  auto next = ctx.state.get(as_bytes(kNextKey));
+  id = next ? static_cast<uint64_t>(decode_uint(*next).value_or(1)) : 1;
+  ctx.state.put(as_bytes(kNextKey), encode_uint(id + 1));
+  Position pos;
+  pos.id = id;
+  pos.beneficiary = p.beneficiary;
+  pos.asset = p.asset;
+  pos.total = p.total;
+  pos.funder = p.funder;
+  pos.revocable = p.revocable;
+  pos.anchor = p.anchor;
+  pos.schedule = p.schedule;
+  pos.origin = p.origin;
+  pos.origin_ref = p.origin_ref;
+  pos.created_height = ctx.block.height;
+  for (const Part& part : p.schedule.parts)
+    if (part.kind == Part::Kind::kStakeMilestone) pos.milestones_met.push_back(std::nullopt);
+  put_position(ctx.state, pos);
+  ctx.state.put(owner_key(pos.beneficiary, id), {});
+  ctx.emit(position_event("vesting.created", pos,
+                          {{"funder", to_checksum(pos.funder)},
+                           {"total", to_decimal(pos.total)},
+                           {"origin", origin_name(pos.origin)},
+                           {"revocable", pos.revocable ? "true" : "false"},
+                           {"anchor", std::to_string(pos.anchor)}}));
+  return Status::success();
+}
+
+Status Vesting::init_genesis(State& state, const boost::json::object& genesis) {
+  std::string error;
+  boost::json::value doc(genesis);
+  jf::Fields top(doc, "", &error);
+  rlp::Encoder e;
+  e.begin_list().begin_list();
+  if (top.has("vesting")) {
+    jf::Fields v = top.object("vesting");
+    v.only({"min_grant"});
+    jf::Fields mins = v.object("min_grant");
+    if (mins.raw()) {
+      for (const auto& kv : *mins.raw()) {
+        std::string symbol(kv.key());
+        Amount min = mins.amount(symbol);
+        if (!error.empty()) break;
+        if (!bank::asset(state, symbol)) {
+          mins.fail(symbol, "unknown asset");
+          break;
+        }
+        if (min == 0) {
+          mins.fail(symbol, "must be positive, so positions cannot be used as dust");
+          break;
+        }
+        e.begin_list().str(symbol).uint(min).end_list();
+      }
+    }
+  }
+  if (!error.empty()) return reject(ChainCode::kMalformed, error);
+  e.end_list().end_list();
+  state.put(as_bytes(kParamsKey), e.finish());
+  return Status::success();
+}
+
+Status Vesting::check(uint64_t kind, ByteView payload) const {
+  switch (kind) {
+    case kClaimKind: {
+      Claim c;
+      if (Status s = Claim::decode(payload, c); !s.ok()) return s;
+      if (c.ids.size() > kMaxClaimIds)
+        return reject(Code::kMalformedPayload, "at most " + std::to_string(kMaxClaimIds) + " ids per claim");
+      return Status::success();
+    }
+    case kGrantKind: {
+      Grant g;
+      if (Status s = Grant::decode(payload, g); !s.ok()) return s;
+      Schedule schedule;
+      if (Status s = decode(g.schedule, schedule); !s.ok()) return s;
+      if (g.amount == 0) return reject(Code::kBelowMinimum, "grant amount must be positive");
+      return Status::success();
+    }
+    case kRevokeKind: {
+      Revoke r;
+      return Revoke::decode(payload, r);
+    }
+  }
+  return reject(ChainCode::kUnknownKind, "not a vesting message");
+}
+
+Status Vesting::precheck(const StateReader& state, const BlockEnv& block, const Address& sender, uint64_t kind,
+                         ByteView payload) const {
+  // Dry-run the message on a scratch overlay: the same rules as apply().
+  Overlay scratch(state);
+  std::vector<Event> events;
+  Context ctx{scratch, block, sender, Hash{}, events};
+  return const_cast<Vesting*>(this)->apply(ctx, kind, payload);
+}
+
+Status Vesting::apply(Context& ctx, uint64_t kind, ByteView payload) {
+  if (Status s = check(kind, payload); !s.ok()) return s;
+  switch (kind) {
+    case kClaimKind: {
+      Claim c;
+      (void)Claim::decode(payload, c);
+      return claim(ctx, c);
+    }
+    case kGrantKind: {
+      Grant g;
+      (void)Grant::decode(payload, g);
+      return grant(ctx, g);
+    }
+    case kRevokeKind: {
+      Revoke r;
+      (void)Revoke::decode(payload, r);
+      return revoke(ctx, r);
+    }
+  }
+  return reject(ChainCode::kUnknownKind, "not a vesting message");
+}
+
+Status Vesting::claim(Context& ctx, const Claim& c) {
+  std::vector<uint64_t> ids = c.ids;
+  if (ids.empty()) ids = position_ids(ctx.state, ctx.sender, 0, kMaxClaimIds);
+  Amount claimed_any = 0;
+  for (uint64_t id : ids) {
+    auto p = get_position(ctx.state, id);
+    if (!p) return reject(Code::kNotFound, "no position " + std::to_string(id));
+    if (p->beneficiary != ctx.sender)
+      return reject(Code::kNotBeneficiary, "position " + std::to_string(id) + " belongs to " +
+                                               to_checksum(p->beneficiary));
+    Amount amount = p->claimable_at(ctx.block.time);
+    if (amount == 0) continue;
+    p->released += amount;
+    put_position(ctx.state, *p);
+    if (Status s = bank::transfer(ctx.state, escrow_address(), ctx.sender, p->asset, amount); !s.ok()) return s;
+    claimed_any += amount;
+    ctx.emit(position_event("vesting.claimed", *p,
+                            {{"amount", to_decimal(amount)}, {"released", to_decimal(p->released)}}));
+  }
+  if (claimed_any == 0) return reject(Code::kNothingToClaim, "nothing has vested that is not claimed yet");
+  return Status::success();
+}
+
+Status Vesting::grant(Context& ctx, const Grant& g) {
+  auto min = min_grant(ctx.state, g.asset);
+  if (!min) return reject(Code::kAssetNotGrantable, "asset " + g.asset + " cannot be granted on this chain");
+  if (g.amount < *min)
+    return reject(Code::kBelowMinimum, "grant of " + to_decimal(g.amount) + " is below the minimum " +
+                                           to_decimal(*min) + " " + g.asset);
+  NewPosition p;
+  p.beneficiary = g.beneficiary;
+  p.asset = g.asset;
+  p.total = g.amount;
+  p.funder = ctx.sender;
+  p.revocable = g.revocable;
+  p.anchor = g.start ? g.start : ctx.block.time;
+  if (!decode(g.schedule, p.schedule).ok()) return reject(Code::kBadSchedule, "schedule does not decode");
+  p.origin = Origin::kGrant;
+  uint64_t id = 0;
+  return create_position(ctx, p, id);
+}
+
+Status Vesting::revoke(Context& ctx, const Revoke& r) {
+  auto p = get_position(ctx.state, r.id);
+  if (!p) return reject(Code::kNotFound, "no position " + std::to_string(r.id));
+  if (p->funder != ctx.sender)
+    return reject(Code::kNotFunder, "only the funder " + to_checksum(p->funder) + " may revoke position " +
+                                        std::to_string(r.id));
+  if (!p->revocable) return reject(Code::kNotRevocable, "position " + std::to_string(r.id) + " is not revocable");
+  Amount vested_now = p->vested_at(ctx.block.time);
+  Amount returned = p->total - vested_now;
+  p->revoked_at = ctx.block.time;
+  p->vested_at_revoke = vested_now;
+  p->revocable = false;
+  put_position(ctx.state, *p);
+  if (returned > 0) {
+    if (Status s = bank::transfer(ctx.state, escrow_address(), p->funder, p->asset, returned); !s.ok()) return s;
+  }
+  ctx.emit(position_event("vesting.revoked", *p,
+                          {{"funder", to_checksum(p->funder)},
+                           {"returned", to_decimal(returned)},
+                           {"vested", to_decimal(vested_now)}}));
+  return Status::success();
+}
+
+}  // namespace vest::vesting

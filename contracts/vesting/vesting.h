@@ -1,0 +1,104 @@
+// Vesting positions: tokens locked for a beneficiary and released by a
+// schedule (contracts/vesting/schedule.h) over block time.
+//
+// A position's tokens sit in the vesting escrow account (escrow_address())
+// from creation until claimed or revoked, so liquid balances never include
+// locked tokens and a transfer never looks at positions.
+//
+// State layout (docs/protocol.md, "State"):
+//   vesting/params                     RLP[[[symbol, min_grant], ...]]
+//   vesting/next                       next position id (absent = 1)
+//   vesting/pos/<id u64>               the position record (encode_position)
+//   vesting/owner/<address><id u64>    (empty): the beneficiary's positions
+// Invariant: the escrow's balance of each asset equals the sum over its
+// positions of (effective total - released).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chain/contract.h"
+#include "contracts/vesting/messages.h"
+#include "contracts/vesting/schedule.h"
+
+namespace vest::vesting {
+
+enum class Origin : uint8_t { kPurchase = 1, kReferral = 2, kGrant = 3 };
+const char* origin_name(Origin o);
+
+struct Position {
+  uint64_t id = 0;
+  Address beneficiary;
+  std::string asset;
+  Amount total = 0;     // as created
+  Amount released = 0;  // claimed so far
+  Address funder;       // who paid for it; receives the unvested part on revoke
+  bool revocable = false;
+  uint64_t anchor = 0;  // block time the schedule's offsets count from
+  Schedule schedule;
+  Origin origin = Origin::kGrant;
+  uint64_t origin_ref = 0;  // purchase id for purchases and referrals
+  uint64_t created_height = 0;
+  uint64_t revoked_at = 0;    // block time of the revoke, 0 when not revoked
+  Amount vested_at_revoke = 0;
+  std::vector<std::optional<uint64_t>> milestones_met;  // per stake-milestone part
+
+  // The total after a revoke (what had vested then), else `total`.
+  Amount effective_total() const { return revoked_at ? vested_at_revoke : total; }
+  Amount vested_at(uint64_t t) const;
+  Amount claimable_at(uint64_t t) const { return vested_at(t) - released; }
+  Amount locked_at(uint64_t t) const { return effective_total() - vested_at(t); }
+};
+
+// The account that holds every position's tokens: the last 20 bytes of
+// keccak256("vestchain/module/vesting").
+Address escrow_address();
+
+std::optional<Position> get_position(const StateReader& state, uint64_t id);
+// Ids of `owner`'s positions, ascending, starting at `from_id`, at most `limit`.
+std::vector<uint64_t> position_ids(const StateReader& state, const Address& owner, uint64_t from_id, size_t limit);
+
+// Per-asset sums over an account's positions at time t.
+struct Holdings {
+  Amount locked = 0;     // not yet vested
+  Amount claimable = 0;  // vested, not yet released
+};
+std::map<std::string, Holdings> holdings(const StateReader& state, const Address& owner, uint64_t t);
+
+struct NewPosition {
+  Address beneficiary;
+  std::string asset;
+  Amount total = 0;
+  Address funder;         // whose balance pays `total` into escrow
+  bool revocable = false;
+  uint64_t anchor = 0;
+  Schedule schedule;
+  Origin origin = Origin::kGrant;
+  uint64_t origin_ref = 0;
+};
+
+// Moves `p.total` from `p.funder` to the escrow and records the position; for
+// other contracts (the sale) and for grants. Emits "vesting.created".
+Status create_position(Context& ctx, const NewPosition& p, uint64_t& id);
+
+class Vesting : public Contract {
+ public:
+  std::string_view name() const override { return "vesting"; }
+  std::vector<uint64_t> kinds() const override { return {kClaimKind, kGrantKind, kRevokeKind}; }
+  Status init_genesis(State& state, const boost::json::object& genesis) override;
+  Status check(uint64_t kind, ByteView payload) const override;
+  Status precheck(const StateReader& state, const BlockEnv& block, const Address& sender, uint64_t kind,
+                  ByteView payload) const override;
+  Status apply(Context& ctx, uint64_t kind, ByteView payload) override;
+
+ private:
+  Status claim(Context& ctx, const Claim& c);
+  Status grant(Context& ctx, const Grant& g);
+  Status revoke(Context& ctx, const Revoke& r);
+};
+
+// The smallest grant of `asset` (nullopt: the asset cannot be granted).
+std::optional<Amount> min_grant(const StateReader& state, std::string_view asset);
+
+}  // namespace vest::vesting

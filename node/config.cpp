@@ -1,0 +1,110 @@
+#include "node/config.h"
+
+#include <toml++/toml.h>
+
+#include "chain/keccak.h"
+
+namespace vest::node {
+
+namespace {
+
+template <typename T>
+bool read_uint(const toml::table& t, std::string_view key, T& out, std::string& error, const std::string& path) {
+  auto node = t.get(key);
+  if (!node) return true;
+  auto v = node->value<int64_t>();
+  if (!v || *v < 0) {
+    error = path + key.data() + ": expected a non-negative integer";
+    return false;
+  }
+  out = static_cast<T>(*v);
+  return true;
+}
+
+bool check_keys(const toml::table& t, std::initializer_list<std::string_view> known, const std::string& path,
+                std::string& error) {
+  for (const auto& [k, v] : t) {
+    bool ok = false;
+    for (auto name : known) ok = ok || k.str() == name;
+    if (!ok) {
+      error = "unknown setting " + path + std::string(k.str());
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool load_config_file(const std::filesystem::path& path, Config& config, std::string& error) {
+  toml::table t;
+  try {
+    t = toml::parse_file(path.string());
+  } catch (const toml::parse_error& e) {
+    error = "config " + path.string() + ": " + std::string(e.description());
+    return false;
+  }
+  if (!check_keys(t, {"dev", "genesis", "datadir", "validator_key", "block_time_ms", "instant", "log_level", "rpc",
+                      "mempool"},
+                  "", error))
+    return false;
+  if (auto v = t["dev"].value<bool>()) config.dev = *v;
+  if (auto v = t["instant"].value<bool>()) config.instant = *v;
+  if (auto v = t["genesis"].value<std::string>()) config.genesis = *v;
+  if (auto v = t["datadir"].value<std::string>()) config.datadir = *v;
+  if (auto v = t["validator_key"].value<std::string>()) config.validator_key = *v;
+  if (auto v = t["log_level"].value<std::string>()) config.log_level = *v;
+  if (t.contains("block_time_ms")) {
+    uint64_t ms = 0;
+    if (!read_uint(t, "block_time_ms", ms, error, "")) return false;
+    config.block_time_ms = ms;
+  }
+  if (auto* rpc = t["rpc"].as_table()) {
+    if (!check_keys(*rpc,
+                    {"listen", "max_body_bytes", "max_batch", "max_connections", "idle_timeout_s",
+                     "request_timeout_s", "wait_timeout_s", "threads"},
+                    "rpc.", error))
+      return false;
+    if (auto v = (*rpc)["listen"].value<std::string>()) config.rpc.listen = *v;
+    RpcConfig& r = config.rpc;
+    if (!read_uint(*rpc, "max_body_bytes", r.max_body_bytes, error, "rpc.") ||
+        !read_uint(*rpc, "max_batch", r.max_batch, error, "rpc.") ||
+        !read_uint(*rpc, "max_connections", r.max_connections, error, "rpc.") ||
+        !read_uint(*rpc, "idle_timeout_s", r.idle_timeout_s, error, "rpc.") ||
+        !read_uint(*rpc, "request_timeout_s", r.request_timeout_s, error, "rpc.") ||
+        !read_uint(*rpc, "wait_timeout_s", r.wait_timeout_s, error, "rpc.") ||
+        !read_uint(*rpc, "threads", r.threads, error, "rpc."))
+      return false;
+  }
+  if (auto* mp = t["mempool"].as_table()) {
+    if (!check_keys(*mp, {"max_txs", "max_bytes", "max_per_sender"}, "mempool.", error)) return false;
+    if (!read_uint(*mp, "max_txs", config.mempool.max_txs, error, "mempool.") ||
+        !read_uint(*mp, "max_bytes", config.mempool.max_bytes, error, "mempool.") ||
+        !read_uint(*mp, "max_per_sender", config.mempool.max_per_sender, error, "mempool."))
+      return false;
+  }
+  return true;
+}
+
+bool parse_host_port(const std::string& text, std::string& host, uint16_t& port) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  std::string p = text.substr(colon + 1);
+  if (p.empty() || p.size() > 5) return false;
+  unsigned v = 0;
+  for (char c : p) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (v > 65535) return false;
+  port = static_cast<uint16_t>(v);
+  return true;
+}
+
+std::string devnet_validator_key_hex() {
+  return to_hex(keccak256(as_bytes("vestchain devnet validator")).view());
+}
+
+}  // namespace vest::node

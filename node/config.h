@@ -1,0 +1,47 @@
+// vestd's configuration: defaults, then a TOML file (--config), then flags.
+// Every key is documented in docs/operations.md.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "node/mempool.h"
+
+namespace vest::node {
+
+struct RpcConfig {
+  std::string listen = "127.0.0.1:8645";
+  size_t max_body_bytes = 1u << 20;
+  size_t max_batch = 100;
+  size_t max_connections = 256;
+  uint64_t idle_timeout_s = 30;
+  uint64_t request_timeout_s = 10;
+  uint64_t wait_timeout_s = 60;  // the longest tx_submit {wait: true} may wait
+  unsigned threads = 2;
+};
+
+struct Config {
+  bool dev = false;
+  std::filesystem::path genesis;        // default: genesis/devnet.json with --dev
+  std::filesystem::path datadir;        // default: ./vestd-data (./devnet-data with --dev)
+  std::filesystem::path validator_key;  // hex private key file; --dev defaults to the devnet key
+  std::optional<uint64_t> block_time_ms;
+  bool instant = false;
+  std::string log_level = "info";
+  RpcConfig rpc;
+  MempoolLimits mempool;
+};
+
+// Reads a TOML file into `config`, overriding what it sets. Unknown keys are
+// refused, so a misspelt setting is not silently ignored.
+bool load_config_file(const std::filesystem::path& path, Config& config, std::string& error);
+
+// Splits "HOST:PORT" (IPv6 as "[::1]:8645").
+bool parse_host_port(const std::string& text, std::string& host, uint16_t& port);
+
+// The development validator key: keccak256("vestchain devnet validator").
+// Public knowledge, for --dev chains only.
+std::string devnet_validator_key_hex();
+
+}  // namespace vest::node

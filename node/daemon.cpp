@@ -1,0 +1,170 @@
+#include "node/daemon.h"
+
+#include <boost/asio.hpp>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "node/log.h"
+#include "node/node.h"
+#include "rpc/chain_methods.h"
+#include "rpc/sale_methods.h"
+#include "rpc/server.h"
+
+namespace vest::node {
+
+namespace {
+
+constexpr const char* kVersion = "vestd/0.1.0";
+
+bool read_file(const std::filesystem::path& p, std::string& out) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return false;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+bool load_key(const Config& config, PrivateKey& key, std::string& error) {
+  std::string hex;
+  if (config.validator_key.empty()) {
+    if (!config.dev) {
+      error = "--validator-key is required unless --dev";
+      return false;
+    }
+    hex = devnet_validator_key_hex();
+  } else if (!read_file(config.validator_key, hex)) {
+    error = "cannot read validator key " + config.validator_key.string();
+    return false;
+  }
+  while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.back()))) hex.pop_back();
+  auto bytes = from_hex(hex);
+  std::optional<PrivateKey> k;
+  if (bytes) k = PrivateKey::from(*bytes);
+  if (!k || !is_valid_private_key(*k)) {
+    error = "validator key file does not hold a 32-byte hex private key";
+    return false;
+  }
+  key = *k;
+  return true;
+}
+
+}  // namespace
+
+int run_daemon(const Config& in) {
+  Config config = in;
+  LogLevel level;
+  if (!parse_log_level(config.log_level, level)) {
+    log_error("unknown log level " + config.log_level);
+    return 1;
+  }
+  set_log_level(level);
+  if (config.genesis.empty()) {
+    if (!config.dev) {
+      log_error("--genesis is required unless --dev");
+      return 1;
+    }
+    config.genesis = "genesis/devnet.json";
+  }
+  if (config.datadir.empty()) config.datadir = config.dev ? "devnet-data" : "vestd-data";
+
+  std::string text, error;
+  if (!read_file(config.genesis, text)) {
+    log_error("cannot read genesis file " + config.genesis.string());
+    return 1;
+  }
+  Genesis genesis;
+  if (!parse_genesis(text, genesis, error)) {
+    log_error(config.genesis.string() + ": " + error);
+    return 1;
+  }
+  PrivateKey key;
+  if (!load_key(config, key, error)) {
+    log_error(error);
+    return 1;
+  }
+  std::string host;
+  uint16_t port = 0;
+  if (!parse_host_port(config.rpc.listen, host, port)) {
+    log_error("--rpc: expected HOST:PORT, got " + config.rpc.listen);
+    return 1;
+  }
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(host, ec);
+  if (ec) {
+    log_error("--rpc: not an IP address: " + host);
+    return 1;
+  }
+
+  NodeOptions options;
+  options.dev = config.dev;
+  options.instant = config.instant;
+  options.block_time_ms = config.block_time_ms.value_or(0);
+  options.mempool = config.mempool;
+  options.version = kVersion;
+  auto node = Node::open(config.datadir, genesis, key, options, error);
+  if (!node) {
+    log_error(error);
+    return 1;
+  }
+
+  rpc::Dispatcher dispatcher;
+  rpc::MethodLimits method_limits;
+  method_limits.max_wait = std::chrono::seconds(config.rpc.wait_timeout_s);
+  rpc::register_chain_methods(dispatcher, *node, method_limits);
+  rpc::register_sale_methods(dispatcher, *node, method_limits);
+  dispatcher.set_internal_error_log([](std::string_view method, std::string_view what) {
+    log_error("rpc " + std::string(method) + " failed: " + std::string(what));
+  });
+
+  rpc::Limits limits;
+  limits.max_body_bytes = config.rpc.max_body_bytes;
+  limits.max_batch = config.rpc.max_batch;
+  limits.max_connections = config.rpc.max_connections;
+  limits.idle_timeout = std::chrono::seconds(config.rpc.idle_timeout_s);
+  limits.read_timeout = std::chrono::seconds(config.rpc.request_timeout_s);
+
+  boost::asio::io_context io;
+  rpc::Server server(io, boost::asio::ip::tcp::endpoint(address, port), dispatcher, limits);
+  server.set_health([&node] {
+    rpc::Health h;
+    h.body["height"] = node->store().head()->height;
+    return h;
+  });
+  server.set_metrics([&node] {
+    rpc::NodeInfo info = node->info();
+    Head head = *node->store().head();
+    return "# TYPE vestd_head_height gauge\nvestd_head_height " + std::to_string(head.height) +
+           "\n# TYPE vestd_mempool_transactions gauge\nvestd_mempool_transactions " +
+           std::to_string(info.mempool_txs) + "\n# TYPE vestd_mempool_bytes gauge\nvestd_mempool_bytes " +
+           std::to_string(info.mempool_bytes) + "\n";
+  });
+  if (auto start_error = server.start()) {
+    log_error("cannot serve RPC on " + config.rpc.listen + ": " + start_error.message());
+    return 1;
+  }
+  Head head = node->store().head().value();
+  log_info(std::string(kVersion) + " chain " + genesis.params.chain_name + " (id " +
+           std::to_string(genesis.params.chain_id) + ") genesis " + to_hex_0x(node->genesis_hash().view()));
+  log_info("head " + std::to_string(head.height) + " " + to_hex_0x(head.hash.view()) + ", data in " +
+           config.datadir.string());
+  log_info("RPC listening on " + host + ":" + std::to_string(server.local_port()) + (config.dev ? " (dev mode)" : ""));
+  node->start();
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int sig) {
+    log_info(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
+    server.stop();
+    io.stop();
+  });
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < std::max(1u, config.rpc.threads); ++i) threads.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+  node->stop();
+  log_info("stopped at block " + std::to_string(node->store().head()->height));
+  return 0;
+}
+
+}  // namespace vest::node

@@ -1,0 +1,40 @@
+// vestd: parses options and wires the node, nothing more.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "node/config.h"
+#include "node/daemon.h"
+
+int main(int argc, char** argv) {
+  using namespace vest::node;
+  CLI::App app{"vestd: the vestchain node"};
+  Config config;
+  std::string config_file, genesis, datadir, rpc, validator_key, log_level;
+  std::optional<uint64_t> block_time_ms;
+  bool dev = false, instant = false;
+  app.add_option("--config", config_file, "TOML configuration file (flags override it)");
+  app.add_flag("--dev", dev, "Development chain: this node is the validator, dev_* RPC methods enabled");
+  app.add_option("--genesis", genesis, "Genesis file (default with --dev: genesis/devnet.json)");
+  app.add_option("--datadir", datadir, "Data directory (default: ./vestd-data, with --dev ./devnet-data)");
+  app.add_option("--rpc", rpc, "RPC listen address HOST:PORT (default 127.0.0.1:8645)");
+  app.add_option("--validator-key", validator_key, "File with the validator's private key as hex");
+  app.add_option("--block-time-ms", block_time_ms, "Block interval in ms (default: the genesis value)");
+  app.add_flag("--instant", instant, "Seal a block as soon as transactions arrive");
+  app.add_option("--log-level", log_level, "debug, info, warn or error");
+  CLI11_PARSE(app, argc, argv);
+
+  std::string error;
+  if (!config_file.empty() && !load_config_file(config_file, config, error)) {
+    std::cerr << "vestd: " << error << std::endl;
+    return 2;
+  }
+  if (dev) config.dev = true;
+  if (instant) config.instant = true;
+  if (!genesis.empty()) config.genesis = genesis;
+  if (!datadir.empty()) config.datadir = datadir;
+  if (!rpc.empty()) config.rpc.listen = rpc;
+  if (!validator_key.empty()) config.validator_key = validator_key;
+  if (block_time_ms) config.block_time_ms = block_time_ms;
+  if (!log_level.empty()) config.log_level = log_level;
+  return run_daemon(config);
+}

@@ -1,0 +1,86 @@
+// The node: wires the chain, the mempool and the block producer, and serves
+// the RPC layer through rpc::NodeApi.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "chain/chain.h"
+#include "contracts/native.h"
+#include "node/mempool.h"
+#include "rpc/node_api.h"
+
+namespace vest::node {
+
+struct NodeOptions {
+  bool dev = false;
+  bool instant = false;        // seal a block as soon as a transaction arrives
+  uint64_t block_time_ms = 0;  // 0: the genesis block time
+  MempoolLimits mempool;
+  std::string version;
+};
+
+class Node : public rpc::NodeApi {
+ public:
+  // Opens the chain in `datadir`. `key` must be the genesis validator's.
+  static std::unique_ptr<Node> open(const std::filesystem::path& datadir, const Genesis& genesis,
+                                    const PrivateKey& key, NodeOptions options, std::string& error);
+  ~Node() override;
+
+  // Starts and stops the block producer thread.
+  void start();
+  void stop();
+
+  const ChainStore& store() const override { return chain_->store(); }
+  const ChainParams& params() const override { return chain_->params(); }
+  const Hash& genesis_hash() const override { return chain_->genesis_hash(); }
+  rpc::NodeInfo info() const override;
+  uint64_t next_block_time() const override { return next_env().time; }
+  Status submit(ByteView raw, Hash& hash) override;
+  std::optional<VerifiedTx> pending(const Hash& hash) const override;
+  size_t pending_count(const Address& sender) const override { return mempool_.count(sender); }
+  void wait_for(const Hash& hash, std::chrono::milliseconds timeout,
+                std::function<void(rpc::WaitResult)> done) override;
+  Status dev_mine(uint32_t blocks, uint64_t& height) override;
+  Status dev_increase_time(uint64_t seconds, uint64_t& offset) override;
+
+ private:
+  Node(const Genesis& genesis, const PrivateKey& key, NodeOptions options);
+  void producer_loop();
+  // Produces one block from the mempool. Caller holds produce_mutex_.
+  bool produce_block(std::string& error);
+  uint64_t block_time_now() const;
+  BlockEnv next_env() const;
+  void notify(const Hash& hash, rpc::WaitResult result);
+  void expire_waiters();
+
+  struct Waiter {
+    std::chrono::steady_clock::time_point deadline;
+    std::function<void(rpc::WaitResult)> done;
+  };
+
+  NativeContracts contracts_;
+  Executor executor_;
+  std::unique_ptr<Chain> chain_;
+  Mempool mempool_;
+  PrivateKey key_;
+  NodeOptions options_;
+  std::atomic<uint64_t> time_offset_{0};
+
+  std::mutex produce_mutex_;  // one block at a time
+
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by wake_mutex_
+  bool tx_arrived_ = false;  // guarded by wake_mutex_
+  std::thread producer_;
+
+  std::mutex waiters_mutex_;
+  std::multimap<Hash, Waiter> waiters_;  // guarded by waiters_mutex_
+};
+
+}  // namespace vest::node

@@ -1,0 +1,267 @@
+#include "rpc/chain_methods.h"
+
+#include "chain/executor.h"
+#include "contracts/bank/bank.h"
+#include "contracts/vesting/vesting.h"
+#include "rpc/method_util.h"
+#include "rpc/params.h"
+#include "rpc/views.h"
+
+namespace vest::rpc {
+
+namespace json = boost::json;
+
+namespace {
+
+std::optional<Cursor> cursor_param(const json::object& p) {
+  auto text = opt_string(p, "cursor");
+  if (!text) return std::nullopt;
+  auto c = parse_cursor(*text);
+  if (!c) fail_params("field 'cursor': not a cursor returned by this method");
+  return c;
+}
+
+json::value node_status(NodeApi& node) {
+  Head head = *node.store().head();
+  NodeInfo info = node.info();
+  const ChainParams& p = node.params();
+  auto snap = node.store().snapshot();
+  return json::object{{"chainId", p.chain_id},
+                      {"chainName", p.chain_name},
+                      {"genesisHash", to_hex_0x(node.genesis_hash().view())},
+                      {"height", head.height},
+                      {"headHash", to_hex_0x(head.hash.view())},
+                      {"headTime", head.time},
+                      {"version", info.version},
+                      {"dev", info.dev},
+                      {"timeOffset", info.time_offset},
+                      {"minFee", to_decimal(p.min_fee)},
+                      {"nativeSymbol", bank::native_symbol(*snap)},
+                      {"blockTimeMs", p.block_time_ms},
+                      {"maxTxBytes", p.max_tx_bytes},
+                      {"mempool", json::object{{"transactions", info.mempool_txs}, {"bytes", info.mempool_bytes}}}};
+}
+
+json::value chain_get_assets(NodeApi& node) {
+  auto snap = node.store().snapshot();
+  json::array list;
+  for (const auto& a : bank::assets(*snap)) {
+    list.push_back(json::object{{"symbol", a.symbol},
+                                {"name", a.name},
+                                {"decimals", a.decimals},
+                                {"supply", to_decimal(bank::supply(*snap, a.symbol))}});
+  }
+  return json::object{{"native", bank::native_symbol(*snap)}, {"assets", std::move(list)}};
+}
+
+json::value chain_get_block(NodeApi& node, const json::object& p) {
+  std::optional<uint64_t> height;
+  if (p.contains("hash")) {
+    height = node.store().height_of(hash_param(p, "hash"));
+    if (!height) return nullptr;
+  } else if (auto h = opt_u64(p, "height")) {
+    height = *h;
+  } else {
+    height = node.store().head()->height;
+  }
+  auto b = node.store().block(*height);
+  if (!b) return nullptr;
+  return block_view(*b);
+}
+
+json::value chain_get_transaction(NodeApi& node, const json::object& p) {
+  Hash h = hash_param(p, "hash");
+  if (auto rec = node.store().transaction(h)) {
+    Transaction tx;
+    (void)decode_transaction(rec->raw, tx);
+    return committed_tx_view(*rec, tx);
+  }
+  if (auto pending = node.pending(h)) {
+    json::object o = tx_fields_view(pending->tx, pending->sender, pending->hash, pending->raw);
+    o["status"] = "pending";
+    o["height"] = nullptr;
+    o["index"] = nullptr;
+    o["error"] = nullptr;
+    o["events"] = json::array();
+    return o;
+  }
+  return nullptr;
+}
+
+json::value account_get(NodeApi& node, const json::object& p) {
+  Address a = address_param(p, "address");
+  StateAt at = state_at(node, p);
+  const StateReader& state = *at.state;
+  auto held = vesting::holdings(state, a, at.time);
+  json::object balances, spendable, locked, claimable;
+  for (const auto& asset : bank::assets(state)) {
+    Amount liquid = bank::balance(state, a, asset.symbol);
+    balances[asset.symbol] = to_decimal(liquid);
+    spendable[asset.symbol] = to_decimal(liquid);
+    auto it = held.find(asset.symbol);
+    locked[asset.symbol] = to_decimal(it == held.end() ? 0 : it->second.locked);
+    claimable[asset.symbol] = to_decimal(it == held.end() ? 0 : it->second.claimable);
+  }
+  json::object out{{"address", to_checksum(a)},
+                   {"nonce", account_nonce(state, a)},
+                   {"balances", std::move(balances)},
+                   {"spendable", std::move(spendable)},
+                   {"locked", std::move(locked)},
+                   {"claimable", std::move(claimable)},
+                   {"height", at.height},
+                   {"time", at.time}};
+  // Pending transactions of this sender: a wallet's next nonce is nonce + pendingCount.
+  if (!p.contains("atHeight")) out["pendingCount"] = node.pending_count(a);
+  return out;
+}
+
+json::value account_get_transactions(NodeApi& node, const json::object& p, const MethodLimits& limits) {
+  Address a = address_param(p, "address");
+  size_t limit = page_limit(p, limits);
+  auto after = cursor_param(p);
+  auto rows = node.store().account_transactions(a, after, limit + 1);
+  bool more = rows.size() > limit;
+  if (more) rows.pop_back();
+  json::array txs;
+  for (const auto& [cursor, hash] : rows) {
+    auto rec = node.store().transaction(hash);
+    if (!rec) continue;
+    Transaction tx;
+    (void)decode_transaction(rec->raw, tx);
+    txs.push_back(committed_tx_view(*rec, tx));
+  }
+  json::object out{{"address", to_checksum(a)}, {"transactions", std::move(txs)}};
+  out["nextCursor"] = more ? json::value(cursor_text(rows.back().first)) : json::value(nullptr);
+  return out;
+}
+
+json::value chain_get_events(NodeApi& node, const json::object& p, const MethodLimits& limits) {
+  size_t limit = page_limit(p, limits);
+  auto kind = opt_string(p, "kind");
+  json::array events;
+  json::value next = nullptr;
+  auto add = [&](const Event& e, uint64_t height, uint32_t index, const Hash& tx) {
+    if (kind && e.type != *kind) return;
+    json::object o = event_view(e);
+    o["height"] = height;
+    o["txIndex"] = index;
+    o["txHash"] = to_hex_0x(tx.view());
+    events.push_back(std::move(o));
+  };
+  if (p.contains("address")) {
+    Address a = address_param(p, "address");
+    auto after = cursor_param(p);
+    // Scans at most a few pages of the index to fill one page of the wanted kind.
+    size_t budget = limit * 4;
+    while (events.size() < limit && budget > 0) {
+      auto rows = node.store().account_events(a, after, std::min(budget, limit));
+      if (rows.empty()) break;
+      budget -= std::min(budget, rows.size());
+      for (const Cursor& c : rows) {
+        after = c;
+        auto r = node.store().receipt(c.height, c.index);
+        auto b = node.store().block(c.height);
+        if (!r || !b || c.sub >= r->events.size() || c.index >= b->tx_hashes.size()) continue;
+        add(r->events[c.sub], c.height, c.index, b->tx_hashes[c.index]);
+        if (events.size() >= limit) break;
+      }
+      next = after ? json::value(cursor_text(*after)) : json::value(nullptr);
+      if (rows.size() < std::min(budget, limit)) {
+        if (events.size() < limit) next = nullptr;
+        break;
+      }
+    }
+  } else {
+    auto height = opt_u64(p, "height");
+    if (!height) fail_params("give 'height' or 'address'");
+    auto b = node.store().block(*height);
+    if (!b) return nullptr;
+    for (uint32_t i = 0; i < b->tx_hashes.size(); ++i) {
+      auto r = node.store().receipt(*height, i);
+      if (!r) continue;
+      for (const Event& e : r->events) add(e, *height, i, b->tx_hashes[i]);
+    }
+  }
+  return json::object{{"events", std::move(events)}, {"nextCursor", next}};
+}
+
+void tx_submit(NodeApi& node, const json::object& p, const MethodLimits& limits, Dispatcher::Reply reply) {
+  std::string raw_text = get_string(p, "raw");
+  auto raw = from_hex(raw_text);
+  if (raw_text.rfind("0x", 0) != 0 || !raw || raw->empty()) fail_params("field 'raw': expected 0x-prefixed hex bytes");
+  bool wait = opt_bool(p, "wait", false);
+  Hash hash;
+  Status s = node.submit(*raw, hash);
+  if (!s.ok()) {
+    reply(rejection(s));
+    return;
+  }
+  std::string hash_text = to_hex_0x(hash.view());
+  if (!wait) {
+    reply(json::value(json::object{{"hash", hash_text}}));
+    return;
+  }
+  auto timeout = std::chrono::seconds(opt_u64(p, "timeout").value_or(limits.max_wait.count()));
+  if (timeout > limits.max_wait) timeout = limits.max_wait;
+  node.wait_for(hash, timeout, [&node, hash, hash_text, reply](WaitResult w) {
+    switch (w.kind) {
+      case WaitResult::Kind::kCommitted: {
+        json::object params{{"hash", hash_text}};
+        reply(chain_get_transaction(node, params));
+        return;
+      }
+      case WaitResult::Kind::kDropped:
+        reply(rejection(w.why));
+        return;
+      case WaitResult::Kind::kTimeout:
+        break;
+    }
+    json::object o{{"hash", hash_text}, {"status", "pending"}};
+    reply(json::value(std::move(o)));
+  });
+}
+
+void require_dev(NodeApi& node) {
+  if (!node.info().dev) throw Exception(kDevOnly, "dev_* methods need a node started with --dev");
+}
+
+}  // namespace
+
+void register_chain_methods(Dispatcher& d, NodeApi& node, MethodLimits limits) {
+  d.add_sync("node_status", [&node](const json::value&) { return Result(node_status(node)); });
+  d.add_sync("chain_getAssets", [&node](const json::value&) { return Result(chain_get_assets(node)); });
+  d.add_sync("chain_getBlock",
+             [&node](const json::value& v) { return Result(chain_get_block(node, params_object(v))); });
+  d.add_sync("chain_getTransaction",
+             [&node](const json::value& v) { return Result(chain_get_transaction(node, params_object(v))); });
+  d.add_sync("chain_getEvents", [&node, limits](const json::value& v) {
+    return Result(chain_get_events(node, params_object(v), limits));
+  });
+  d.add_sync("account_get", [&node](const json::value& v) { return Result(account_get(node, params_object(v))); });
+  d.add_sync("account_getTransactions", [&node, limits](const json::value& v) {
+    return Result(account_get_transactions(node, params_object(v), limits));
+  });
+  d.add("tx_submit", [&node, limits](const json::value& v, Dispatcher::Reply reply) {
+    tx_submit(node, params_object(v), limits, std::move(reply));
+  });
+  d.add_sync("dev_mine", [&node](const json::value& v) {
+    require_dev(node);
+    const json::object& p = params_object(v);
+    uint64_t blocks = opt_u64(p, "blocks").value_or(1);
+    if (blocks == 0 || blocks > 1000) fail_params("field 'blocks': must be between 1 and 1000");
+    uint64_t height = 0;
+    Status s = node.dev_mine(static_cast<uint32_t>(blocks), height);
+    if (!s.ok()) throw Exception(kInternalError, s.message);
+    return Result(json::value(json::object{{"height", height}}));
+  });
+  d.add_sync("dev_increaseTime", [&node](const json::value& v) {
+    require_dev(node);
+    uint64_t seconds = get_u64(params_object(v), "seconds");
+    if (seconds == 0 || seconds > 100ull * 365 * 86400) fail_params("field 'seconds': must be between 1 and 100 years");
+    uint64_t offset = 0;
+    (void)node.dev_increase_time(seconds, offset);
+    return Result(json::value(json::object{{"offset", offset}}));
+  });
+}
+
+}  // namespace vest::rpc

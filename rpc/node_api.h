@@ -1,0 +1,60 @@
+// What the RPC layer needs from the node. node/ implements it; rpc/ never
+// includes node/ (docs/developer-notes.md, "Dependencies").
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "chain/params.h"
+#include "chain/store.h"
+#include "chain/transaction.h"
+
+namespace vest::rpc {
+
+struct NodeInfo {
+  std::string version;
+  bool dev = false;
+  uint64_t time_offset = 0;  // seconds added to the clock by dev_increaseTime
+  size_t mempool_txs = 0;
+  size_t mempool_bytes = 0;
+};
+
+// The outcome of waiting for a transaction.
+struct WaitResult {
+  enum class Kind { kCommitted, kDropped, kTimeout } kind = Kind::kTimeout;
+  Status why;  // for kDropped
+};
+
+class NodeApi {
+ public:
+  virtual ~NodeApi() = default;
+
+  virtual const ChainStore& store() const = 0;
+  virtual const ChainParams& params() const = 0;
+  virtual const Hash& genesis_hash() const = 0;
+  virtual NodeInfo info() const = 0;
+
+  // The block time the next block would get now (dry runs, quotes).
+  virtual uint64_t next_block_time() const = 0;
+
+  // Verifies and admits a signed transaction to the mempool. Thread-safe.
+  virtual Status submit(ByteView raw, Hash& hash) = 0;
+  // How many transactions of `sender` wait in the mempool.
+  virtual size_t pending_count(const Address& sender) const = 0;
+  // A pending transaction, if the mempool holds it.
+  virtual std::optional<VerifiedTx> pending(const Hash& hash) const = 0;
+  // Calls `done` exactly once, from any thread: when the transaction is in a
+  // committed block, when it leaves the mempool without one, or at `timeout`.
+  virtual void wait_for(const Hash& hash, std::chrono::milliseconds timeout,
+                        std::function<void(WaitResult)> done) = 0;
+
+  // Development mode only (the callers check info().dev).
+  // Seals `blocks` blocks now, with or without transactions; returns the new head height.
+  virtual Status dev_mine(uint32_t blocks, uint64_t& height) = 0;
+  // Moves the block clock forward; returns the new total offset.
+  virtual Status dev_increase_time(uint64_t seconds, uint64_t& offset) = 0;
+};
+
+}  // namespace vest::rpc

@@ -1,0 +1,24 @@
+// JSON views of chain objects, as documented in docs/rpc.md. Amounts are
+// decimal strings of base units, hashes and bytes 0x-hex, addresses EIP-55.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include "chain/store.h"
+#include "chain/transaction.h"
+
+namespace vest::rpc {
+
+boost::json::object block_view(const StoredBlock& b);
+boost::json::object event_view(const Event& e);
+boost::json::object error_view(uint32_t code, const std::string& reason, const std::string& message);
+// A transaction's own fields (from, nonce, fee, kind, message, raw).
+boost::json::object tx_fields_view(const Transaction& tx, const Address& sender, const Hash& hash, ByteView raw);
+// A committed transaction with its block position and outcome.
+boost::json::object committed_tx_view(const TxRecord& r, const Transaction& tx);
+
+std::string cursor_text(const Cursor& c);
+// Parses "height:index" or "height:index:sub"; nullopt when malformed.
+std::optional<Cursor> parse_cursor(std::string_view text);
+
+}  // namespace vest::rpc

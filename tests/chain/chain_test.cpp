@@ -1,0 +1,194 @@
+#include <catch2/catch.hpp>
+
+#include "tests/util/chain_fixture.h"
+
+using namespace vest;
+using vest::test::TestChain;
+
+namespace {
+
+Amount supply_sum(const StateReader& state, const std::string& asset) {
+  Amount sum = 0;
+  state.scan(as_bytes("bank/bal/"), {}, [&](ByteView key, ByteView value) {
+    if (as_string(key.subspan(9 + 20)) == asset) sum += *decode_uint(value);
+    return true;
+  });
+  return sum;
+}
+
+}  // namespace
+
+TEST_CASE("a new chain starts at its genesis block", "[chain]") {
+  TestChain t;
+  Head head = t.chain->head();
+  CHECK(head.height == 0);
+  CHECK(head.time == test::kTestGenesisTime);
+  CHECK(head.hash == t.chain->genesis_hash());
+  auto g = t.chain->store().block(0);
+  REQUIRE(g);
+  CHECK(g->header.state_root == head.state_root);
+  CHECK(g->tx_hashes.empty());
+  CHECK(t.balance(0) == test::kStartVest);
+  CHECK(read_params(t.chain->store())->min_fee == test::kMinFee);
+}
+
+TEST_CASE("the genesis hash pins the whole genesis", "[chain]") {
+  TestChain a;
+  TestChain b;
+  CHECK(a.chain->genesis_hash() == b.chain->genesis_hash());
+  Genesis other = a.genesis;
+  other.params.min_fee += 1;
+  Executor ex(other.params);
+  NativeContracts contracts;
+  contracts.register_with(ex);
+  GenesisBlock g;
+  REQUIRE(build_genesis(other, ex, g).ok());
+  CHECK(g.block.header.hash() != a.chain->genesis_hash());
+}
+
+TEST_CASE("blocks move funds, charge fees and commit receipts", "[chain]") {
+  TestChain t;
+  auto tx = t.transfer(0, t.addrs[1], 500);
+  auto out = t.produce({tx});
+  REQUIRE(out.included.size() == 1);
+  CHECK(out.dropped.empty());
+  CHECK(out.receipts[0].ok());
+  CHECK(t.balance(0) == test::kStartVest - 500 - test::kMinFee);
+  CHECK(t.balance(1) == test::kStartVest + 500);
+  CHECK(bank::balance(t.chain->store(), address_of(t.validator), "VEST") == test::kMinFee);
+  CHECK(account_nonce(t.chain->store(), t.addrs[0]) == 1);
+
+  auto rec = t.chain->store().transaction(tx.hash);
+  REQUIRE(rec);
+  CHECK(rec->height == 1);
+  CHECK(rec->index == 0);
+  CHECK(rec->raw == tx.raw);
+  CHECK(rec->sender == t.addrs[0]);
+  REQUIRE(rec->receipt.events.size() == 1);
+  CHECK(rec->receipt.events[0].type == "bank.transfer");
+
+  auto b1 = t.chain->store().block(1);
+  REQUIRE(b1);
+  CHECK(b1->tx_hashes == std::vector<Hash>{tx.hash});
+  CHECK(b1->header.parent_hash == t.chain->genesis_hash());
+  CHECK(t.chain->store().height_of(b1->hash) == 1u);
+  Address signer;
+  REQUIRE(recover(b1->header.signing_digest(), b1->sig, signer) == SigError::kOk);
+  CHECK(signer == address_of(t.validator));
+  CHECK(supply_sum(t.chain->store(), "VEST") == bank::supply(t.chain->store(), "VEST"));
+}
+
+TEST_CASE("a failed message pays its fee, uses its nonce and moves nothing else", "[chain]") {
+  TestChain t;
+  auto tx = t.transfer(0, t.addrs[1], test::kStartUsd + 1, "USDV");
+  auto out = t.produce({tx});
+  REQUIRE(out.included.size() == 1);
+  CHECK(out.receipts[0].code == static_cast<uint32_t>(bank::Code::kInsufficientFunds));
+  CHECK(out.receipts[0].reason == "insufficient_funds");
+  CHECK(t.balance(0, "USDV") == test::kStartUsd);
+  CHECK(t.balance(1, "USDV") == test::kStartUsd);
+  CHECK(t.balance(0) == test::kStartVest - test::kMinFee);
+  CHECK(account_nonce(t.chain->store(), t.addrs[0]) == 1);
+  auto rec = t.chain->store().transaction(tx.hash);
+  REQUIRE(rec);
+  CHECK_FALSE(rec->receipt.ok());
+}
+
+TEST_CASE("transactions that cannot be included are dropped, not committed", "[chain]") {
+  TestChain t;
+  auto good = t.transfer(0, t.addrs[1], 1);
+  auto replay = good;                                    // same nonce again
+  auto gap = t.transfer(1, t.addrs[0], 1, "VEST", 7);    // nonce gap
+  auto out = t.produce({good, replay, gap});
+  CHECK(out.included.size() == 1);
+  REQUIRE(out.dropped.size() == 2);
+  CHECK(out.dropped[0].second.code == static_cast<uint32_t>(ChainCode::kNonceTooLow));
+  CHECK(out.dropped[1].second.code == static_cast<uint32_t>(ChainCode::kNonceTooHigh));
+  CHECK_FALSE(t.chain->store().transaction(gap.hash));
+  CHECK(account_nonce(t.chain->store(), t.addrs[1]) == 0);
+}
+
+TEST_CASE("restart resumes from the head with the same state", "[chain]") {
+  TestChain t;
+  t.produce({t.transfer(0, t.addrs[2], 77)});
+  t.produce({t.transfer(1, t.addrs[2], 23)});
+  Head before = t.chain->head();
+  t.reopen();
+  Head after = t.chain->head();
+  CHECK(after.height == 2);
+  CHECK(after.hash == before.hash);
+  CHECK(after.state_root == before.state_root);
+  CHECK(t.balance(2) == test::kStartVest + 100);
+  t.produce({t.transfer(2, t.addrs[0], 1)});
+  CHECK(t.chain->head().height == 3);
+}
+
+TEST_CASE("a data directory of another genesis is refused", "[chain]") {
+  TestChain t;
+  Genesis other = t.genesis;
+  other.params.chain_name = "another-chain";
+  std::string error;
+  // While the first chain holds the directory, a second opener is refused too.
+  CHECK_FALSE(Chain::open(t.dir.path(), t.genesis, *t.executor, error));
+  CHECK(error.find("in use") != std::string::npos);
+  t.chain.reset();
+  Executor other_executor(other.params);
+  NativeContracts contracts;
+  contracts.register_with(other_executor);
+  auto chain = Chain::open(t.dir.path(), other, other_executor, error);
+  CHECK_FALSE(chain);
+  CHECK(error.find("belongs to another chain") != std::string::npos);
+  t.reopen();  // the right genesis still opens it
+  CHECK(t.chain->head().height == 0);
+}
+
+TEST_CASE("state roots follow the state, not the history", "[chain]") {
+  TestChain a, b;
+  // Same final balances reached in different block splits give the same root.
+  a.produce({a.transfer(0, a.addrs[1], 5), a.transfer(1, a.addrs[2], 5)});
+  b.produce({b.transfer(0, b.addrs[1], 5)});
+  b.produce({b.transfer(1, b.addrs[2], 5)});
+  CHECK(a.chain->head().state_root == b.chain->head().state_root);
+  // A different state gives a different root.
+  TestChain c;
+  c.produce({c.transfer(0, c.addrs[1], 6), c.transfer(1, c.addrs[2], 5)});
+  CHECK(c.chain->head().state_root != a.chain->head().state_root);
+}
+
+TEST_CASE("state reads as of an older block", "[chain]") {
+  TestChain t;
+  t.produce({t.transfer(0, t.addrs[1], 10)});  // block 1
+  t.produce({t.transfer(0, t.addrs[1], 20)});  // block 2
+  t.produce({});                               // block 3
+  auto snap = t.chain->store().snapshot();
+  CHECK(bank::balance(HistoricalState(snap, 0), t.addrs[1], "VEST") == test::kStartVest);
+  CHECK(bank::balance(HistoricalState(snap, 1), t.addrs[1], "VEST") == test::kStartVest + 10);
+  CHECK(bank::balance(HistoricalState(snap, 2), t.addrs[1], "VEST") == test::kStartVest + 30);
+  CHECK(bank::balance(HistoricalState(snap, 3), t.addrs[1], "VEST") == test::kStartVest + 30);
+  CHECK(account_nonce(HistoricalState(snap, 1), t.addrs[0]) == 1);
+  // The validator had nothing at genesis.
+  CHECK(bank::balance(HistoricalState(snap, 0), address_of(t.validator), "VEST") == 0);
+}
+
+TEST_CASE("per-address transaction index pages newest first", "[chain]") {
+  TestChain t;
+  std::vector<Hash> sent;
+  for (int i = 0; i < 5; ++i) {
+    auto tx = t.transfer(0, t.addrs[1], 1);
+    sent.push_back(tx.hash);
+    t.produce({tx});
+  }
+  auto page1 = t.chain->store().account_transactions(t.addrs[1], std::nullopt, 2);
+  REQUIRE(page1.size() == 2);
+  CHECK(page1[0].second == sent[4]);
+  CHECK(page1[1].second == sent[3]);
+  auto page2 = t.chain->store().account_transactions(t.addrs[1], page1.back().first, 2);
+  REQUIRE(page2.size() == 2);
+  CHECK(page2[0].second == sent[2]);
+  auto page3 = t.chain->store().account_transactions(t.addrs[1], page2.back().first, 10);
+  REQUIRE(page3.size() == 1);
+  CHECK(page3[0].second == sent[0]);
+  CHECK(t.chain->store().account_transactions(t.addrs[2], std::nullopt, 10).empty());
+  auto events = t.chain->store().account_events(t.addrs[1], std::nullopt, 10);
+  CHECK(events.size() == 5);
+}

@@ -1,0 +1,69 @@
+// Keeps the dependency table of docs/developer-notes.md true.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Rule {
+  std::string folder;
+  std::vector<std::string> forbidden;  // include path prefixes
+};
+
+std::vector<std::string> violations(const Rule& rule) {
+  std::vector<std::string> out;
+  fs::path root = fs::path(VEST_SOURCE_DIR) / rule.folder;
+  std::regex include_re(R"re(^\s*#\s*include\s*[<"]([^>"]+)[>"])re");
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    auto ext = entry.path().extension();
+    if (ext != ".h" && ext != ".cpp") continue;
+    std::ifstream in(entry.path());
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) {
+      ++n;
+      std::smatch m;
+      if (!std::regex_search(line, m, include_re)) continue;
+      std::string inc = m[1];
+      for (const auto& f : rule.forbidden) {
+        if (inc.rfind(f, 0) == 0)
+          out.push_back(entry.path().string() + ":" + std::to_string(n) + " includes " + inc);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("developer notes: forbidden includes", "[layout]") {
+  std::vector<Rule> rules = {
+      {"chain", {"contracts/", "node/", "rpc/", "wallet/", "boost/asio", "boost/beast"}},
+      {"contracts", {"node/", "rpc/", "wallet/", "boost/asio", "boost/beast"}},
+      {"rpc", {"node/", "wallet/"}},
+      {"wallet", {"node/", "rpc/", "contracts/native.h"}},
+      {"node", {"wallet/"}},
+  };
+  for (const auto& rule : rules) {
+    for (const auto& v : violations(rule)) FAIL_CHECK(v);
+  }
+}
+
+TEST_CASE("wallet uses only the contracts' published message headers", "[layout]") {
+  fs::path root = fs::path(VEST_SOURCE_DIR) / "wallet";
+  std::regex include_re(R"re(#\s*include\s*"(contracts/[^"]+)")re");
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    std::ifstream in(entry.path());
+    std::string line;
+    while (std::getline(in, line)) {
+      std::smatch m;
+      if (!std::regex_search(line, m, include_re)) continue;
+      std::string inc = m[1];
+      bool published = inc.ends_with("/messages.h") || inc == "contracts/catalog.h";
+      if (!published) FAIL_CHECK(entry.path().string() + " includes " + inc);
+    }
+  }
+}

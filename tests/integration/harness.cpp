@@ -1,0 +1,204 @@
+#include "tests/integration/harness.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstring>
+#include <regex>
+#include <thread>
+
+namespace vest::test {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+// fork + exec with stdout/stderr to files and stdin from /dev/null.
+pid_t spawn(const std::vector<std::string>& args, const fs::path& out, const fs::path& err, bool search_path) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int in = open("/dev/null", O_RDONLY);
+    int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(in, 0);
+    dup2(o, 1);
+    dup2(e, 2);
+    setsid();  // no controlling terminal: password prompts fail instead of blocking
+    if (search_path) {
+      execvp(argv[0], argv.data());
+    } else {
+      execv(argv[0], argv.data());
+    }
+    _exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+}  // namespace
+
+fs::path bin_path(const std::string& name) { return fs::path(VEST_BIN_DIR) / name; }
+fs::path source_path(const std::string& relative) { return fs::path(VEST_SOURCE_DIR) / relative; }
+
+Vestd::Vestd(fs::path datadir, std::vector<std::string> extra) : datadir_(std::move(datadir)) {
+  fs::create_directories(datadir_);
+  log_path_ = datadir_ / "vestd.log";
+  fs::remove(log_path_);  // a restart must not read the previous run's port
+  std::vector<std::string> args = {bin_path("vestd").string(), "--dev", "--genesis",
+                                   source_path("genesis/devnet.json").string(), "--datadir",
+                                   (datadir_ / "data").string(), "--rpc", "127.0.0.1:0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  pid_ = spawn(args, datadir_ / "vestd.out", log_path_, false);
+  // The node logs the port it bound: "RPC listening on 127.0.0.1:PORT".
+  std::regex port_re(R"(RPC listening on 127\.0\.0\.1:(\d+))");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::smatch m;
+    std::string text = log();
+    if (std::regex_search(text, m, port_re)) {
+      port_ = static_cast<uint16_t>(std::stoi(m[1]));
+      return;
+    }
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      FAIL("vestd exited at start:\n" << text);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  FAIL("vestd did not start within 30 s:\n" << log());
+}
+
+Vestd::~Vestd() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 100; ++i) {
+      int status;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ::kill(pid_, SIGKILL);
+    wait_exit(pid_);
+  }
+}
+
+int Vestd::stop() {
+  REQUIRE(pid_ > 0);
+  ::kill(pid_, SIGTERM);
+  int code = wait_exit(pid_);
+  pid_ = -1;
+  return code;
+}
+
+void Vestd::kill9() {
+  REQUIRE(pid_ > 0);
+  ::kill(pid_, SIGKILL);
+  wait_exit(pid_);
+  pid_ = -1;
+}
+
+std::string Vestd::log() const { return read_file(log_path_); }
+
+json::object Vestd::rpc(const std::string& method, json::value params) {
+  json::object req{{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}};
+  if (!params.is_null()) req["params"] = std::move(params);
+  auto [status, body] = http_post(port_, json::serialize(req));
+  INFO("HTTP " << status << " " << body);
+  REQUIRE(status == 200);
+  return json::parse(body).as_object();
+}
+
+json::value Vestd::call(const std::string& method, json::value params) {
+  json::object r = rpc(method, std::move(params));
+  INFO(method << " -> " << json::serialize(r));
+  REQUIRE(r.contains("result"));
+  return r.at("result");
+}
+
+std::string raw_http(uint16_t port, const std::string& request, int timeout_ms) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  size_t sent = 0;
+  while (sent < request.size()) {
+    ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may close early (e.g. 413)
+    sent += static_cast<size_t>(n);
+  }
+  std::string response;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    response.append(buf, static_cast<size_t>(n));
+    // One complete response with a Content-Length is enough.
+    auto head_end = response.find("\r\n\r\n");
+    if (head_end != std::string::npos) {
+      std::smatch m;
+      std::string head = response.substr(0, head_end);
+      if (std::regex_search(head, m, std::regex("[Cc]ontent-[Ll]ength: *(\\d+)")) &&
+          response.size() >= head_end + 4 + std::stoul(m[1]))
+        break;
+    }
+  }
+  close(fd);
+  return response;
+}
+
+std::pair<int, std::string> http_post(uint16_t port, const std::string& body) {
+  std::string req = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                    "Content-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string resp = raw_http(port, req, 60000);
+  int status = 0;
+  if (resp.rfind("HTTP/1.1 ", 0) == 0) status = std::stoi(resp.substr(9, 3));
+  auto head_end = resp.find("\r\n\r\n");
+  return {status, head_end == std::string::npos ? "" : resp.substr(head_end + 4)};
+}
+
+RunResult run_program(const std::vector<std::string>& args) {
+  TempDir dir;
+  RunResult r;
+  pid_t pid = spawn(args, dir.path() / "out", dir.path() / "err", true);
+  r.exit_code = wait_exit(pid);
+  r.out = read_file(dir.path() / "out");
+  r.err = read_file(dir.path() / "err");
+  return r;
+}
+
+RunResult run_vest(const std::vector<std::string>& args) {
+  std::vector<std::string> full = {bin_path("vest").string()};
+  full.insert(full.end(), args.begin(), args.end());
+  return run_program(full);
+}
+
+}  // namespace vest::test

@@ -1,0 +1,73 @@
+// Real processes for integration tests: a vestd on a port of its own choosing
+// with its own temporary data directory, and the vest command line.
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tests/util/test_util.h"
+
+namespace vest::test {
+
+// Development accounts 0 and 1 of the "test test ... junk" mnemonic, funded in
+// genesis/devnet.json.
+inline constexpr const char* kDevKey0 = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+inline constexpr const char* kDevAddr0 = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+inline constexpr const char* kDevKey1 = "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+inline constexpr const char* kDevAddr1 = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+
+std::filesystem::path bin_path(const std::string& name);
+std::filesystem::path source_path(const std::string& relative);
+
+// A vestd process. The destructor stops it (SIGTERM, then SIGKILL).
+class Vestd {
+ public:
+  // Starts `vestd --dev --genesis genesis/devnet.json --datadir <datadir>
+  // --rpc 127.0.0.1:0 <extra...>` and waits until it serves RPC.
+  explicit Vestd(std::filesystem::path datadir, std::vector<std::string> extra = {"--instant"});
+  ~Vestd();
+  Vestd(const Vestd&) = delete;
+  Vestd& operator=(const Vestd&) = delete;
+
+  uint16_t port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // Sends SIGTERM and waits; returns the exit status (0 for a clean stop).
+  int stop();
+  void kill9();
+  std::string log() const;
+
+  // One JSON-RPC call; the whole response object (with "result" or "error").
+  boost::json::object rpc(const std::string& method, boost::json::value params = nullptr);
+  // The "result" of a call that must succeed.
+  boost::json::value call(const std::string& method, boost::json::value params = nullptr);
+
+ private:
+  std::filesystem::path datadir_;
+  std::filesystem::path log_path_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+};
+
+// Raw HTTP exchange: sends `request` bytes to 127.0.0.1:port and returns what
+// comes back until the server closes or `timeout_ms` passes.
+std::string raw_http(uint16_t port, const std::string& request, int timeout_ms = 5000);
+// POSTs `body` to / and returns {status code, response body}.
+std::pair<int, std::string> http_post(uint16_t port, const std::string& body);
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs build/bin/vest with `args` and no standard input.
+RunResult run_vest(const std::vector<std::string>& args);
+
+// Runs any program; `args[0]` is looked up in PATH.
+RunResult run_program(const std::vector<std::string>& args);
+
+}  // namespace vest::test

@@ -1,0 +1,207 @@
+// A real chain on a temporary LevelDB directory, with a small genesis of known
+// keys, for unit tests of chain/, contracts/ and node/.
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "chain/chain.h"
+#include "chain/keccak.h"
+#include "contracts/native.h"
+#include "tests/util/test_util.h"
+
+namespace vest::test {
+
+inline PrivateKey test_key(const std::string& name) {
+  return *PrivateKey::from(keccak256(as_bytes("vestchain test key " + name)).view());
+}
+
+constexpr uint64_t kTestChainId = 4242;
+constexpr uint64_t kTestGenesisTime = 1700000000;
+inline const Amount kMinFee = 1000;
+inline const Amount kStartVest = u128(1000000) * 1000000000000000000ULL;  // 1e6 VEST (18 decimals)
+inline const Amount kStartUsd = u128(50000) * 1000000;                    // 50,000 USDV (6 decimals)
+
+inline const Amount kVest = 1000000000000000000;  // one VEST in base units
+inline const Amount kUsd = 1000000;               // one USDV in base units
+inline const Amount kTreasuryVest = u128(10000000) * 1000000000000000000ULL;
+
+inline Address treasury_address() { return address_of(test_key("treasury")); }
+inline Address revenue_address() { return address_of(test_key("revenue")); }
+inline Address admin_address() { return address_of(test_key("admin")); }
+
+// The test sale: four packages (docs in tests/contracts/sale_test.cpp), tiers at
+// 0, 1000 and 5000 USDV of spend in a 1000-second window.
+inline boost::json::object test_sale_json() {
+  namespace js = boost::json;
+  auto linear = js::object{{"parts", js::array{js::object{
+                                         {"type", "linear"}, {"bps", 10000}, {"start", 0}, {"cliff", 100}, {"end", 1000}}}}};
+  auto tranches = js::object{{"parts", js::array{js::object{{"type", "tranche"}, {"bps", 3000}, {"time", 100}},
+                                                 js::object{{"type", "tranche"}, {"bps", 7000}, {"time", 200}}}}};
+  auto stake = js::object{
+      {"parts", js::array{js::object{{"type", "tranche"}, {"bps", 5000}, {"time", 100}},
+                          js::object{{"type", "stake"}, {"bps", 5000}, {"min_stake", to_decimal(100 * kVest)},
+                                     {"duration", 300}}}}};
+  auto price = [](Amount usd) { return js::object{{"asset", "USDV"}, {"amount", to_decimal(usd * kUsd)}}; };
+  js::array packages{
+      js::object{{"id", 1}, {"name", "Linear"}, {"price", price(100)}, {"base", to_decimal(1000 * kVest)},
+                 {"bonus", js::object{{"bps", 1000}}}, {"schedule", linear}, {"referral_bps", 500}},
+      js::object{{"id", 2}, {"name", "Tranche"}, {"price", price(50)}, {"base", to_decimal(100 * kVest)},
+                 {"bonus", js::object{{"amount", to_decimal(7 * kVest)}}}, {"schedule", tranches},
+                 {"supply_cap", 3}, {"account_cap", 2}},
+      js::object{{"id", 3}, {"name", "Windowed"}, {"price", price(10)}, {"base", to_decimal(10 * kVest)},
+                 {"bonus", js::object{{"bps", 0}}}, {"schedule", linear}, {"start", kTestGenesisTime + 1000},
+                 {"end", kTestGenesisTime + 2000}},
+      js::object{{"id", 4}, {"name", "Stake"}, {"price", price(1000)}, {"base", to_decimal(1000 * kVest)},
+                 {"bonus", js::object{{"bps", 2000}}}, {"schedule", stake}}};
+  return js::object{{"admin", to_checksum(admin_address())},
+                    {"treasury", to_checksum(treasury_address())},
+                    {"revenue", to_checksum(revenue_address())},
+                    {"payment_asset", "USDV"},
+                    {"token_asset", "VEST"},
+                    {"tier_window", 1000},
+                    {"tiers", js::array{js::object{{"name", "Enthusiast"}, {"min_spend", "0"}, {"bonus_bps", 0}},
+                                        js::object{{"name", "Advocate"}, {"min_spend", to_decimal(1000 * kUsd)},
+                                                   {"bonus_bps", 200}},
+                                        js::object{{"name", "VIP"}, {"min_spend", to_decimal(5000 * kUsd)},
+                                                   {"bonus_bps", 500}}}},
+                    {"packages", packages}};
+}
+
+// Genesis JSON text for `accounts`, each holding kStartVest VEST and kStartUsd USDV,
+// with the test sale (its treasury holds kTreasuryVest) and vesting minimums.
+inline std::string test_genesis_json(const std::vector<Address>& accounts, const Address& validator) {
+  boost::json::array balances;
+  for (const Address& a : accounts) {
+    balances.push_back(boost::json::object{
+        {"address", to_checksum(a)},
+        {"amounts", boost::json::object{{"VEST", to_decimal(kStartVest)}, {"USDV", to_decimal(kStartUsd)}}}});
+  }
+  boost::json::object g{
+      {"chain_id", kTestChainId},
+      {"chain_name", "vestchain-test"},
+      {"genesis_time", kTestGenesisTime},
+      {"validator", to_checksum(validator)},
+      {"params", boost::json::object{{"min_fee", to_decimal(kMinFee)},
+                                     {"block_time_ms", 1000},
+                                     {"max_block_bytes", 1 << 20},
+                                     {"max_block_txs", 1000},
+                                     {"max_tx_bytes", 4096}}},
+      {"bank", boost::json::object{
+                   {"native", "VEST"},
+                   {"assets", boost::json::array{
+                                  boost::json::object{{"symbol", "VEST"}, {"name", "Vest Token"}, {"decimals", 18}},
+                                  boost::json::object{{"symbol", "USDV"}, {"name", "Vest Dollar"}, {"decimals", 6}}}},
+                   {"balances", balances}}},
+      {"vesting", boost::json::object{{"min_grant", boost::json::object{{"VEST", to_decimal(10 * kVest)}}}}},
+      {"sale", test_sale_json()}};
+  g["bank"].as_object()["balances"].as_array().push_back(boost::json::object{
+      {"address", to_checksum(treasury_address())},
+      {"amounts", boost::json::object{{"VEST", to_decimal(kTreasuryVest)}}}});
+  g["bank"].as_object()["balances"].as_array().push_back(boost::json::object{
+      {"address", to_checksum(admin_address())},
+      {"amounts", boost::json::object{{"VEST", to_decimal(1000 * kVest)}}}});
+  return boost::json::serialize(g);
+}
+
+class TestChain {
+ public:
+  explicit TestChain(size_t accounts = 3) : validator(test_key("validator")) {
+    for (size_t i = 0; i < accounts; ++i) {
+      keys.push_back(test_key("account " + std::to_string(i)));
+      addrs.push_back(address_of(keys.back()));
+    }
+    std::string error;
+    REQUIRE(parse_genesis(test_genesis_json(addrs, address_of(validator)), genesis, error));
+    executor = std::make_unique<Executor>(genesis.params);
+    contracts.register_with(*executor);
+    reopen();
+  }
+
+  void reopen() {
+    chain.reset();
+    std::string error;
+    chain = Chain::open(dir.path(), genesis, *executor, error);
+    INFO(error);
+    REQUIRE(chain);
+  }
+
+  // A signed transaction from account `from` carrying (kind, payload).
+  VerifiedTx sign(size_t from, uint64_t kind, Bytes payload, std::optional<uint64_t> nonce = std::nullopt,
+                  Amount fee = kMinFee) {
+    return sign_key(keys[from], kind, std::move(payload), nonce, fee);
+  }
+
+  VerifiedTx sign_key(const PrivateKey& key, uint64_t kind, Bytes payload,
+                      std::optional<uint64_t> nonce = std::nullopt, Amount fee = kMinFee) {
+    Transaction tx;
+    tx.chain_id = kTestChainId;
+    tx.nonce = nonce ? *nonce : next_nonce(address_of(key));
+    tx.fee = fee;
+    tx.kind = kind;
+    tx.payload = std::move(payload);
+    tx.sign(key);
+    VerifiedTx v;
+    Status s = verify_transaction(tx.encode(), kTestChainId, genesis.params.max_tx_bytes, v);
+    INFO(s.message);
+    REQUIRE(s.ok());
+    return v;
+  }
+
+  VerifiedTx transfer(size_t from, const Address& to, Amount amount, std::string asset = "VEST",
+                      std::optional<uint64_t> nonce = std::nullopt) {
+    bank::Transfer t{to, std::move(asset), amount};
+    return sign(from, bank::kTransferKind, t.encode(), nonce);
+  }
+
+  uint64_t next_nonce(const Address& a) {
+    uint64_t n = account_nonce(chain->store(), a);
+    auto it = issued_.find(a);
+    if (it != issued_.end() && it->second >= n) n = it->second + 1;
+    issued_[a] = n;
+    return n;
+  }
+
+  Chain::Produced produce(const std::vector<VerifiedTx>& txs, uint64_t time_step = 10) {
+    Chain::Produced out;
+    std::string error;
+    uint64_t time = chain->head().time + time_step;
+    bool ok = chain->produce(txs, time, validator, out, error);
+    INFO(error);
+    REQUIRE(ok);
+    issued_.clear();
+    return out;
+  }
+
+  Amount balance(size_t i, const std::string& asset = "VEST") const {
+    return bank::balance(chain->store(), addrs[i], asset);
+  }
+  Amount balance_of(const Address& a, const std::string& asset = "VEST") const {
+    return bank::balance(chain->store(), a, asset);
+  }
+
+  // Signs and seals one transaction in its own block `time_step` seconds after
+  // the head; returns its receipt (the test fails if it was not included).
+  Receipt run(const VerifiedTx& tx, uint64_t time_step = 10) {
+    auto out = produce({tx}, time_step);
+    INFO((out.dropped.empty() ? std::string() : out.dropped[0].second.message));
+    REQUIRE(out.included.size() == 1);
+    return out.receipts[0];
+  }
+
+  TempDir dir;
+  PrivateKey validator;
+  std::vector<PrivateKey> keys;
+  std::vector<Address> addrs;
+  Genesis genesis;
+  NativeContracts contracts;
+  std::unique_ptr<Executor> executor;
+  std::unique_ptr<Chain> chain;
+
+ private:
+  std::map<Address, uint64_t> issued_;
+};
+
+}  // namespace vest::test

@@ -1,0 +1,221 @@
+#include "wallet/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "contracts/bank/messages.h"
+#include "wallet/cli_common.h"
+#include "wallet/cli_sale.h"
+#include "wallet/keystore.h"
+
+namespace vest::wallet {
+
+namespace json = boost::json;
+
+namespace {
+
+void cmd_transfer(const Globals& g, const std::string& to_text, const std::string& amount_text,
+                  const std::string& asset_in) {
+  Address to = parse_addr(to_text);
+  std::string asset = asset_in.empty() ? fetch_assets(g).native : asset_in;
+  bank::Transfer t{to, asset, parse_amount(g, amount_text, asset)};
+  send(g, bank::kTransferKind, t.encode());
+}
+
+void cmd_key_new(const Globals& g) {
+  PrivateKey key = generate_private_key();
+  std::string pw = password(g, true);
+  Address a = address_of(key);
+  auto path = KeystoreDir(g.keystore_dir).save(encrypt_keystore(key, pw, kdf_params(g)), a);
+  if (g.json_output) {
+    print_json(json::object{{"address", to_checksum(a)}, {"path", path.string()}});
+  } else {
+    std::cout << "New key " << to_checksum(a) << "\nSaved to " << path.string() << std::endl;
+  }
+}
+
+void cmd_key_import(const Globals& g, const std::string& key_file) {
+  std::string hex = key_file.empty() ? prompt_secret("Private key (hex): ") : read_text_file(key_file);
+  hex = trim(hex);
+  auto bytes = from_hex(hex);
+  std::optional<PrivateKey> key;
+  if (bytes) key = PrivateKey::from(*bytes);
+  if (!key || !is_valid_private_key(*key)) throw CliError{"not a private key: expected 32 bytes of hex"};
+  Address a = address_of(*key);
+  KeystoreDir dir(g.keystore_dir);
+  if (dir.find(a)) throw CliError{"a key for " + to_checksum(a) + " is already in " + g.keystore_dir};
+  auto path = dir.save(encrypt_keystore(*key, password(g, key_file.empty()), kdf_params(g)), a);
+  if (g.json_output) {
+    print_json(json::object{{"address", to_checksum(a)}, {"path", path.string()}});
+  } else {
+    std::cout << "Imported " << to_checksum(a) << "\nSaved to " << path.string() << std::endl;
+  }
+}
+
+void cmd_key_list(const Globals& g) {
+  KeystoreDir dir(g.keystore_dir);
+  json::array keys;
+  for (const Address& a : dir.list()) {
+    keys.push_back(json::object{{"address", to_checksum(a)}, {"path", dir.find(a)->string()}});
+    if (!g.json_output) std::cout << to_checksum(a) << "  " << dir.find(a)->string() << "\n";
+  }
+  if (g.json_output) print_json(json::object{{"keys", keys}});
+}
+
+void cmd_key_show(const Globals& g, const std::string& addr_text) {
+  Address a = parse_addr(addr_text);
+  auto path = KeystoreDir(g.keystore_dir).find(a);
+  if (!path) throw CliError{"no key for " + to_checksum(a) + " in " + g.keystore_dir};
+  if (g.json_output) {
+    print_json(json::object{{"address", to_checksum(a)}, {"path", path->string()}});
+  } else {
+    std::cout << "Address " << to_checksum(a) << "\nFile    " << path->string() << std::endl;
+  }
+}
+
+void cmd_account(const Globals& g, const std::string& addr_text) {
+  Address a = addr_text.empty() ? default_account(g) : parse_addr(addr_text);
+  json::value r = call(g, "account_get", json::object{{"address", to_checksum(a)}});
+  if (g.json_output) {
+    print_json(r);
+    return;
+  }
+  AssetDecimals assets = fetch_assets(g);
+  std::cout << "Account " << r.at("address").as_string() << " (block " << r.at("height").to_number<int64_t>()
+            << ")\n  nonce " << r.at("nonce").to_number<int64_t>() << "\n";
+  for (const auto& kv : r.at("balances").as_object()) {
+    std::string symbol(kv.key());
+    std::cout << "  " << symbol << " " << human(std::string(kv.value().as_string()), assets.decimals[symbol])
+              << "\n";
+  }
+  std::cout.flush();
+}
+
+void cmd_tx(const Globals& g, const std::string& hash) {
+  json::value r = call(g, "chain_getTransaction", json::object{{"hash", hash}});
+  if (r.is_null()) throw CliError{"no transaction " + hash};
+  print_tx(g, r);
+}
+
+void cmd_block(const Globals& g, const std::string& which) {
+  json::object params;
+  if (!which.empty()) {
+    if (which.rfind("0x", 0) == 0) {
+      params["hash"] = which;
+    } else {
+      try {
+        params["height"] = std::stoull(which);
+      } catch (...) {
+        throw CliError{"block: expected a height or a 0x hash"};
+      }
+    }
+  }
+  json::value r = call(g, "chain_getBlock", params);
+  if (r.is_null()) throw CliError{"no block " + which};
+  if (g.json_output) {
+    print_json(r);
+    return;
+  }
+  std::cout << "Block " << r.at("height").to_number<int64_t>() << " " << r.at("hash").as_string() << "\n  time     "
+            << r.at("time").to_number<int64_t>() << "\n  parent   " << r.at("parentHash").as_string()
+            << "\n  proposer " << r.at("proposer").as_string() << "\n  state    " << r.at("stateRoot").as_string()
+            << "\n  txs      " << r.at("transactions").as_array().size() << "\n";
+  for (const auto& h : r.at("transactions").as_array()) std::cout << "    " << h.as_string() << "\n";
+  std::cout.flush();
+}
+
+void cmd_status(const Globals& g) {
+  json::value r = call(g, "node_status", {});
+  if (g.json_output) {
+    print_json(r);
+    return;
+  }
+  std::cout << "Chain   " << r.at("chainName").as_string() << " (id " << r.at("chainId").to_number<int64_t>()
+            << ")\n  genesis " << r.at("genesisHash").as_string() << "\n  height  "
+            << r.at("height").to_number<int64_t>() << "\n  head    " << r.at("headHash").as_string()
+            << "\n  time    " << r.at("headTime").to_number<int64_t>() << "\n  version "
+            << r.at("version").as_string() << std::endl;
+}
+
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"vest: wallet and client for a vestchain node"};
+  app.require_subcommand(1);
+  Globals g;
+  g.rpc_url = env_or("VEST_RPC", "http://127.0.0.1:8645");
+  g.keystore_dir = default_keystore();
+  app.add_option("--rpc", g.rpc_url, "Node RPC URL (env VEST_RPC)")->capture_default_str();
+  app.add_option("--keystore", g.keystore_dir, "Keystore directory (env VEST_KEYSTORE)")->capture_default_str();
+  app.add_option("--password-file", g.password_file, "Read the keystore password from the first line of FILE");
+  app.add_option("--from", g.from, "Account to sign with (when the keystore holds several)");
+  app.add_flag("--json", g.json_output, "Print JSON");
+
+  auto* key = app.add_subcommand("key", "Manage keys in the keystore");
+  key->require_subcommand(1);
+  auto* key_new = key->add_subcommand("new", "Create a new key");
+  std::string key_file;
+  auto* key_import = key->add_subcommand("import", "Import a private key");
+  key_import->add_option("--private-key-file", key_file, "File holding the key as hex (else a prompt)");
+  for (auto* sub : {key_new, key_import})
+    sub->add_flag("--light-kdf", g.light_kdf, "Weaker, faster scrypt (n=4096), for development keys only");
+  auto* key_list = key->add_subcommand("list", "List the keys");
+  std::string show_addr;
+  auto* key_show = key->add_subcommand("show", "Show one key's address and file (never the secret)");
+  key_show->add_option("address", show_addr, "Address")->required();
+
+  app.add_option("--fee", g.fee, "Fee in native units for commands that send (default: the chain minimum)");
+  app.add_flag("--no-wait", g.no_wait, "Return once the node accepts a transaction, without waiting for its block");
+  std::string to, amount, asset;
+  auto* transfer = app.add_subcommand("transfer", "Send tokens");
+  transfer->add_option("--to", to, "Recipient address")->required();
+  transfer->add_option("--amount", amount, "Amount in units of the asset, e.g. 1.5")->required();
+  transfer->add_option("--asset", asset, "Asset symbol (default: the native token)");
+
+  std::string account_addr;
+  auto* account = app.add_subcommand("account", "Show an account's nonce and balances");
+  account->add_option("address", account_addr, "Address (default: --from or the only key)");
+  std::string tx_hash;
+  auto* tx = app.add_subcommand("tx", "Show a transaction");
+  tx->add_option("hash", tx_hash, "Transaction hash")->required();
+  std::string block_id;
+  auto* block = app.add_subcommand("block", "Show a block (default: the head)");
+  block->add_option("block", block_id, "Height or 0x hash");
+  auto* status = app.add_subcommand("status", "Show the node's chain and head");
+  std::function<void()> action;
+  SaleOptions sale_options;
+  add_sale_commands(app, g, sale_options, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  try {
+    if (*key_new) cmd_key_new(g);
+    else if (*key_import) cmd_key_import(g, key_file);
+    else if (*key_list) cmd_key_list(g);
+    else if (*key_show) cmd_key_show(g, show_addr);
+    else if (*transfer) cmd_transfer(g, to, amount, asset);
+    else if (*account) cmd_account(g, account_addr);
+    else if (*tx) cmd_tx(g, tx_hash);
+    else if (*block) cmd_block(g, block_id);
+    else if (*status) cmd_status(g);
+    else if (action) action();
+  } catch (const CliError& e) {
+    if (g.json_output) {
+      print_json(json::object{{"error", e.message}});
+    } else {
+      std::cerr << "error: " << e.message << std::endl;
+    }
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << std::endl;
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace vest::wallet

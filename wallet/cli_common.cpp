@@ -1,0 +1,231 @@
+#include "wallet/cli_common.h"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "contracts/bank/messages.h"
+#include "wallet/keystore.h"
+#include "wallet/rpc_client.h"
+#include "wallet/tx_builder.h"
+
+namespace vest::wallet {
+
+namespace json = boost::json;
+
+// scrypt parameters of new keystores: the standard ones, or geth's "light" ones.
+ScryptParams kdf_params(const Globals& g) {
+  ScryptParams p;
+  if (g.light_kdf) p.n = 4096;
+  return p;
+}
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+std::string default_keystore() {
+  const char* home = std::getenv("HOME");
+  return env_or("VEST_KEYSTORE", std::string(home ? home : ".") + "/.vest/keystore");
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return s.substr(i);
+}
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw CliError{"cannot read " + path};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Reads a line from the terminal without echo.
+std::string prompt_secret(const std::string& prompt) {
+  FILE* tty = std::fopen("/dev/tty", "r+");
+  if (!tty) throw CliError{"no terminal to ask for a password: use --password-file"};
+  std::fprintf(tty, "%s", prompt.c_str());
+  std::fflush(tty);
+  termios old{};
+  int fd = fileno(tty);
+  bool restore = tcgetattr(fd, &old) == 0;
+  if (restore) {
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  int c;
+  while ((c = std::fgetc(tty)) != EOF && c != '\n') line.push_back(static_cast<char>(c));
+  if (restore) tcsetattr(fd, TCSAFLUSH, &old);
+  std::fprintf(tty, "\n");
+  std::fclose(tty);
+  return line;
+}
+
+std::string password(const Globals& g, bool confirm) {
+  if (!g.password_file.empty()) {
+    std::string p = read_text_file(g.password_file);
+    // The first line is the password.
+    auto nl = p.find('\n');
+    if (nl != std::string::npos) p = p.substr(0, nl);
+    if (!p.empty() && p.back() == '\r') p.pop_back();
+    return p;
+  }
+  std::string p = prompt_secret("Password: ");
+  if (confirm && prompt_secret("Repeat password: ") != p) throw CliError{"passwords do not match"};
+  return p;
+}
+
+Address default_account(const Globals& g) {
+  if (!g.from.empty()) return parse_addr(g.from);
+  auto all = KeystoreDir(g.keystore_dir).list();
+  if (all.size() != 1)
+    throw CliError{all.empty() ? "no keys in " + g.keystore_dir + ": give an address or --from"
+                               : "several keys in " + g.keystore_dir + ": give an address or --from"};
+  return all[0];
+}
+
+Address parse_addr(const std::string& text) {
+  Address a;
+  switch (parse_address(text, a)) {
+    case AddressError::kOk: return a;
+    case AddressError::kBadChecksum: throw CliError{"address " + text + " has a wrong EIP-55 checksum (mistyped?)"};
+    case AddressError::kMalformed: break;
+  }
+  throw CliError{"not an address: " + text + " (expected 0x and 40 hex digits)"};
+}
+
+void print_json(const json::value& v) { std::cout << json::serialize(v) << std::endl; }
+
+json::value call(const Globals& g, const std::string& method, json::object params, int timeout_s) {
+  RpcClient client(g.rpc_url);
+  client.set_timeout(std::chrono::seconds(timeout_s));
+  try {
+    return client.call(method, std::move(params));
+  } catch (const RpcError& e) {
+    std::string msg = "node refused " + method + ": " + e.what();
+    if (e.data().is_object() && e.data().as_object().contains("reason") && e.data().at("reason").is_string())
+      msg += " [" + std::string(e.data().at("reason").as_string()) + "]";
+    msg += " (code " + std::to_string(e.code()) + ")";
+    throw CliError{msg};
+  } catch (const TransportError& e) {
+    throw CliError{"cannot reach the node at " + g.rpc_url + ": " + e.what()};
+  }
+}
+
+PrivateKey unlock(const Globals& g, Address& from) {
+  KeystoreDir dir(g.keystore_dir);
+  if (!g.from.empty()) {
+    from = parse_addr(g.from);
+  } else {
+    auto all = dir.list();
+    if (all.size() != 1)
+      throw CliError{all.empty() ? "no keys in " + g.keystore_dir + ": run `vest key new` or `vest key import`"
+                                 : "several keys in " + g.keystore_dir + ": choose one with --from"};
+    from = all[0];
+  }
+  auto path = dir.find(from);
+  if (!path) throw CliError{"no key for " + to_checksum(from) + " in " + g.keystore_dir};
+  PrivateKey key;
+  KeystoreError e = decrypt_keystore(read_text_file(path->string()), password(g, false), key);
+  if (e != KeystoreError::kOk) throw CliError{std::string("cannot unlock ") + path->string() + ": " + to_string(e)};
+  return key;
+}
+
+AssetDecimals fetch_assets(const Globals& g) {
+  AssetDecimals out;
+  json::value r = call(g, "chain_getAssets", {});
+  for (const auto& a : r.at("assets").as_array())
+    out.decimals[std::string(a.at("symbol").as_string())] = static_cast<unsigned>(a.at("decimals").to_number<int64_t>());
+  out.native = std::string(r.at("native").as_string());
+  return out;
+}
+
+std::string human(const std::string& base_units, unsigned decimals) {
+  auto v = parse_decimal(base_units);
+  return v ? format_units(*v, decimals) : base_units;
+}
+
+// ---- commands ----
+
+
+
+void print_tx(const Globals& g, const json::value& tx) {
+  if (g.json_output) {
+    print_json(tx);
+    return;
+  }
+  const auto& o = tx.as_object();
+  std::cout << "Transaction " << o.at("hash").as_string() << "\n";
+  std::cout << "  status  " << o.at("status").as_string();
+  if (o.contains("height") && !o.at("height").is_null()) std::cout << " in block " << o.at("height").to_number<int64_t>();
+  std::cout << "\n  from    " << o.at("from").as_string() << "\n  nonce   " << o.at("nonce").to_number<int64_t>()
+            << "\n  fee     " << o.at("fee").as_string() << "\n  kind    " << o.at("kind").as_string() << "\n";
+  for (const auto& kv : o.at("message").as_object())
+    std::cout << "  " << std::string(kv.key()) << std::string(kv.key().size() < 7 ? 8 - kv.key().size() : 1, ' ')
+              << (kv.value().is_string() ? std::string(kv.value().as_string()) : json::serialize(kv.value()))
+              << "\n";
+  if (o.contains("error") && o.at("error").is_object())
+    std::cout << "  error   " << o.at("error").at("reason").as_string() << ": "
+              << o.at("error").at("message").as_string() << "\n";
+  std::cout.flush();
+}
+
+// Signs one message with the sender's key and submits it; waits for its block
+// unless --no-wait. Prints the outcome; a failed transaction exits 1.
+json::value send(const Globals& g, uint64_t kind, const Bytes& payload) {
+  Address from;
+  PrivateKey key = unlock(g, from);
+  json::value status = call(g, "node_status", {});
+  json::value account = call(g, "account_get", json::object{{"address", to_checksum(from)}});
+  TxParams p;
+  p.chain_id = static_cast<uint64_t>(status.at("chainId").to_number<int64_t>());
+  p.nonce = static_cast<uint64_t>(account.at("nonce").to_number<int64_t>()) +
+            static_cast<uint64_t>(account.at("pendingCount").to_number<int64_t>());
+  p.fee = *parse_decimal(status.at("minFee").as_string());
+  if (!g.fee.empty()) {
+    AssetDecimals assets = fetch_assets(g);
+    auto f = parse_units(g.fee, assets.decimals[assets.native]);
+    if (!f) throw CliError{"bad fee " + g.fee};
+    p.fee = *f;
+  }
+  Transaction tx = build_signed(p, kind, payload, key);
+  json::object params{{"raw", to_hex_0x(tx.encode())}, {"wait", !g.no_wait}};
+  json::value r = call(g, "tx_submit", params, 120);
+  if (g.no_wait) {
+    if (g.json_output) {
+      print_json(r);
+    } else {
+      std::cout << "Submitted " << r.at("hash").as_string() << std::endl;
+    }
+    return r;
+  }
+  print_tx(g, r);
+  if (r.at("status").as_string() == "failed") throw CliError{"the transaction failed"};
+  return r;
+}
+
+// Base units of `amount_text` in `asset`, with the asset's decimals from the node.
+Amount parse_amount(const Globals& g, const std::string& amount_text, const std::string& asset) {
+  AssetDecimals assets = fetch_assets(g);
+  auto dec = assets.decimals.find(asset);
+  if (dec == assets.decimals.end()) throw CliError{"the node knows no asset " + asset};
+  auto amount = parse_units(amount_text, dec->second);
+  if (!amount || *amount == 0)
+    throw CliError{"amount must be a positive number with at most " + std::to_string(dec->second) + " decimals"};
+  return *amount;
+}
+
+
+
+}  // namespace vest::wallet

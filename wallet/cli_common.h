@@ -1,0 +1,65 @@
+// Shared pieces of the `vest` commands: global options, node calls, signing
+// and submitting, amounts in human units. Commands throw CliError for a
+// failure the user should read (exit code 1).
+#pragma once
+
+#include <boost/json.hpp>
+#include <map>
+#include <string>
+
+#include "chain/amount.h"
+#include "chain/secp256k1.h"
+#include "wallet/keystore.h"
+
+namespace vest::wallet {
+
+struct CliError {
+  std::string message;
+};
+
+struct Globals {
+  std::string rpc_url;
+  std::string keystore_dir;
+  std::string password_file;
+  std::string from;
+  bool json_output = false;
+  bool light_kdf = false;
+  std::string fee;       // --fee, native units
+  bool no_wait = false;  // --no-wait
+};
+
+// scrypt parameters of new keystores: the standard ones, or geth's "light" ones.
+ScryptParams kdf_params(const Globals& g);
+std::string env_or(const char* name, const std::string& fallback);
+std::string default_keystore();
+std::string trim(std::string s);
+std::string read_text_file(const std::string& path);
+// Reads a line from the terminal without echo; CliError without a terminal.
+std::string prompt_secret(const std::string& prompt);
+// The keystore password: --password-file's first line, else a prompt.
+std::string password(const Globals& g, bool confirm);
+// Parses an address, explaining a wrong checksum.
+Address parse_addr(const std::string& text);
+// --from, or the keystore's only key.
+Address default_account(const Globals& g);
+void print_json(const boost::json::value& v);
+// One JSON-RPC call; node refusals and transport failures become CliError.
+boost::json::value call(const Globals& g, const std::string& method, boost::json::object params,
+                        int timeout_s = 30);
+// Decrypts the signing key (--from or the only key) with the password.
+PrivateKey unlock(const Globals& g, Address& from);
+
+struct AssetDecimals {
+  std::map<std::string, unsigned> decimals;
+  std::string native;
+};
+AssetDecimals fetch_assets(const Globals& g);
+// Base-unit decimal text in human units of an asset with `decimals`.
+std::string human(const std::string& base_units, unsigned decimals);
+// Base units of `amount_text` (human units) of `asset`; positive.
+Amount parse_amount(const Globals& g, const std::string& amount_text, const std::string& asset);
+void print_tx(const Globals& g, const boost::json::value& tx);
+// Signs one message, submits it and (unless --no-wait) waits for its block.
+boost::json::value send(const Globals& g, uint64_t kind, const Bytes& payload);
+
+}  // namespace vest::wallet

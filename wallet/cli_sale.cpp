@@ -1,0 +1,238 @@
+#include "wallet/cli_sale.h"
+
+#include <ctime>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "contracts/sale/messages.h"
+#include "contracts/vesting/messages.h"
+
+namespace vest::wallet {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string str(const json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_null()) return "-";
+  return json::serialize(v);
+}
+
+uint64_t u64(const json::value& v) { return v.to_number<uint64_t>(); }
+
+// A 20-character bar for a percentage text such as "37.50".
+std::string progress_bar(const std::string& percent) {
+  unsigned whole = static_cast<unsigned>(std::stoul(percent.substr(0, percent.find('.'))));
+  unsigned filled = std::min(20u, whole / 5);
+  return "[" + std::string(filled, '#') + std::string(20 - filled, '.') + "] " + percent + "%";
+}
+
+std::string duration_text(uint64_t seconds) {
+  if (seconds % 86400 == 0) return std::to_string(seconds / 86400) + " days";
+  if (seconds % 3600 == 0) return std::to_string(seconds / 3600) + " hours";
+  return std::to_string(seconds) + " s";
+}
+
+void cmd_packages(const Globals& g) {
+  json::object params;
+  if (!g.from.empty()) params["address"] = to_checksum(parse_addr(g.from));
+  json::value r = call(g, "sale_listPackages", params);
+  if (g.json_output) {
+    print_json(r);
+    return;
+  }
+  AssetDecimals assets = fetch_assets(g);
+  for (const auto& p : r.at("packages").as_array()) {
+    std::string price_asset = str(p.at("price").at("asset"));
+    std::cout << "#" << u64(p.at("id")) << " " << str(p.at("name")) << " (" << str(p.at("status")) << ")\n"
+              << "  price  " << human(str(p.at("price").at("amount")), assets.decimals[price_asset]) << " "
+              << price_asset << "\n  base   " << human(str(p.at("base")), assets.decimals[assets.native]) << " "
+              << assets.native << "\n  bonus  ";
+    if (p.at("bonus").as_object().contains("bps")) {
+      std::cout << u64(p.at("bonus").at("bps")) / 100.0 << "% of base";
+    } else {
+      std::cout << human(str(p.at("bonus").at("amount")), assets.decimals[assets.native]) << " " << assets.native;
+    }
+    std::cout << ", vesting:";
+    for (const auto& part : p.at("schedule").at("parts").as_array()) {
+      std::string type = str(part.at("type"));
+      std::cout << " " << u64(part.at("bps")) / 100 << "% ";
+      if (type == "linear") {
+        std::cout << "linear to day " << u64(part.at("end")) / 86400 << " (cliff day " << u64(part.at("cliff")) / 86400
+                  << ")";
+      } else if (type == "tranche") {
+        std::cout << "on day " << u64(part.at("time")) / 86400;
+      } else {
+        std::cout << "after staking " << human(str(part.at("min_stake")), assets.decimals[assets.native]) << " "
+                  << assets.native << " for " << duration_text(u64(part.at("duration")));
+      }
+      std::cout << ";";
+    }
+    std::cout << "\n  sold   " << u64(p.at("sold"));
+    if (!p.at("remaining").is_null()) std::cout << ", " << u64(p.at("remaining")) << " left";
+    std::cout << "\n";
+  }
+  std::cout.flush();
+}
+
+json::value fetch_quote(const Globals& g, uint32_t package, uint64_t quantity, const std::string& referrer) {
+  json::object params{{"packageId", package}, {"quantity", quantity}, {"buyer", to_checksum(default_account(g))}};
+  if (!referrer.empty()) params["referrer"] = to_checksum(parse_addr(referrer));
+  return call(g, "sale_quote", params);
+}
+
+void print_quote(const Globals& g, const json::value& q) {
+  AssetDecimals assets = fetch_assets(g);
+  unsigned pd = assets.decimals[str(q.at("priceAsset"))], td = assets.decimals[str(q.at("tokenAsset"))];
+  std::string token = str(q.at("tokenAsset"));
+  std::cout << "Quote: " << u64(q.at("quantity")) << " x " << str(q.at("package")) << " for "
+            << human(str(q.at("cost")), pd) << " " << str(q.at("priceAsset")) << "\n"
+            << "  base now      " << human(str(q.at("base")), td) << " " << token << "\n"
+            << "  bonus         " << human(str(q.at("bonus")), td) << " " << token << "\n"
+            << "  tier bonus    " << human(str(q.at("tierBonus")), td) << " " << token << " (" << str(q.at("tier"))
+            << ")\n"
+            << "  vesting       " << human(str(q.at("locked")), td) << " " << token << "\n";
+  if (str(q.at("referralReward")) != "0")
+    std::cout << "  referrer gets " << human(str(q.at("referralReward")), td) << " " << token << ", vesting\n";
+  for (const auto& u : q.at("unlocks").as_array())
+    std::cout << "    " << format_time(u64(u.at("time"))) << "  +" << human(str(u.at("amount")), td) << "\n";
+  std::cout.flush();
+}
+
+void cmd_quote(const Globals& g, uint32_t package, uint64_t quantity, const std::string& referrer) {
+  json::value q = fetch_quote(g, package, quantity, referrer);
+  if (g.json_output) {
+    print_json(q);
+  } else {
+    print_quote(g, q);
+  }
+}
+
+void cmd_buy(const Globals& g, uint32_t package, uint64_t quantity, const std::string& max_price,
+             const std::string& referrer) {
+  json::value q = fetch_quote(g, package, quantity, referrer);
+  Amount max = *parse_decimal(q.at("cost").as_string());
+  // Without --max-price the buyer signs exactly the quoted price: never more.
+  if (!max_price.empty()) max = parse_amount(g, max_price, str(q.at("priceAsset")));
+  if (!g.json_output) print_quote(g, q);
+  sale::Purchase p{package, quantity, max, std::nullopt};
+  if (!referrer.empty()) p.referrer = parse_addr(referrer);
+  send(g, sale::kPurchaseKind, p.encode());
+}
+
+void cmd_vesting(const Globals& g, const std::string& addr_text) {
+  Address a = addr_text.empty() ? default_account(g) : parse_addr(addr_text);
+  json::array all;
+  json::value cursor = nullptr;
+  json::value page;
+  do {
+    json::object params{{"address", to_checksum(a)}, {"limit", 100}};
+    if (!cursor.is_null()) params["cursor"] = cursor;
+    page = call(g, "vesting_list", params);
+    for (const auto& p : page.at("positions").as_array()) all.push_back(p);
+    cursor = page.at("nextCursor");
+  } while (!cursor.is_null());
+  if (g.json_output) {
+    print_json(json::object{{"address", to_checksum(a)}, {"positions", all}, {"time", page.at("time")}});
+    return;
+  }
+  AssetDecimals assets = fetch_assets(g);
+  uint64_t now = u64(page.at("time"));
+  std::cout << "Vesting of " << to_checksum(a) << " at " << format_time(now) << "\n";
+  if (all.empty()) std::cout << "  no positions\n";
+  for (const auto& p : all) {
+    unsigned d = assets.decimals[str(p.at("asset"))];
+    std::cout << "#" << u64(p.at("id")) << " " << str(p.at("origin")) << "  " << progress_bar(str(p.at("percentVested")))
+              << "\n  total " << human(str(p.at("total")), d) << " " << str(p.at("asset")) << ", vested "
+              << human(str(p.at("vested")), d) << ", claimed " << human(str(p.at("released")), d) << ", claimable "
+              << human(str(p.at("claimable")), d) << "\n";
+    const auto& next = p.at("nextUnlocks").as_array();
+    if (!next.empty())
+      std::cout << "  next unlock " << format_time(u64(next[0].at("time"))) << ": +"
+                << human(str(next[0].at("amount")), d) << "\n";
+    for (const auto& m : p.at("milestones").as_array()) {
+      std::cout << "  milestone: stake " << human(str(m.at("minStake")), assets.decimals[assets.native]) << " for "
+                << duration_text(u64(m.at("duration"))) << " -> " << human(str(m.at("amount")), d) << " "
+                << (m.at("metAt").is_null() ? std::string("(not met)") : "(met " + format_time(u64(m.at("metAt"))) + ")")
+                << "\n";
+    }
+  }
+  std::cout.flush();
+}
+
+void cmd_claim(const Globals& g, const std::vector<uint64_t>& ids) {
+  send(g, vesting::kClaimKind, vesting::Claim{ids}.encode());
+}
+
+void cmd_grant(const Globals& g, const std::string& to, const std::string& amount, const std::string& asset_in,
+               const std::string& schedule_file, bool revocable, uint64_t start) {
+  json::value doc;
+  try {
+    doc = json::parse(read_text_file(schedule_file));
+  } catch (const std::exception& e) {
+    throw CliError{schedule_file + " is not JSON: " + e.what()};
+  }
+  vesting::Schedule schedule;
+  std::string error;
+  if (!vesting::parse_schedule_json(doc, schedule, error)) throw CliError{schedule_file + ": " + error};
+  std::string asset = asset_in.empty() ? fetch_assets(g).native : asset_in;
+  vesting::Grant grant{parse_addr(to), asset, parse_amount(g, amount, asset), vesting::encode(schedule), revocable,
+                       start};
+  send(g, vesting::kGrantKind, grant.encode());
+}
+
+void cmd_revoke(const Globals& g, uint64_t id) { send(g, vesting::kRevokeKind, vesting::Revoke{id}.encode()); }
+
+}  // namespace
+
+std::string format_time(uint64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  std::ostringstream s;
+  s << std::put_time(&tm, "%Y-%m-%d %H:%M:%S UTC");
+  return s.str();
+}
+
+void add_sale_commands(CLI::App& app, Globals& g, SaleOptions& o, std::function<void()>& action) {
+  auto* packages = app.add_subcommand("packages", "List the packages on sale");
+  packages->callback([&] { action = [&] { cmd_packages(g); }; });
+
+  auto* quote = app.add_subcommand("quote", "Price, bonus and unlock dates of a purchase, without buying");
+  quote->add_option("package", o.package, "Package id")->required();
+  quote->add_option("--quantity", o.quantity, "Units (default 1)");
+  quote->add_option("--referrer", o.referrer, "Address of the account that referred you");
+  quote->callback([&] { action = [&] { cmd_quote(g, o.package, o.quantity, o.referrer); }; });
+
+  auto* buy = app.add_subcommand("buy", "Buy a package (signs at most the quoted price unless --max-price)");
+  buy->add_option("package", o.package, "Package id")->required();
+  buy->add_option("--quantity", o.quantity, "Units (default 1)");
+  buy->add_option("--max-price", o.max_price, "Most you agree to pay, in units of the price asset");
+  buy->add_option("--referrer", o.referrer, "Address of the account that referred you");
+  buy->callback([&] { action = [&] { cmd_buy(g, o.package, o.quantity, o.max_price, o.referrer); }; });
+
+  auto* vesting = app.add_subcommand("vesting", "Vesting positions with progress and next unlocks");
+  vesting->add_option("address", o.address, "Address (default: --from or the only key)");
+  vesting->callback([&] { action = [&] { cmd_vesting(g, o.address); }; });
+
+  auto* claim = app.add_subcommand("claim", "Release what has vested to your balance");
+  claim->add_option("ids", o.ids, "Position ids (default: all of yours)");
+  claim->callback([&] { action = [&] { cmd_claim(g, o.ids); }; });
+
+  auto* grant = app.add_subcommand("grant", "Lock your tokens in a vesting position for someone");
+  grant->add_option("--to", o.to, "Beneficiary")->required();
+  grant->add_option("--amount", o.amount, "Amount in units of the asset")->required();
+  grant->add_option("--asset", o.asset, "Asset (default: the native token)");
+  grant->add_option("--schedule", o.schedule, "Schedule JSON file (docs/sale-and-vesting.md)")->required();
+  grant->add_flag("--revocable", o.revocable, "You may take back what has not vested");
+  grant->add_option("--start", o.start, "Block time the schedule starts (default: the block's)");
+  grant->callback([&] { action = [&] { cmd_grant(g, o.to, o.amount, o.asset, o.schedule, o.revocable, o.start); }; });
+
+  auto* revoke = app.add_subcommand("revoke", "Take back the unvested part of a revocable position you funded");
+  revoke->add_option("id", o.revoke_id, "Position id")->required();
+  revoke->callback([&] { action = [&] { cmd_revoke(g, o.revoke_id); }; });
+}
+
+}  // namespace vest::wallet

@@ -5,6 +5,7 @@
 #include "chain/executor.h"
 #include "contracts/bank/bank.h"
 #include "contracts/sale/sale.h"
+#include "contracts/staking/staking.h"
 #include "contracts/vesting/vesting.h"
 
 namespace vest {
@@ -13,12 +14,15 @@ struct NativeContracts {
   bank::Bank bank;
   vesting::Vesting vesting;
   sale::Sale sale;
+  staking::Staking staking{bank};
 
   void register_with(Executor& executor) {
     executor.add(bank);
     executor.add(vesting);
     executor.add(sale);
-    executor.set_fee_handler(bank);
+    executor.add(staking);
+    // Fees go through staking, which sends its share to the reward pool.
+    executor.set_fee_handler(staking);
   }
 };
 

@@ -101,6 +101,18 @@ Status transfer(State& state, const Address& from, const Address& to, std::strin
   return Status::success();
 }
 
+Status mint(State& state, const Address& to, std::string_view symbol, Amount amount) {
+  if (!asset(state, symbol)) return reject(Code::kUnknownAsset, "unknown asset " + std::string(symbol));
+  Bytes supply_key = make_key(kSupplyPrefix, as_bytes(symbol));
+  Bytes key = balance_key(to, symbol);
+  auto total = checked_add(read_amount(state, supply_key), amount);
+  auto bal = checked_add(read_amount(state, key), amount);
+  if (!total || !bal) return reject(Code::kOverflow, "supply would overflow 128 bits");
+  write_amount(state, supply_key, *total);
+  write_amount(state, key, *bal);
+  return Status::success();
+}
+
 Status Bank::init_genesis(State& state, const boost::json::object& genesis) {
   std::string error;
   boost::json::value doc(genesis);

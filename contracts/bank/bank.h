@@ -33,6 +33,10 @@ Amount supply(const StateReader& state, std::string_view symbol);
 // Moves funds between accounts; refuses unknown assets and overdrafts.
 Status transfer(State& state, const Address& from, const Address& to, std::string_view symbol, Amount amount);
 
+// Creates `amount` new units for `to` and raises the supply. Genesis only: no
+// message mints.
+Status mint(State& state, const Address& to, std::string_view symbol, Amount amount);
+
 class Bank : public Contract, public FeeHandler {
  public:
   std::string_view name() const override { return "bank"; }

@@ -6,6 +6,7 @@
 #include "chain/keccak.h"
 #include "chain/rlp.h"
 #include "contracts/bank/bank.h"
+#include "contracts/staking/staking.h"
 
 namespace vest::vesting {
 
@@ -64,7 +65,6 @@ std::optional<Position> decode_position(uint64_t id, ByteView v) {
   return p;
 }
 
-void put_position(State& state, const Position& p) { state.put(position_key(p.id), encode_position(p)); }
 
 Status malformed(const rlp::ListReader& r, const char* what) {
   return reject(Code::kMalformedPayload, std::string(what) + " payload: " + rlp::to_string(r.error()));
@@ -168,6 +168,8 @@ std::optional<Position> get_position(const StateReader& state, uint64_t id) {
   return p;
 }
 
+void save_position(State& state, const Position& p) { state.put(position_key(p.id), encode_position(p)); }
+
 std::vector<uint64_t> position_ids(const StateReader& state, const Address& owner, uint64_t from_id, size_t limit) {
   std::vector<uint64_t> ids;
   Bytes prefix = make_key(kOwnerPrefix, owner.view());
@@ -234,7 +236,7 @@ Status create_position(Context& ctx, const NewPosition& p, uint64_t& id) {
   pos.created_height = ctx.block.height;
   for (const Part& part : p.schedule.parts)
     if (part.kind == Part::Kind::kStakeMilestone) pos.milestones_met.push_back(std::nullopt);
-  put_position(ctx.state, pos);
+  save_position(ctx.state, pos);
   ctx.state.put(owner_key(pos.beneficiary, id), {});
   ctx.emit(position_event("vesting.created", pos,
                           {{"funder", to_checksum(pos.funder)},
@@ -337,6 +339,8 @@ Status Vesting::apply(Context& ctx, uint64_t kind, ByteView payload) {
 Status Vesting::claim(Context& ctx, const Claim& c) {
   std::vector<uint64_t> ids = c.ids;
   if (ids.empty()) ids = position_ids(ctx.state, ctx.sender, 0, kMaxClaimIds);
+  // Milestones the sender's stake has met become part of what is claimable.
+  staking::settle_milestones(ctx, ctx.sender);
   Amount claimed_any = 0;
   for (uint64_t id : ids) {
     auto p = get_position(ctx.state, id);
@@ -347,14 +351,14 @@ Status Vesting::claim(Context& ctx, const Claim& c) {
     Amount amount = p->claimable_at(ctx.block.time);
     if (amount == 0) continue;
     p->released += amount;
-    put_position(ctx.state, *p);
+    save_position(ctx.state, *p);
     if (Status s = bank::transfer(ctx.state, escrow_address(), ctx.sender, p->asset, amount); !s.ok()) return s;
     claimed_any += amount;
     ctx.emit(position_event("vesting.claimed", *p,
                             {{"amount", to_decimal(amount)}, {"released", to_decimal(p->released)}}));
   }
   if (claimed_any == 0) return reject(Code::kNothingToClaim, "nothing has vested that is not claimed yet");
-  return Status::success();
+  return staking::after_escrow_change(ctx, ctx.sender, false);
 }
 
 Status Vesting::grant(Context& ctx, const Grant& g) {
@@ -383,12 +387,15 @@ Status Vesting::revoke(Context& ctx, const Revoke& r) {
     return reject(Code::kNotFunder, "only the funder " + to_checksum(p->funder) + " may revoke position " +
                                         std::to_string(r.id));
   if (!p->revocable) return reject(Code::kNotRevocable, "position " + std::to_string(r.id) + " is not revocable");
+  // Milestones met so far count as vested at the revoke.
+  staking::settle_milestones(ctx, p->beneficiary);
+  p = get_position(ctx.state, r.id);
   Amount vested_now = p->vested_at(ctx.block.time);
   Amount returned = p->total - vested_now;
   p->revoked_at = ctx.block.time;
   p->vested_at_revoke = vested_now;
   p->revocable = false;
-  put_position(ctx.state, *p);
+  save_position(ctx.state, *p);
   if (returned > 0) {
     if (Status s = bank::transfer(ctx.state, escrow_address(), p->funder, p->asset, returned); !s.ok()) return s;
   }
@@ -396,7 +403,7 @@ Status Vesting::revoke(Context& ctx, const Revoke& r) {
                           {{"funder", to_checksum(p->funder)},
                            {"returned", to_decimal(returned)},
                            {"vested", to_decimal(vested_now)}}));
-  return Status::success();
+  return staking::after_escrow_change(ctx, p->beneficiary, true);
 }
 
 }  // namespace vest::vesting

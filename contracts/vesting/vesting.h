@@ -56,6 +56,8 @@ struct Position {
 Address escrow_address();
 
 std::optional<Position> get_position(const StateReader& state, uint64_t id);
+// Stores `p` over the record with its id (for the staking contract's milestones).
+void save_position(State& state, const Position& p);
 // Ids of `owner`'s positions, ascending, starting at `from_id`, at most `limit`.
 std::vector<uint64_t> position_ids(const StateReader& state, const Address& owner, uint64_t from_id, size_t limit);
 

@@ -55,7 +55,10 @@ TEST_CASE("blocks move funds, charge fees and commit receipts", "[chain]") {
   CHECK(out.receipts[0].ok());
   CHECK(t.balance(0) == test::kStartVest - 500 - test::kMinFee);
   CHECK(t.balance(1) == test::kStartVest + 500);
-  CHECK(bank::balance(t.chain->store(), address_of(t.validator), "VEST") == test::kMinFee);
+  // 20% of the fee goes to the staking reward pool (fee_pool_bps 2000), the rest to the proposer.
+  CHECK(bank::balance(t.chain->store(), address_of(t.validator), "VEST") == test::kMinFee * 8 / 10);
+  CHECK(bank::balance(t.chain->store(), staking::reward_pool_address(), "VEST") ==
+        test::kRewardPool + test::kMinFee * 2 / 10);
   CHECK(account_nonce(t.chain->store(), t.addrs[0]) == 1);
 
   auto rec = t.chain->store().transaction(tx.hash);

@@ -21,7 +21,7 @@ TEST_CASE("genesis/devnet.json has its pinned genesis hash", "[genesis]") {
   GenesisBlock block;
   REQUIRE(build_genesis(g, executor, block).ok());
   CHECK(to_hex_0x(block.block.header.hash().view()) ==
-        "0xc0aaf51ee8172920c648830a2ea3bb2b71300401cefb6feabff15f314feff284");
+        "0x8efd74b052f152f56475bfe5240ca895ffb99760340a7a18ec8d8c7549866df5");
   // The genesis validator is the documented devnet key's address.
   CHECK(to_checksum(g.params.validator) == "0x4753350410E0104A83a8FAa296672a7B41B7F895");
 }

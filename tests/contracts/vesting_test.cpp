@@ -4,6 +4,7 @@
 #include <random>
 
 #include "contracts/sale/sale.h"
+#include "contracts/staking/staking.h"
 #include "contracts/vesting/vesting.h"
 #include "tests/util/chain_fixture.h"
 
@@ -145,8 +146,8 @@ TEST_CASE("vesting: holdings sum locked and claimable per asset", "[vesting]") {
 
 // Supply conservation: whatever happens, each asset's balances add up to its
 // genesis supply, and the escrow holds exactly what positions still owe.
-TEST_CASE("property: supply is conserved over random purchases, claims, grants, revokes and transfers",
-          "[vesting][property]") {
+TEST_CASE("property: supply is conserved over random purchases, claims, grants, revokes, transfers and staking",
+          "[vesting][staking][property]") {
   TestChain t(4);
   std::mt19937_64 rng(20261122);
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
@@ -157,7 +158,7 @@ TEST_CASE("property: supply is conserved over random purchases, claims, grants, 
     std::vector<VerifiedTx> txs;
     for (int i = 0; i < 6; ++i) {
       size_t who = pick(4);
-      switch (pick(5)) {
+      switch (pick(8)) {
         case 0:
           txs.push_back(t.sign(who, sale::kPurchaseKind,
                                sale::Purchase{static_cast<uint32_t>(1 + pick(4)), 1 + pick(3), kU128Max,
@@ -174,6 +175,15 @@ TEST_CASE("property: supply is conserved over random purchases, claims, grants, 
           break;
         case 4:
           txs.push_back(t.transfer(who, t.addrs[pick(4)], 1 + pick(1000000), pick(2) ? "VEST" : "USDV"));
+          break;
+        case 5:
+          txs.push_back(t.sign(who, staking::kStakeKind, staking::AmountMsg{(1 + pick(2000)) * kVest}.encode()));
+          break;
+        case 6:
+          txs.push_back(t.sign(who, staking::kUnstakeKind, staking::AmountMsg{(1 + pick(500)) * kVest}.encode()));
+          break;
+        case 7:
+          txs.push_back(t.sign(who, staking::kClaimRewardsKind, staking::ClaimRewards{pick(2) == 0}.encode()));
           break;
       }
     }
@@ -197,6 +207,20 @@ TEST_CASE("property: supply is conserved over random purchases, claims, grants, 
       owed += p->effective_total() - p->released;
     }
     REQUIRE(bank::balance(s, vesting::escrow_address(), "VEST") == owed);
+    // Staking: the pool holds exactly the liquid-backed and unbonding stake,
+    // bonded vesting tokens never exceed what the escrow holds for the account,
+    // and the total is the sum of the stakes.
+    Amount pool_owed = 0, total = 0;
+    for (const Address& a : t.addrs) {
+      auto acct = staking::account(s, a);
+      pool_owed += acct.free + acct.unbonding_free;
+      total += acct.staked();
+      auto h = vesting::holdings(s, a, t.chain->head().time);
+      REQUIRE(acct.vesting + acct.unbonding_vesting <= h["VEST"].locked + h["VEST"].claimable);
+    }
+    REQUIRE(bank::balance(s, staking::bonded_pool_address(), "VEST") == pool_owed);
+    REQUIRE(staking::global(s).total == total);
+    REQUIRE(bank::balance(s, staking::reward_pool_address(), "VEST") >= staking::global(s).owed);
   }
   // The sequence exercised both outcomes.
   CHECK(ok > 50);

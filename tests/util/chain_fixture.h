@@ -27,6 +27,7 @@ inline const Amount kStartUsd = u128(50000) * 1000000;                    // 50,
 inline const Amount kVest = 1000000000000000000;  // one VEST in base units
 inline const Amount kUsd = 1000000;               // one USDV in base units
 inline const Amount kTreasuryVest = u128(10000000) * 1000000000000000000ULL;
+inline const Amount kRewardPool = u128(1000000) * 1000000000000000000ULL;
 
 inline Address treasury_address() { return address_of(test_key("treasury")); }
 inline Address revenue_address() { return address_of(test_key("revenue")); }
@@ -96,7 +97,12 @@ inline std::string test_genesis_json(const std::vector<Address>& accounts, const
                                   boost::json::object{{"symbol", "USDV"}, {"name", "Vest Dollar"}, {"decimals", 6}}}},
                    {"balances", balances}}},
       {"vesting", boost::json::object{{"min_grant", boost::json::object{{"VEST", to_decimal(10 * kVest)}}}}},
-      {"sale", test_sale_json()}};
+      {"sale", test_sale_json()},
+      {"staking", boost::json::object{{"unbonding_period", 100},
+                                      {"max_unbonding_entries", 3},
+                                      {"reward_rate", to_decimal(kVest)},
+                                      {"fee_pool_bps", 2000},
+                                      {"reward_pool", to_decimal(kRewardPool)}}}};
   g["bank"].as_object()["balances"].as_array().push_back(boost::json::object{
       {"address", to_checksum(treasury_address())},
       {"amounts", boost::json::object{{"VEST", to_decimal(kTreasuryVest)}}}});

@@ -5,7 +5,18 @@
 #include <filesystem>
 #include <string>
 
+#include <catch2/catch.hpp>
+
+#include "chain/amount.h"
 #include "chain/bytes.h"
+
+// Catch prints 128-bit amounts in decimal.
+namespace Catch {
+template <>
+struct StringMaker<unsigned __int128> {
+  static std::string convert(unsigned __int128 v) { return vest::to_decimal(v); }
+};
+}  // namespace Catch
 
 namespace vest::test {
 

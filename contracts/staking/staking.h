@@ -1,0 +1,135 @@
+// Staking: bonding native tokens (liquid ones and still-vesting ones), an
+// unbonding period, rewards from a pool at a rate per second of block time
+// shared pro rata to stake, and the stake milestones of vesting schedules.
+//
+// Rules (docs/staking.md):
+// - stake X bonds min(X, unvested - already bonded unvested) of the account's
+//   still-vesting tokens first (they stay in the vesting escrow, marked
+//   bonded), and the rest from its liquid balance (moved to the bonded pool).
+// - unstake X takes liquid-backed stake first, then vesting-backed; it unbonds
+//   for `unbonding_period` seconds and returns at the first block at or past
+//   maturity: liquid-backed tokens to the balance, vesting-backed ones simply
+//   stop being bonded.
+// - a vesting claim turns bonded vesting tokens that are claimed into
+//   liquid-backed stake (the claimed tokens go to the bonded pool); a revoke
+//   removes stake whose vesting tokens went back to the funder.
+// - rewards: reward_rate base units per second while anything is staked,
+//   never more than the pool holds beyond what it already owes; nothing is
+//   emitted while nobody stakes (the pool keeps it).
+//
+// State layout (docs/protocol.md, "State"):
+//   staking/params                    RLP[unbonding_period, max_unbonding, reward_rate, fee_pool_bps]
+//   staking/global                    RLP[total, reward_per_token, last_time, owed]
+//   staking/acct/<address>            RLP[free, vesting, unbonding_free, unbonding_vesting,
+//                                         rpt_paid, rewards, entries, [[level, since], ...]]
+//   staking/unbond/<address><maturity u64><seq u64>   RLP[free, vesting]
+//   staking/queue/<maturity u64><address><seq u64>    (empty): matures at that time
+//   staking/seq                       next unbonding sequence number
+//   staking/board/<~total u128><address>              (empty): largest stakes first
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "chain/contract.h"
+#include "contracts/staking/messages.h"
+#include "contracts/vesting/vesting.h"
+
+namespace vest::staking {
+
+constexpr Amount kRptScale = 1000000000000000000;  // reward_per_token is scaled by 10^18
+
+struct Params {
+  uint64_t unbonding_period = 21 * 86400;
+  uint64_t max_unbonding = 7;
+  Amount reward_rate = 0;     // native base units per second
+  uint32_t fee_pool_bps = 0;  // share of each fee that goes to the reward pool
+};
+
+struct Global {
+  Amount total = 0;             // everything bonded
+  Amount reward_per_token = 0;  // accumulated, scaled by kRptScale
+  uint64_t last_time = 0;       // block time rewards were accrued to
+  Amount owed = 0;              // rewards accrued to stakers, not yet paid
+};
+
+// A stretch of continuous stake: amounts up to `level` have been bonded
+// without interruption since `since`.
+struct StakeStep {
+  Amount level = 0;
+  uint64_t since = 0;
+};
+
+struct Account {
+  Amount free = 0;     // bonded, backed by tokens in the bonded pool
+  Amount vesting = 0;  // bonded, backed by still-vesting tokens in the escrow
+  Amount unbonding_free = 0;
+  Amount unbonding_vesting = 0;
+  Amount rpt_paid = 0;  // reward_per_token when rewards were last settled
+  Amount rewards = 0;   // settled, unpaid
+  uint64_t entries = 0;  // unbonding entries
+  std::vector<StakeStep> history;  // ascending levels, at most kMaxSteps
+
+  Amount staked() const { return free + vesting; }
+};
+
+struct Unbonding {
+  uint64_t maturity = 0;
+  uint64_t seq = 0;
+  Amount free = 0;
+  Amount vesting = 0;
+};
+
+// The account that holds liquid-backed stake and unbonding tokens:
+// keccak256("vestchain/module/staking")[12:].
+Address bonded_pool_address();
+// The account that pays rewards: keccak256("vestchain/module/rewards")[12:].
+Address reward_pool_address();
+
+std::optional<Params> params(const StateReader& state);
+Global global(const StateReader& state);
+Account account(const StateReader& state, const Address& a);
+std::vector<Unbonding> unbondings(const StateReader& state, const Address& a);
+// Rewards accrued by `a` as of block time `t` (settled plus pending).
+Amount pending_rewards(const StateReader& state, const Address& a, uint64_t t);
+// Global state with rewards accrued to `t` (what the next block would see).
+Global accrued_global(const StateReader& state, uint64_t t);
+// Since when at least `level` has been bonded without interruption.
+std::optional<uint64_t> staked_since(const Account& acct, Amount level);
+// The milestone met-times of a position at `t`: the recorded ones, plus those
+// the account's current stake history meets by `t`.
+std::vector<std::optional<uint64_t>> milestones_at(const StateReader& state, const vesting::Position& p, uint64_t t);
+// Largest stakers, ties by address ascending; starts after `after` (exclusive).
+std::vector<std::pair<Address, Amount>> leaderboard(const StateReader& state, std::optional<Address> after_addr,
+                                                    std::optional<Amount> after_amount, size_t limit);
+
+// Hooks for the vesting contract.
+// Records milestones of `a`'s positions that its stake has met by now.
+void settle_milestones(Context& ctx, const Address& a);
+// After `a`'s escrowed native tokens shrank (a claim paid `claimed` to its
+// balance, or a revoke took tokens back): keeps bonded vesting tokens within
+// what the escrow still holds for `a`.
+Status after_escrow_change(Context& ctx, const Address& a, bool revoked);
+
+class Staking : public Contract, public FeeHandler {
+ public:
+  explicit Staking(FeeHandler& bank) : bank_(bank) {}
+  std::string_view name() const override { return "staking"; }
+  std::vector<uint64_t> kinds() const override { return {kStakeKind, kUnstakeKind, kClaimRewardsKind}; }
+  Status init_genesis(State& state, const boost::json::object& genesis) override;
+  Status check(uint64_t kind, ByteView payload) const override;
+  Status precheck(const StateReader& state, const BlockEnv& block, const Address& sender, uint64_t kind,
+                  ByteView payload) const override;
+  Status apply(Context& ctx, uint64_t kind, ByteView payload) override;
+  // Matures unbonding entries due by the block's time.
+  void begin_block(Context& ctx) override;
+
+  // Fees: fee_pool_bps of each fee to the reward pool, the rest to the proposer.
+  Status charge_fee(State& state, const BlockEnv& block, const Address& payer, Amount fee) override;
+  Amount fee_balance(const StateReader& state, const Address& payer) const override;
+
+ private:
+  FeeHandler& bank_;
+};
+
+}  // namespace vest::staking

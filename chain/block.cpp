@@ -154,6 +154,14 @@ Status decode_receipt(ByteView raw, Receipt& out) {
   return Status::success();
 }
 
+bool decode_event(ByteView raw, Event& out) {
+  rlp::ListReader r(raw);
+  Event e;
+  if (!decode_event_from(r, e)) return false;
+  out = std::move(e);
+  return true;
+}
+
 Hash list_root(const std::vector<Hash>& leaves) {
   if (leaves.empty()) return Hash{};
   return list_root_range(leaves, 0, leaves.size());

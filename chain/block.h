@@ -78,6 +78,7 @@ struct Receipt {
 Status decode_receipt(ByteView raw, Receipt& out);
 
 Bytes encode_event(const Event& e);
+bool decode_event(ByteView raw, Event& out);
 
 // Binary Merkle root over leaf hashes: leaf = keccak256(0x00 || h),
 // node = keccak256(0x01 || left || right), the left subtree holding the

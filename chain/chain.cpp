@@ -105,15 +105,22 @@ bool Chain::produce(const std::vector<VerifiedTx>& candidates, uint64_t time, co
     tx_hashes.push_back(out.included[i].hash);
     receipt_hashes.push_back(out.receipts[i].commitment());
   }
+  // The block's own events commit as one more receipt, after the transactions'.
+  if (!block_events.empty()) {
+    Receipt block_receipt;
+    block_receipt.events = block_events;
+    receipt_hashes.push_back(block_receipt.commitment());
+  }
   h.tx_root = list_root(tx_hashes);
   h.receipts_root = list_root(receipt_hashes);
   h.state_root = compute_state_root(store_->tree(), block_state, c.tree_writes);
   c.block.sig = sign(key, h.signing_digest());
   c.txs = out.included;
   c.receipts = out.receipts;
+  c.block_events = block_events;
   c.state_writes = &block_state;
   if (!store_->commit(c, error)) return false;
-  out.block = StoredBlock{h, c.block.sig, tx_hashes, h.hash()};
+  out.block = StoredBlock{h, c.block.sig, tx_hashes, block_events, h.hash()};
   return true;
 }
 

@@ -294,7 +294,19 @@ bool ChainStore::commit(const BlockCommit& c, std::string& error) {
   rlp::Encoder be;
   be.begin_list().raw(h.encode()).bytes(c.block.sig.to_bytes()).begin_list();
   for (const auto& tx : c.txs) be.fixed(tx.hash);
+  be.end_list().begin_list();
+  for (const Event& e : c.block_events) be.raw(encode_event(e));
   be.end_list().end_list();
+  for (uint16_t ev = 0; ev < c.block_events.size(); ++ev) {
+    for (const Address& a : c.block_events[ev].addresses) {
+      Bytes ek = key1('e', a.view());
+      put_u64_be(ek, h.height);
+      put_u32_be(ek, kBlockEventsIndex);
+      ek.push_back(static_cast<uint8_t>(ev >> 8));
+      ek.push_back(static_cast<uint8_t>(ev));
+      batch.Put(slice(ek), leveldb::Slice());
+    }
+  }
   batch.Put(slice(height_key('b', h.height)), slice(be.finish()));
   Bytes hb;
   put_u64_be(hb, h.height);
@@ -359,7 +371,14 @@ std::optional<StoredBlock> ChainStore::block(uint64_t height) const {
   auto sig = Signature::from_bytes(r.bytes());
   rlp::ListReader hashes = r.list();
   while (hashes.ok() && !hashes.at_end()) b.tx_hashes.push_back(hashes.fixed<32>());
-  bool ok = hashes.done() && r.done() && sig && decode_header(header, b.header).ok();
+  rlp::ListReader events = r.list();
+  bool events_ok = true;
+  while (events_ok && events.ok() && !events.at_end()) {
+    Event e;
+    events_ok = decode_event(events.raw(), e);
+    b.events.push_back(std::move(e));
+  }
+  bool ok = events_ok && hashes.done() && events.done() && r.done() && sig && decode_header(header, b.header).ok();
   assert(ok && "corrupt stored block");
   if (!ok) return std::nullopt;
   b.sig = *sig;

@@ -48,8 +48,13 @@ struct StoredBlock {
   BlockHeader header;
   Signature sig;
   std::vector<Hash> tx_hashes;
+  std::vector<Event> events;  // emitted at the start of the block, outside any transaction
   Hash hash;
 };
+
+// The index that events of the block itself (not of a transaction) use in
+// receipts and explorer indexes.
+constexpr uint32_t kBlockEventsIndex = UINT32_MAX;
 
 struct TxRecord {
   Hash hash;
@@ -104,6 +109,7 @@ struct BlockCommit {
   Block block;                          // header and signature (txs unused)
   std::vector<VerifiedTx> txs;          // in block order
   std::vector<Receipt> receipts;        // one per tx
+  std::vector<Event> block_events;      // from begin_block hooks
   const Overlay* state_writes = nullptr;
   std::vector<merkle::NodeWrite> tree_writes;
 };

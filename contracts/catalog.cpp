@@ -2,6 +2,7 @@
 
 #include "contracts/bank/messages.h"
 #include "contracts/sale/messages.h"
+#include "contracts/staking/messages.h"
 #include "contracts/vesting/messages.h"
 
 namespace vest {
@@ -63,6 +64,18 @@ std::optional<MessageInfo> describe_message(uint64_t kind, ByteView payload) {
                           {"revocable", g.revocable ? "true" : "false"},
                           {"start", std::to_string(g.start)},
                           {"schedule", to_hex_0x(g.schedule)}}};
+    }
+    case staking::kStakeKind:
+    case staking::kUnstakeKind: {
+      staking::AmountMsg m;
+      if (!staking::AmountMsg::decode(payload, m).ok()) return std::nullopt;
+      return MessageInfo{kind == staking::kStakeKind ? "staking.stake" : "staking.unstake",
+                         {{"amount", to_decimal(m.amount)}}};
+    }
+    case staking::kClaimRewardsKind: {
+      staking::ClaimRewards c;
+      if (!staking::ClaimRewards::decode(payload, c).ok()) return std::nullopt;
+      return MessageInfo{"staking.claim_rewards", {{"restake", c.restake ? "true" : "false"}}};
     }
     case vesting::kRevokeKind: {
       vesting::Revoke r;

@@ -9,6 +9,7 @@
 #include "node/node.h"
 #include "rpc/chain_methods.h"
 #include "rpc/sale_methods.h"
+#include "rpc/staking_methods.h"
 #include "rpc/server.h"
 
 namespace vest::node {
@@ -114,6 +115,7 @@ int run_daemon(const Config& in) {
   method_limits.max_wait = std::chrono::seconds(config.rpc.wait_timeout_s);
   rpc::register_chain_methods(dispatcher, *node, method_limits);
   rpc::register_sale_methods(dispatcher, *node, method_limits);
+  rpc::register_staking_methods(dispatcher, *node, method_limits);
   dispatcher.set_internal_error_log([](std::string_view method, std::string_view what) {
     log_error("rpc " + std::string(method) + " failed: " + std::string(what));
   });

@@ -138,6 +138,7 @@ bool Node::produce_block(std::string& error) {
   if (!chain_->produce(candidates, block_time_now(), key_, out, error)) return false;
 
   std::set<Address> touched;
+  for (const Event& e : out.block.events) touched.insert(e.addresses.begin(), e.addresses.end());
   std::vector<Hash> included;
   for (size_t i = 0; i < out.included.size(); ++i) {
     included.push_back(out.included[i].hash);

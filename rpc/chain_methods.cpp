@@ -2,6 +2,7 @@
 
 #include "chain/executor.h"
 #include "contracts/bank/bank.h"
+#include "contracts/staking/staking.h"
 #include "contracts/vesting/vesting.h"
 #include "rpc/method_util.h"
 #include "rpc/params.h"
@@ -110,6 +111,11 @@ json::value account_get(NodeApi& node, const json::object& p) {
                    {"claimable", std::move(claimable)},
                    {"height", at.height},
                    {"time", at.time}};
+  // Native stake: bonded (of which still-vesting tokens) and unbonding.
+  staking::Account st = staking::account(state, a);
+  out["staked"] = to_decimal(st.staked());
+  out["stakedFromVesting"] = to_decimal(st.vesting);
+  out["unbonding"] = to_decimal(st.unbonding_free + st.unbonding_vesting);
   // Pending transactions of this sender: a wallet's next nonce is nonce + pendingCount.
   if (!p.contains("atHeight")) out["pendingCount"] = node.pending_count(a);
   return out;
@@ -140,12 +146,13 @@ json::value chain_get_events(NodeApi& node, const json::object& p, const MethodL
   auto kind = opt_string(p, "kind");
   json::array events;
   json::value next = nullptr;
-  auto add = [&](const Event& e, uint64_t height, uint32_t index, const Hash& tx) {
+  // Events of the block itself (kBlockEventsIndex) have no transaction.
+  auto add = [&](const Event& e, uint64_t height, uint32_t index, const Hash* tx) {
     if (kind && e.type != *kind) return;
     json::object o = event_view(e);
     o["height"] = height;
-    o["txIndex"] = index;
-    o["txHash"] = to_hex_0x(tx.view());
+    o["txIndex"] = tx ? json::value(index) : json::value(nullptr);
+    o["txHash"] = tx ? json::value(to_hex_0x(tx->view())) : json::value(nullptr);
     events.push_back(std::move(o));
   };
   if (p.contains("address")) {
@@ -159,10 +166,15 @@ json::value chain_get_events(NodeApi& node, const json::object& p, const MethodL
       budget -= std::min(budget, rows.size());
       for (const Cursor& c : rows) {
         after = c;
-        auto r = node.store().receipt(c.height, c.index);
         auto b = node.store().block(c.height);
-        if (!r || !b || c.sub >= r->events.size() || c.index >= b->tx_hashes.size()) continue;
-        add(r->events[c.sub], c.height, c.index, b->tx_hashes[c.index]);
+        if (!b) continue;
+        if (c.index == kBlockEventsIndex) {
+          if (c.sub < b->events.size()) add(b->events[c.sub], c.height, c.index, nullptr);
+        } else {
+          auto r = node.store().receipt(c.height, c.index);
+          if (!r || c.sub >= r->events.size() || c.index >= b->tx_hashes.size()) continue;
+          add(r->events[c.sub], c.height, c.index, &b->tx_hashes[c.index]);
+        }
         if (events.size() >= limit) break;
       }
       next = after ? json::value(cursor_text(*after)) : json::value(nullptr);
@@ -176,10 +188,11 @@ json::value chain_get_events(NodeApi& node, const json::object& p, const MethodL
     if (!height) fail_params("give 'height' or 'address'");
     auto b = node.store().block(*height);
     if (!b) return nullptr;
+    for (const Event& e : b->events) add(e, *height, kBlockEventsIndex, nullptr);
     for (uint32_t i = 0; i < b->tx_hashes.size(); ++i) {
       auto r = node.store().receipt(*height, i);
       if (!r) continue;
-      for (const Event& e : r->events) add(e, *height, i, b->tx_hashes[i]);
+      for (const Event& e : r->events) add(e, *height, i, &b->tx_hashes[i]);
     }
   }
   return json::object{{"events", std::move(events)}, {"nextCursor", next}};

@@ -1,7 +1,9 @@
 #include "rpc/sale_methods.h"
 
 #include "contracts/sale/sale.h"
+#include "contracts/staking/staking.h"
 #include "contracts/vesting/vesting.h"
+#include "rpc/staking_methods.h"
 #include "rpc/method_util.h"
 #include "rpc/params.h"
 
@@ -19,7 +21,10 @@ json::array unlocks_json(const std::vector<vesting::Unlock>& unlocks) {
   return out;
 }
 
-json::object position_view(const vesting::Position& p, uint64_t t) {
+json::object position_view(const StateReader& state, const vesting::Position& stored, uint64_t t) {
+  // Milestones the beneficiary's stake meets count even before a claim records them.
+  vesting::Position p = stored;
+  p.milestones_met = staking::milestones_at(state, stored, t);
   Amount vested = p.vested_at(t);
   json::object o{{"id", p.id},
                  {"beneficiary", to_checksum(p.beneficiary)},
@@ -42,23 +47,7 @@ json::object position_view(const vesting::Position& p, uint64_t t) {
   std::vector<vesting::Unlock> next;
   if (!p.revoked_at) next = vesting::upcoming_unlocks(p.schedule, p.total, p.anchor, t, p.milestones_met, kUnlocksShown);
   o["nextUnlocks"] = unlocks_json(next);
-  // Milestone parts, in part order: the amount each releases and whether it is met.
-  json::array milestones;
-  auto amounts = vesting::part_amounts(p.schedule, p.total);
-  size_t k = 0;
-  for (size_t i = 0; i < p.schedule.parts.size(); ++i) {
-    const auto& part = p.schedule.parts[i];
-    if (part.kind != vesting::Part::Kind::kStakeMilestone) continue;
-    json::value met = nullptr;
-    if (k < p.milestones_met.size() && p.milestones_met[k].has_value()) met = p.milestones_met[k].value();
-    milestones.push_back(json::object{{"part", i},
-                                      {"amount", to_decimal(amounts[i])},
-                                      {"minStake", to_decimal(part.min_stake)},
-                                      {"duration", part.duration},
-                                      {"metAt", met}});
-    ++k;
-  }
-  o["milestones"] = std::move(milestones);
+  o["milestones"] = milestone_progress(state, stored, t);
   return o;
 }
 
@@ -237,7 +226,7 @@ json::value list_positions(NodeApi& node, const json::object& p, const MethodLim
   if (more) ids.pop_back();
   json::array list;
   for (uint64_t id : ids)
-    if (auto pos = vesting::get_position(*at.state, id)) list.push_back(position_view(*pos, at.time));
+    if (auto pos = vesting::get_position(*at.state, id)) list.push_back(position_view(*at.state, *pos, at.time));
   return json::object{{"address", to_checksum(a)},
                       {"positions", std::move(list)},
                       {"nextCursor", more ? json::value(std::to_string(ids.back() + 1)) : json::value(nullptr)},
@@ -250,7 +239,7 @@ json::value get_position(NodeApi& node, const json::object& p) {
   StateAt at = state_at(node, p);
   auto pos = vesting::get_position(*at.state, id);
   if (!pos) return nullptr;
-  json::object o = position_view(*pos, at.time);
+  json::object o = position_view(*at.state, *pos, at.time);
   o["height"] = at.height;
   o["time"] = at.time;
   return o;

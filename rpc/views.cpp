@@ -23,6 +23,9 @@ json::object block_view(const StoredBlock& b) {
   json::array txs;
   for (const Hash& h : b.tx_hashes) txs.emplace_back(to_hex_0x(h.view()));
   o["transactions"] = std::move(txs);
+  json::array events;
+  for (const Event& e : b.events) events.push_back(event_view(e));
+  o["events"] = std::move(events);
   return o;
 }
 

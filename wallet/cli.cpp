@@ -81,7 +81,7 @@ void cmd_account(const Globals& g, const std::string& addr_text) {
     return;
   }
   AssetDecimals assets = fetch_assets(g);
-  std::cout << "Account " << r.at("address").as_string() << " (block " << r.at("height").to_number<int64_t>()
+  std::cout << "Account " << r.at("address").as_string().c_str() << " (block " << r.at("height").to_number<int64_t>()
             << ")\n  nonce " << r.at("nonce").to_number<int64_t>() << "\n";
   for (const auto& kv : r.at("balances").as_object()) {
     std::string symbol(kv.key());
@@ -116,11 +116,11 @@ void cmd_block(const Globals& g, const std::string& which) {
     print_json(r);
     return;
   }
-  std::cout << "Block " << r.at("height").to_number<int64_t>() << " " << r.at("hash").as_string() << "\n  time     "
-            << r.at("time").to_number<int64_t>() << "\n  parent   " << r.at("parentHash").as_string()
-            << "\n  proposer " << r.at("proposer").as_string() << "\n  state    " << r.at("stateRoot").as_string()
+  std::cout << "Block " << r.at("height").to_number<int64_t>() << " " << r.at("hash").as_string().c_str() << "\n  time     "
+            << r.at("time").to_number<int64_t>() << "\n  parent   " << r.at("parentHash").as_string().c_str()
+            << "\n  proposer " << r.at("proposer").as_string().c_str() << "\n  state    " << r.at("stateRoot").as_string().c_str()
             << "\n  txs      " << r.at("transactions").as_array().size() << "\n";
-  for (const auto& h : r.at("transactions").as_array()) std::cout << "    " << h.as_string() << "\n";
+  for (const auto& h : r.at("transactions").as_array()) std::cout << "    " << h.as_string().c_str() << "\n";
   std::cout.flush();
 }
 
@@ -130,11 +130,11 @@ void cmd_status(const Globals& g) {
     print_json(r);
     return;
   }
-  std::cout << "Chain   " << r.at("chainName").as_string() << " (id " << r.at("chainId").to_number<int64_t>()
-            << ")\n  genesis " << r.at("genesisHash").as_string() << "\n  height  "
-            << r.at("height").to_number<int64_t>() << "\n  head    " << r.at("headHash").as_string()
+  std::cout << "Chain   " << r.at("chainName").as_string().c_str() << " (id " << r.at("chainId").to_number<int64_t>()
+            << ")\n  genesis " << r.at("genesisHash").as_string().c_str() << "\n  height  "
+            << r.at("height").to_number<int64_t>() << "\n  head    " << r.at("headHash").as_string().c_str()
             << "\n  time    " << r.at("headTime").to_number<int64_t>() << "\n  version "
-            << r.at("version").as_string() << std::endl;
+            << r.at("version").as_string().c_str() << std::endl;
 }
 
 

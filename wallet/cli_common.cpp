@@ -166,18 +166,18 @@ void print_tx(const Globals& g, const json::value& tx) {
     return;
   }
   const auto& o = tx.as_object();
-  std::cout << "Transaction " << o.at("hash").as_string() << "\n";
-  std::cout << "  status  " << o.at("status").as_string();
+  std::cout << "Transaction " << o.at("hash").as_string().c_str() << "\n";
+  std::cout << "  status  " << o.at("status").as_string().c_str();
   if (o.contains("height") && !o.at("height").is_null()) std::cout << " in block " << o.at("height").to_number<int64_t>();
-  std::cout << "\n  from    " << o.at("from").as_string() << "\n  nonce   " << o.at("nonce").to_number<int64_t>()
-            << "\n  fee     " << o.at("fee").as_string() << "\n  kind    " << o.at("kind").as_string() << "\n";
+  std::cout << "\n  from    " << o.at("from").as_string().c_str() << "\n  nonce   " << o.at("nonce").to_number<int64_t>()
+            << "\n  fee     " << o.at("fee").as_string().c_str() << "\n  kind    " << o.at("kind").as_string().c_str() << "\n";
   for (const auto& kv : o.at("message").as_object())
     std::cout << "  " << std::string(kv.key()) << std::string(kv.key().size() < 7 ? 8 - kv.key().size() : 1, ' ')
               << (kv.value().is_string() ? std::string(kv.value().as_string()) : json::serialize(kv.value()))
               << "\n";
   if (o.contains("error") && o.at("error").is_object())
-    std::cout << "  error   " << o.at("error").at("reason").as_string() << ": "
-              << o.at("error").at("message").as_string() << "\n";
+    std::cout << "  error   " << o.at("error").at("reason").as_string().c_str() << ": "
+              << o.at("error").at("message").as_string().c_str() << "\n";
   std::cout.flush();
 }
 
@@ -206,7 +206,7 @@ json::value send(const Globals& g, uint64_t kind, const Bytes& payload) {
     if (g.json_output) {
       print_json(r);
     } else {
-      std::cout << "Submitted " << r.at("hash").as_string() << std::endl;
+      std::cout << "Submitted " << r.at("hash").as_string().c_str() << std::endl;
     }
     return r;
   }

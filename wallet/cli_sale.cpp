@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "contracts/sale/messages.h"
+#include "contracts/staking/messages.h"
 #include "contracts/vesting/messages.h"
 
 namespace vest::wallet {
@@ -153,9 +154,13 @@ void cmd_vesting(const Globals& g, const std::string& addr_text) {
       std::cout << "  next unlock " << format_time(u64(next[0].at("time"))) << ": +"
                 << human(str(next[0].at("amount")), d) << "\n";
     for (const auto& m : p.at("milestones").as_array()) {
-      std::cout << "  milestone: stake " << human(str(m.at("minStake")), assets.decimals[assets.native]) << " for "
-                << duration_text(u64(m.at("duration"))) << " -> " << human(str(m.at("amount")), d) << " "
-                << (m.at("metAt").is_null() ? std::string("(not met)") : "(met " + format_time(u64(m.at("metAt"))) + ")")
+      uint64_t held = u64(m.at("stakedSeconds")), need = u64(m.at("duration"));
+      std::string pct = std::to_string(need ? held * 100 / need : 100) + ".00";
+      std::cout << "  milestone " << human(str(m.at("amount")), d) << ": stake "
+                << human(str(m.at("minStake")), assets.decimals[assets.native]) << " " << assets.native << " for "
+                << duration_text(need) << "  " << progress_bar(pct) << " staked " << held / 86400 << " of "
+                << need / 86400 << " days"
+                << (m.at("metAt").is_null() ? std::string() : " (met " + format_time(u64(m.at("metAt"))) + ")")
                 << "\n";
     }
   }
@@ -184,6 +189,33 @@ void cmd_grant(const Globals& g, const std::string& to, const std::string& amoun
 }
 
 void cmd_revoke(const Globals& g, uint64_t id) { send(g, vesting::kRevokeKind, vesting::Revoke{id}.encode()); }
+
+void cmd_stake(const Globals& g, uint64_t kind, const std::string& amount) {
+  std::string native = fetch_assets(g).native;
+  send(g, kind, staking::AmountMsg{parse_amount(g, amount, native)}.encode());
+}
+
+void cmd_rewards(const Globals& g, bool claim, bool restake) {
+  Address a = default_account(g);
+  json::value st = call(g, "staking_get", json::object{{"address", to_checksum(a)}});
+  if (claim || restake) {
+    send(g, staking::kClaimRewardsKind, staking::ClaimRewards{restake}.encode());
+    return;
+  }
+  if (g.json_output) {
+    print_json(st);
+    return;
+  }
+  AssetDecimals assets = fetch_assets(g);
+  unsigned d = assets.decimals[assets.native];
+  std::cout << "Staking of " << to_checksum(a) << "\n  staked   " << human(str(st.at("staked")), d) << " "
+            << assets.native << " (" << human(str(st.at("fromVesting")), d) << " still vesting)\n  rewards  "
+            << human(str(st.at("pendingRewards")), d) << " " << assets.native << " pending\n";
+  for (const auto& u : st.at("unbonding").as_array())
+    std::cout << "  unbonding " << human(str(u.at("amount")), d) << " until " << format_time(u64(u.at("maturity")))
+              << "\n";
+  std::cout.flush();
+}
 
 }  // namespace
 
@@ -233,6 +265,19 @@ void add_sale_commands(CLI::App& app, Globals& g, SaleOptions& o, std::function<
   auto* revoke = app.add_subcommand("revoke", "Take back the unvested part of a revocable position you funded");
   revoke->add_option("id", o.revoke_id, "Position id")->required();
   revoke->callback([&] { action = [&] { cmd_revoke(g, o.revoke_id); }; });
+
+  auto* stake = app.add_subcommand("stake", "Bond native tokens (still-vesting ones first)");
+  stake->add_option("amount", o.stake_amount, "Amount in native units")->required();
+  stake->callback([&] { action = [&] { cmd_stake(g, staking::kStakeKind, o.stake_amount); }; });
+
+  auto* unstake = app.add_subcommand("unstake", "Start unbonding; tokens return after the unbonding period");
+  unstake->add_option("amount", o.stake_amount, "Amount in native units")->required();
+  unstake->callback([&] { action = [&] { cmd_stake(g, staking::kUnstakeKind, o.stake_amount); }; });
+
+  auto* rewards = app.add_subcommand("rewards", "Show stake and rewards; --claim pays them out");
+  rewards->add_flag("--claim", o.claim_rewards, "Pay accrued rewards to your balance");
+  rewards->add_flag("--restake", o.restake, "Claim and bond the rewards again");
+  rewards->callback([&] { action = [&] { cmd_rewards(g, o.claim_rewards, o.restake); }; });
 }
 
 }  // namespace vest::wallet

@@ -19,6 +19,8 @@ struct SaleOptions {
   bool revocable = false;
   uint64_t start = 0;
   uint64_t revoke_id = 0;
+  std::string stake_amount;
+  bool claim_rewards = false, restake = false;
 };
 
 // Adds the commands to `app`; the one the user picks sets `action`.

@@ -21,7 +21,7 @@ TEST_CASE("genesis/devnet.json has its pinned genesis hash", "[genesis]") {
   GenesisBlock block;
   REQUIRE(build_genesis(g, executor, block).ok());
   CHECK(to_hex_0x(block.block.header.hash().view()) ==
-        "0x8efd74b052f152f56475bfe5240ca895ffb99760340a7a18ec8d8c7549866df5");
+        "0xfafaefb4f1beb76e7d5e258b254d0867b58dbc196b634ecc0fb63031cbceea18");
   // The genesis validator is the documented devnet key's address.
   CHECK(to_checksum(g.params.validator) == "0x4753350410E0104A83a8FAa296672a7B41B7F895");
 }

@@ -21,7 +21,7 @@ TEST_CASE("genesis/devnet.json has its pinned genesis hash", "[genesis]") {
   GenesisBlock block;
   REQUIRE(build_genesis(g, executor, block).ok());
   CHECK(to_hex_0x(block.block.header.hash().view()) ==
-        "0xfafaefb4f1beb76e7d5e258b254d0867b58dbc196b634ecc0fb63031cbceea18");
+        "0x1c20eb21fbb9a43a79799a7e3962618cd32195545637789e16eb55517c081787");
   // The genesis validator is the documented devnet key's address.
   CHECK(to_checksum(g.params.validator) == "0x4753350410E0104A83a8FAa296672a7B41B7F895");
 }

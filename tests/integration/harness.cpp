@@ -1,5 +1,7 @@
 #include "tests/integration/harness.h"
 
+#include "tests/util/process.h"
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -20,40 +22,6 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 namespace {
-
-// fork + exec with stdout/stderr to files and stdin from /dev/null.
-pid_t spawn(const std::vector<std::string>& args, const fs::path& out, const fs::path& err, bool search_path) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int in = open("/dev/null", O_RDONLY);
-    int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(in, 0);
-    dup2(o, 1);
-    dup2(e, 2);
-    setsid();  // no controlling terminal: password prompts fail instead of blocking
-    if (search_path) {
-      execvp(argv[0], argv.data());
-    } else {
-      execv(argv[0], argv.data());
-    }
-    _exit(127);
-  }
-  return pid;
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
 
 }  // namespace
 
@@ -183,16 +151,6 @@ std::pair<int, std::string> http_post(uint16_t port, const std::string& body) {
   if (resp.rfind("HTTP/1.1 ", 0) == 0) status = std::stoi(resp.substr(9, 3));
   auto head_end = resp.find("\r\n\r\n");
   return {status, head_end == std::string::npos ? "" : resp.substr(head_end + 4)};
-}
-
-RunResult run_program(const std::vector<std::string>& args) {
-  TempDir dir;
-  RunResult r;
-  pid_t pid = spawn(args, dir.path() / "out", dir.path() / "err", true);
-  r.exit_code = wait_exit(pid);
-  r.out = read_file(dir.path() / "out");
-  r.err = read_file(dir.path() / "err");
-  return r;
 }
 
 RunResult run_vest(const std::vector<std::string>& args) {

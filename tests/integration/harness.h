@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/util/process.h"
 #include "tests/util/test_util.h"
 
 namespace vest::test {
@@ -58,16 +59,8 @@ std::string raw_http(uint16_t port, const std::string& request, int timeout_ms =
 // POSTs `body` to / and returns {status code, response body}.
 std::pair<int, std::string> http_post(uint16_t port, const std::string& body);
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
 // Runs build/bin/vest with `args` and no standard input.
 RunResult run_vest(const std::vector<std::string>& args);
 
-// Runs any program; `args[0]` is looked up in PATH.
-RunResult run_program(const std::vector<std::string>& args);
 
 }  // namespace vest::test

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "chain/keccak.h"
+#include "tests/util/npm.h"
 #include "tests/util/test_util.h"
 
 using namespace vest;
@@ -398,17 +399,7 @@ TEST_CASE("keystore: KeystoreDir saves, lists and finds accounts", "[keystore]")
 }
 
 TEST_CASE("keystore: ethers.js v6 decrypts our files", "[keystore][interop]") {
-  if (run("command -v node >/dev/null 2>&1") != 0) test::skip("node is not installed");
-  if (run("command -v npm >/dev/null 2>&1") != 0) test::skip("npm is not installed");
-  fs::path npm_dir = fs::weakly_canonical(fs::path(VEST_BIN_DIR) / ".." / "npm");
-  if (!fs::exists(npm_dir / "node_modules" / "ethers" / "package.json")) {
-    fs::create_directories(npm_dir);
-    std::string cmd = "cd " + shell_quote(npm_dir.string()) +
-                      " && timeout 600 npm install --no-audit --no-fund --prefix " + shell_quote(npm_dir.string()) +
-                      " ethers@6 > npm-install.log 2>&1";
-    if (run(cmd) != 0 || !fs::exists(npm_dir / "node_modules" / "ethers" / "package.json"))
-      test::skip("npm install of ethers@6 failed; see " + (npm_dir / "npm-install.log").string());
-  }
+  fs::path npm_dir = test::ensure_npm_packages();
 
   test::TempDir tmp;
   KeystoreDir store(tmp.path() / "keystore");

@@ -159,4 +159,27 @@ RunResult run_vest(const std::vector<std::string>& args) {
   return run_program(full);
 }
 
+BackgroundVest::BackgroundVest(const std::vector<std::string>& args) {
+  std::vector<std::string> full = {bin_path("vest").string()};
+  full.insert(full.end(), args.begin(), args.end());
+  pid_ = spawn(full, dir_.path() / "out", dir_.path() / "err", false);
+}
+
+BackgroundVest::~BackgroundVest() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    wait_exit(pid_);
+  }
+}
+
+RunResult BackgroundVest::finish() {
+  REQUIRE(pid_ > 0);
+  RunResult r;
+  r.exit_code = wait_exit(pid_);
+  pid_ = -1;
+  r.out = read_file(dir_.path() / "out");
+  r.err = read_file(dir_.path() / "err");
+  return r;
+}
+
 }  // namespace vest::test

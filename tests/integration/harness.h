@@ -14,12 +14,19 @@
 
 namespace vest::test {
 
-// Development accounts 0 and 1 of the "test test ... junk" mnemonic, funded in
-// genesis/devnet.json.
+// Development accounts of the "test test ... junk" mnemonic, funded in
+// genesis/devnet.json (10,000 VEST and 100,000 USDV each).
 inline constexpr const char* kDevKey0 = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 inline constexpr const char* kDevAddr0 = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 inline constexpr const char* kDevKey1 = "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 inline constexpr const char* kDevAddr1 = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+inline constexpr const char* kDevKey2 = "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+inline constexpr const char* kDevAddr2 = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+inline constexpr const char* kDevKey3 = "7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
+inline constexpr const char* kDevAddr3 = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
+// Account 9 is also the sale admin in genesis/devnet.json.
+inline constexpr const char* kDevKey9 = "2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6";
+inline constexpr const char* kDevAddr9 = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720";
 
 std::filesystem::path bin_path(const std::string& name);
 std::filesystem::path source_path(const std::string& relative);
@@ -62,5 +69,21 @@ std::pair<int, std::string> http_post(uint16_t port, const std::string& body);
 // Runs build/bin/vest with `args` and no standard input.
 RunResult run_vest(const std::vector<std::string>& args);
 
+
+// build/bin/vest with `args` started in the background (no standard input),
+// for commands that wait on something the test does meanwhile. finish() waits
+// for it; the destructor kills it if it still runs.
+class BackgroundVest {
+ public:
+  explicit BackgroundVest(const std::vector<std::string>& args);
+  ~BackgroundVest();
+  BackgroundVest(const BackgroundVest&) = delete;
+  BackgroundVest& operator=(const BackgroundVest&) = delete;
+  RunResult finish();
+
+ private:
+  TempDir dir_;
+  pid_t pid_ = -1;
+};
 
 }  // namespace vest::test

@@ -6,6 +6,8 @@
 #include <leveldb/write_batch.h>
 
 #include <cassert>
+#include <map>
+#include <set>
 
 #include "chain/keccak.h"
 #include "chain/rlp.h"
@@ -27,13 +29,27 @@ Bytes key1(char tag, ByteView a) {
 
 Bytes meta_key(std::string_view name) { return key1('M', as_bytes(name)); }
 
-Bytes history_prefix(ByteView key) {
+// History entries: 'h' || key || height u64 || len(key) u16. Keys sort by
+// state key first, so a prefix of state keys is a prefix of history keys; the
+// length at the end tells an entry of `key` from one of a longer key.
+Bytes history_key(ByteView key, uint64_t height) {
   Bytes k{'h'};
+  append(k, key);
+  put_u64_be(k, height);
   k.push_back(static_cast<uint8_t>(key.size() >> 8));
   k.push_back(static_cast<uint8_t>(key.size()));
-  append(k, key);
   return k;
 }
+
+// The state key of a history entry, or empty when `entry` is not one.
+ByteView history_entry_key(ByteView entry) {
+  if (entry.size() < 11) return {};
+  size_t len = static_cast<size_t>(entry[entry.size() - 2]) << 8 | entry[entry.size() - 1];
+  if (entry.size() != 1 + len + 10) return {};
+  return entry.subspan(1, len);
+}
+
+uint64_t history_entry_height(ByteView entry) { return get_u64_be(entry.data() + entry.size() - 10); }
 
 Bytes height_key(char tag, uint64_t height) {
   Bytes k{static_cast<uint8_t>(tag)};
@@ -166,14 +182,16 @@ HistoricalState::HistoricalState(std::shared_ptr<const StateSnapshot> base, uint
 std::optional<Bytes> HistoricalState::get(ByteView key) const {
   if (height_ >= base_->head().height) return base_->get(key);
   // The first change after `height_` recorded the value the key had at `height_`.
-  Bytes prefix = history_prefix(key);
+  Bytes prefix = key1('h', key);
   Bytes seek = prefix;
   put_u64_be(seek, height_ + 1);
   leveldb::ReadOptions ro;
   ro.snapshot = base_->leveldb_snapshot();
   std::unique_ptr<leveldb::Iterator> it(const_cast<leveldb::DB*>(base_->db())->NewIterator(ro));
-  it->Seek(slice(seek));
-  if (it->Valid() && has_prefix(view(it->key()), prefix) && it->key().size() == prefix.size() + 8) {
+  // Entries of longer keys that start with `key` may sort in between: skip them.
+  for (it->Seek(slice(seek)); it->Valid() && has_prefix(view(it->key()), prefix); it->Next()) {
+    ByteView entry = view(it->key());
+    if (history_entry_key(entry).size() != key.size()) continue;
     ByteView v = view(it->value());
     if (v.empty() || v[0] == 0) return std::nullopt;
     return Bytes(v.begin() + 1, v.end());
@@ -182,11 +200,32 @@ std::optional<Bytes> HistoricalState::get(ByteView key) const {
 }
 
 void HistoricalState::scan(ByteView prefix, ByteView start, const ScanFn& fn) const {
+  if (height_ >= base_->head().height) return base_->scan(prefix, start, fn);
+  // The keys that existed at `height_`: those that exist now, and those that
+  // later blocks deleted (found through their history entries).
+  std::map<Bytes, Bytes, BytesLess> found;
+  std::set<Bytes, BytesLess> checked;
   base_->scan(prefix, start, [&](ByteView key, ByteView) {
-    auto v = get(key);
-    if (!v) return true;
-    return fn(key, *v);
+    checked.emplace(key.begin(), key.end());
+    if (auto v = get(key)) found.emplace(Bytes(key.begin(), key.end()), std::move(*v));
+    return true;
   });
+  leveldb::ReadOptions ro;
+  ro.snapshot = base_->leveldb_snapshot();
+  std::unique_ptr<leveldb::Iterator> it(const_cast<leveldb::DB*>(base_->db())->NewIterator(ro));
+  Bytes hprefix = key1('h', prefix);
+  Bytes from = key1('h', std::lexicographical_compare(start.begin(), start.end(), prefix.begin(), prefix.end())
+                             ? prefix
+                             : start);
+  for (it->Seek(slice(from)); it->Valid() && has_prefix(view(it->key()), hprefix); it->Next()) {
+    ByteView entry = view(it->key());
+    ByteView key = history_entry_key(entry);
+    if (key.empty() || history_entry_height(entry) <= height_ || checked.count(key)) continue;
+    checked.emplace(key.begin(), key.end());
+    if (auto v = get(key)) found.emplace(Bytes(key.begin(), key.end()), std::move(*v));
+  }
+  for (const auto& [key, value] : found)
+    if (!fn(key, value)) return;
 }
 
 ChainStore::~ChainStore() = default;
@@ -273,8 +312,7 @@ bool ChainStore::commit(const BlockCommit& c, std::string& error) {
       auto old = get(key);
       Bytes hist_value{old ? uint8_t(1) : uint8_t(0)};
       if (old) append(hist_value, *old);
-      Bytes hk = history_prefix(key);
-      put_u64_be(hk, h.height);
+      Bytes hk = history_key(key, h.height);
       batch.Put(slice(hk), slice(hist_value));
       if (value) {
         batch.Put(slice(key1('s', key)), slice(*value));

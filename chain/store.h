@@ -6,7 +6,7 @@
 // Key layout (documented in docs/protocol.md, "Storage"):
 //   M<name>                         meta: "genesis", "head", "version"
 //   s<key>                          current state value
-//   h<len u16><key><height u64>     state value before block <height> changed it
+//   h<key><height u64><len(key) u16>   state value before block <height> changed it
 //   m<path>                         state tree node (chain/merkle_tree.h)
 //   b<height u64>                   stored block: header, signature, tx hashes
 //   B<hash>                         block height by block hash
@@ -91,7 +91,8 @@ class StateSnapshot : public StateReader {
 };
 
 // State as of an older block, read from the history entries. Slower than a
-// snapshot of the head: each read is one seek.
+// snapshot of the head: each read is one seek, and a scan also walks the
+// history entries under its prefix (reads for explorers, not for consensus).
 class HistoricalState : public StateReader {
  public:
   HistoricalState(std::shared_ptr<const StateSnapshot> base, uint64_t height);

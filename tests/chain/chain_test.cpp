@@ -195,3 +195,26 @@ TEST_CASE("per-address transaction index pages newest first", "[chain]") {
   auto events = t.chain->store().account_events(t.addrs[1], std::nullopt, 10);
   CHECK(events.size() == 5);
 }
+
+TEST_CASE("scans as of an older block see keys deleted since", "[chain]") {
+  TestChain t;
+  // A balance that exists at block 1 and is deleted (emptied) in block 2.
+  t.produce({t.transfer(0, t.addrs[1], test::kStartUsd, "USDV")});  // block 1: account 0 has no USDV left
+  Head one = t.chain->head();
+  t.produce({t.transfer(1, t.addrs[0], 5, "USDV")});  // block 2: account 0 has 5 USDV again
+  t.produce({t.transfer(0, t.addrs[2], 5, "USDV")});  // block 3: emptied again
+  auto snap = t.chain->store().snapshot();
+  auto count_usd = [&](const StateReader& s) {
+    int n = 0;
+    s.scan(make_key("bank/bal/", t.addrs[0].view()), {}, [&](ByteView key, ByteView) {
+      n += as_string(key).ends_with("USDV");
+      return true;
+    });
+    return n;
+  };
+  CHECK(count_usd(*snap) == 0);
+  CHECK(count_usd(HistoricalState(snap, one.height)) == 0);
+  CHECK(count_usd(HistoricalState(snap, one.height + 1)) == 1);
+  CHECK(count_usd(HistoricalState(snap, 0)) == 1);
+  CHECK(bank::balance(HistoricalState(snap, one.height + 1), t.addrs[0], "USDV") == 5);
+}

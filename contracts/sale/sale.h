@@ -79,8 +79,8 @@ std::optional<PurchaseRecord> purchase(const StateReader& state, uint64_t id);
 // `account`'s purchase ids, newest first, strictly below `before` (0: from the newest).
 std::vector<uint64_t> purchase_ids(const StateReader& state, const Address& account, uint64_t before, size_t limit);
 bool has_purchased(const StateReader& state, const Address& account);
-// Payment-asset spend of `account` in the tier window ending at `t` (exclusive of
-// spends older than t - window).
+// Payment-asset spend of `account` in the tier window ending at `t`: purchases
+// at block times in (t - window, t]. A spend exactly one window old no longer counts.
 Amount spend_in_window(const StateReader& state, const Config& cfg, const Address& account, uint64_t t);
 // Index into cfg.tiers of the tier `spend` reaches.
 uint32_t tier_for(const Config& cfg, Amount spend);

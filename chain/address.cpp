@@ -40,6 +40,11 @@ std::optional<Address> parse_address(std::string_view text) {
   return a;
 }
 
+Address module_address(std::string_view name) {
+  Hash h = keccak256(as_bytes(name));
+  return *Address::from(h.view().subspan(12));
+}
+
 Address address_from_pubkey(ByteView pubkey64) {
   Hash h = keccak256(pubkey64);
   Address a;

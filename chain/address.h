@@ -23,6 +23,10 @@ enum class AddressError { kOk, kMalformed, kBadChecksum };
 AddressError parse_address(std::string_view text, Address& out);
 std::optional<Address> parse_address(std::string_view text);
 
+// The address of a module account that no key controls: the last 20 bytes of
+// keccak256(name), e.g. module_address("vestchain/module/vesting").
+Address module_address(std::string_view name);
+
 // Address of a 64-byte uncompressed public key (x || y, no 0x04 prefix).
 Address address_from_pubkey(ByteView pubkey64);
 

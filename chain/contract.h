@@ -50,12 +50,10 @@ class Contract {
   virtual Status check(uint64_t kind, ByteView payload) const = 0;
 
   // Stateful pre-check for mempool admission against the latest state; the
-  // executor still runs apply(), which decides.
+  // executor still runs apply(), which decides. By default a dry run of
+  // apply() on a scratch overlay that is then dropped.
   virtual Status precheck(const StateReader& state, const BlockEnv& block, const Address& sender, uint64_t kind,
-                          ByteView payload) const {
-    (void)state, (void)block, (void)sender, (void)kind, (void)payload;
-    return Status::success();
-  }
+                          ByteView payload) const;
 
   // Applies the message. On failure the executor discards every write the
   // message made; the fee stays paid.

@@ -36,6 +36,15 @@ std::optional<u128> decode_uint(ByteView b) {
   return v;
 }
 
+Status Contract::precheck(const StateReader& state, const BlockEnv& block, const Address& sender, uint64_t kind,
+                          ByteView payload) const {
+  Overlay scratch(state);
+  std::vector<Event> events;
+  Context ctx{scratch, block, sender, Hash{}, events};
+  // apply() changes only the state it is given: contracts keep no other state.
+  return const_cast<Contract*>(this)->apply(ctx, kind, payload);
+}
+
 uint64_t account_nonce(const StateReader& state, const Address& account) {
   auto v = state.get(make_key(kNoncePrefix, account.view()));
   if (!v) return 0;

@@ -197,18 +197,6 @@ Status Bank::check(uint64_t kind, ByteView payload) const {
   return Status::success();
 }
 
-Status Bank::precheck(const StateReader& state, const BlockEnv&, const Address& sender, uint64_t,
-                      ByteView payload) const {
-  Transfer t;
-  if (Status s = Transfer::decode(payload, t); !s.ok()) return s;
-  if (!asset(state, t.asset)) return reject(Code::kUnknownAsset, "unknown asset " + t.asset);
-  Amount have = balance(state, sender, t.asset);
-  if (have < t.amount)
-    return reject(Code::kInsufficientFunds,
-                  "balance " + to_decimal(have) + " " + t.asset + " is less than " + to_decimal(t.amount));
-  return Status::success();
-}
-
 Status Bank::apply(Context& ctx, uint64_t kind, ByteView payload) {
   if (Status s = check(kind, payload); !s.ok()) return s;
   Transfer t;

@@ -43,8 +43,6 @@ class Bank : public Contract, public FeeHandler {
   std::vector<uint64_t> kinds() const override { return {kTransferKind}; }
   Status init_genesis(State& state, const boost::json::object& genesis) override;
   Status check(uint64_t kind, ByteView payload) const override;
-  Status precheck(const StateReader& state, const BlockEnv& block, const Address& sender, uint64_t kind,
-                  ByteView payload) const override;
   Status apply(Context& ctx, uint64_t kind, ByteView payload) override;
 
   // Fees go to the block's proposer.

@@ -422,14 +422,6 @@ Status Sale::check(uint64_t kind, ByteView payload) const {
   return reject(ChainCode::kUnknownKind, "not a sale message");
 }
 
-Status Sale::precheck(const StateReader& state, const BlockEnv& block, const Address& sender, uint64_t kind,
-                      ByteView payload) const {
-  Overlay scratch(state);
-  std::vector<Event> events;
-  Context ctx{scratch, block, sender, Hash{}, events};
-  return const_cast<Sale*>(this)->apply(ctx, kind, payload);
-}
-
 Status Sale::apply(Context& ctx, uint64_t kind, ByteView payload) {
   if (Status s = check(kind, payload); !s.ok()) return s;
   if (kind == kPurchaseKind) {

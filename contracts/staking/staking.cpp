@@ -21,11 +21,6 @@ constexpr std::string_view kBoardPrefix = "staking/board/";
 constexpr size_t kMaxSteps = 16;
 constexpr size_t kMaturedPerBlock = 1000;
 
-Address module_address(std::string_view name) {
-  Hash h = keccak256(as_bytes(name));
-  return *Address::from(h.view().subspan(12));
-}
-
 Bytes account_key(const Address& a) { return make_key(kAccountPrefix, a.view()); }
 
 Bytes unbond_key(const Address& a, uint64_t maturity, uint64_t seq) {
@@ -552,14 +547,6 @@ Status Staking::check(uint64_t kind, ByteView payload) const {
   if (Status s = AmountMsg::decode(payload, m); !s.ok()) return s;
   if (m.amount == 0) return reject(Code::kZeroAmount, "amount must be positive");
   return Status::success();
-}
-
-Status Staking::precheck(const StateReader& state, const BlockEnv& block, const Address& sender, uint64_t kind,
-                         ByteView payload) const {
-  Overlay scratch(state);
-  std::vector<Event> events;
-  Context ctx{scratch, block, sender, Hash{}, events};
-  return const_cast<Staking*>(this)->apply(ctx, kind, payload);
 }
 
 Status Staking::apply(Context& ctx, uint64_t kind, ByteView payload) {

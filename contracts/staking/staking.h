@@ -118,8 +118,6 @@ class Staking : public Contract, public FeeHandler {
   std::vector<uint64_t> kinds() const override { return {kStakeKind, kUnstakeKind, kClaimRewardsKind}; }
   Status init_genesis(State& state, const boost::json::object& genesis) override;
   Status check(uint64_t kind, ByteView payload) const override;
-  Status precheck(const StateReader& state, const BlockEnv& block, const Address& sender, uint64_t kind,
-                  ByteView payload) const override;
   Status apply(Context& ctx, uint64_t kind, ByteView payload) override;
   // Matures unbonding entries due by the block's time.
   void begin_block(Context& ctx) override;

@@ -94,10 +94,7 @@ Amount Position::vested_at(uint64_t t) const {
   return vested(schedule, total, anchor, t, milestones_met);
 }
 
-Address escrow_address() {
-  Hash h = keccak256(as_bytes("vestchain/module/vesting"));
-  return *Address::from(h.view().subspan(12));
-}
+Address escrow_address() { return module_address("vestchain/module/vesting"); }
 
 // ---- messages ----
 
@@ -303,15 +300,6 @@ Status Vesting::check(uint64_t kind, ByteView payload) const {
     }
   }
   return reject(ChainCode::kUnknownKind, "not a vesting message");
-}
-
-Status Vesting::precheck(const StateReader& state, const BlockEnv& block, const Address& sender, uint64_t kind,
-                         ByteView payload) const {
-  // Dry-run the message on a scratch overlay: the same rules as apply().
-  Overlay scratch(state);
-  std::vector<Event> events;
-  Context ctx{scratch, block, sender, Hash{}, events};
-  return const_cast<Vesting*>(this)->apply(ctx, kind, payload);
 }
 
 Status Vesting::apply(Context& ctx, uint64_t kind, ByteView payload) {

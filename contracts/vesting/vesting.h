@@ -90,8 +90,6 @@ class Vesting : public Contract {
   std::vector<uint64_t> kinds() const override { return {kClaimKind, kGrantKind, kRevokeKind}; }
   Status init_genesis(State& state, const boost::json::object& genesis) override;
   Status check(uint64_t kind, ByteView payload) const override;
-  Status precheck(const StateReader& state, const BlockEnv& block, const Address& sender, uint64_t kind,
-                  ByteView payload) const override;
   Status apply(Context& ctx, uint64_t kind, ByteView payload) override;
 
  private:

@@ -73,7 +73,7 @@ rpc::NodeInfo Node::info() const {
 
 Status Node::submit(ByteView raw, Hash& hash) {
   VerifiedTx tx;
-  if (Status s = verify_transaction(raw, params().chain_id, params().max_tx_bytes, tx); !s.ok()) return s;
+  if (Status s = verify_pool_.verify_one(raw, params().chain_id, params().max_tx_bytes, tx); !s.ok()) return s;
   hash = tx.hash;
   if (chain_->store().transaction(tx.hash))
     return reject(ChainCode::kAlreadyKnown, "transaction is already in block");

@@ -12,6 +12,7 @@
 #include "chain/chain.h"
 #include "contracts/native.h"
 #include "node/mempool.h"
+#include "node/verify_pool.h"
 #include "rpc/node_api.h"
 
 namespace vest::node {
@@ -67,6 +68,7 @@ class Node : public rpc::NodeApi {
   Executor executor_;
   std::unique_ptr<Chain> chain_;
   Mempool mempool_;
+  VerifyPool verify_pool_;
   PrivateKey key_;
   NodeOptions options_;
   std::atomic<uint64_t> time_offset_{0};

@@ -4,6 +4,7 @@
 #include "chain/keccak.h"
 #include "chain/rlp.h"
 #include "chain/transaction.h"
+#include "tests/util/test_util.h"
 
 using namespace vest;
 
@@ -20,20 +21,6 @@ Transaction sample_tx() {
   tx.payload = Bytes{0xc3, 0x01, 0x02, 0x03};
   tx.sign(key_of("alice"));
   return tx;
-}
-
-// The other valid-looking form of a signature: s' = n - s, v' = v ^ 1.
-Signature high_s_twin(const Signature& sig) {
-  Signature twin = sig;
-  FixedBytes<32> n = group_order();
-  int borrow = 0;
-  for (int i = 31; i >= 0; --i) {
-    int d = n.bytes[i] - sig.s.bytes[i] - borrow;
-    borrow = d < 0;
-    twin.s.bytes[i] = static_cast<uint8_t>(d + (borrow ? 256 : 0));
-  }
-  twin.v ^= 1;
-  return twin;
 }
 
 }  // namespace
@@ -106,7 +93,7 @@ TEST_CASE("transactions: each stateless rejection has its code", "[tx]") {
     CHECK(verify_transaction(e.finish(), 7357, 65536, v).code == static_cast<uint32_t>(ChainCode::kMalformed));
   }
   SECTION("high-S twin") {
-    tx.sig = high_s_twin(tx.sig);
+    tx.sig = test::high_s_twin(tx.sig);
     Status s = verify_transaction(tx.encode(), 7357, 65536, v);
     CHECK(s.code == static_cast<uint32_t>(ChainCode::kHighS));
     CHECK(s.reason == "high_s");

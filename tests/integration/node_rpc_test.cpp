@@ -116,14 +116,7 @@ TEST_CASE("rpc: bad transactions are refused with their code and change nothing"
   }
   SECTION("high-S signature") {
     Transaction tx = transfer_tx(kDevKey0, kDevAddr1, 1, 1);
-    FixedBytes<32> n = group_order();
-    int borrow = 0;
-    for (int i = 31; i >= 0; --i) {
-      int d = n.bytes[i] - tx.sig.s.bytes[i] - borrow;
-      borrow = d < 0;
-      tx.sig.s.bytes[i] = static_cast<uint8_t>(d + (borrow ? 256 : 0));
-    }
-    tx.sig.v ^= 1;
+    tx.sig = test::high_s_twin(tx.sig);
     json::object r = submit(node, tx);
     CHECK(error_reason(r) == "high_s");
   }

@@ -49,4 +49,17 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+Signature high_s_twin(const Signature& sig) {
+  Signature twin = sig;
+  FixedBytes<32> n = group_order();
+  int borrow = 0;
+  for (int i = 31; i >= 0; --i) {
+    int d = n.bytes[i] - sig.s.bytes[i] - borrow;
+    borrow = d < 0;
+    twin.s.bytes[i] = static_cast<uint8_t>(d + (borrow ? 256 : 0));
+  }
+  twin.v ^= 1;
+  return twin;
+}
+
 }  // namespace vest::test

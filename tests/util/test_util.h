@@ -9,6 +9,7 @@
 
 #include "chain/amount.h"
 #include "chain/bytes.h"
+#include "chain/secp256k1.h"
 
 // Catch prints 128-bit amounts in decimal.
 namespace Catch {
@@ -33,6 +34,10 @@ std::string read_file(const std::filesystem::path& p);
 
 // Hex text (with or without 0x) to bytes; fails the test on bad hex.
 Bytes unhex(std::string_view s);
+
+// The other valid-looking form of a signature, refused as high-S:
+// s' = n - s, v' = v ^ 1.
+Signature high_s_twin(const Signature& sig);
 
 // A fresh empty directory under the system temp dir, removed by the destructor.
 class TempDir {

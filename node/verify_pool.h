@@ -1,0 +1,64 @@
+// Signature verification on a pool of threads, one per core, with a cache of
+// the senders already recovered. The mempool admits a transaction through
+// verify_one(), which fills the cache; verifying a block's transactions later
+// (verify()) costs a decode and a hash for each one already seen, and spreads
+// the recoveries of the others over the pool. Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "chain/transaction.h"
+
+namespace vest::node {
+
+class VerifyPool {
+ public:
+  // `threads` 0 means one per core. `cache_entries` bounds the sender cache;
+  // the oldest entries leave first.
+  explicit VerifyPool(unsigned threads = 0, size_t cache_entries = 100000);
+  ~VerifyPool();
+  VerifyPool(const VerifyPool&) = delete;
+  VerifyPool& operator=(const VerifyPool&) = delete;
+
+  // verify_transaction() on the calling thread, through the cache; a
+  // transaction that passes is remembered (admission).
+  Status verify_one(ByteView raw, uint64_t chain_id, uint64_t max_tx_bytes, VerifiedTx& out);
+
+  // Verifies every transaction of `raws` on the pool; `out` and the returned
+  // statuses are in the order of `raws` (out[i] is meaningful where ok()).
+  // Uses the cache but adds nothing to it: a block's transactions are not
+  // checked again.
+  std::vector<Status> verify(const std::vector<Bytes>& raws, uint64_t chain_id, uint64_t max_tx_bytes,
+                             std::vector<VerifiedTx>& out);
+
+  unsigned threads() const { return static_cast<unsigned>(workers_.size()); }
+  size_t cache_hits() const;
+
+ private:
+  Status check(ByteView raw, uint64_t chain_id, uint64_t max_tx_bytes, VerifiedTx& out, bool keep);
+  bool cached_sender(const Hash& hash, Address& sender) const;
+  void remember(const Hash& hash, const Address& sender);
+  void run_worker();
+
+  // Cache: tx hash -> sender. A hash covers the whole signed encoding, so the
+  // same hash always recovers the same sender.
+  mutable std::mutex cache_mutex_;
+  std::map<Hash, Address> senders_;  // guarded by cache_mutex_
+  std::deque<Hash> order_;           // insertion order, guarded by cache_mutex_
+  size_t cache_entries_;
+  mutable size_t hits_ = 0;  // guarded by cache_mutex_
+
+  std::mutex jobs_mutex_;
+  std::condition_variable jobs_cv_;
+  std::deque<std::function<void()>> jobs_;  // guarded by jobs_mutex_
+  bool stopping_ = false;                   // guarded by jobs_mutex_
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace vest::node

@@ -1,0 +1,94 @@
+// vest_bench: the benchmarks behind `make bench` (bench/run.sh drives them).
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "bench/execute.h"
+#include "bench/ingest.h"
+
+using namespace vest::bench;
+
+namespace {
+
+std::string mib(double v) { return std::to_string(static_cast<long>(v)) + " MiB"; }
+
+int cmd_recover(size_t count, int runs) {
+  RecoverRates r = measure_recovery(count, runs);
+  std::cout << "signature recovery (libsecp256k1), median of " << runs << " runs of " << count << "\n";
+  report("recover, 1 thread", r.one_thread, "recoveries/s");
+  report("recover, " + std::to_string(r.cores) + " threads", r.all_cores, "recoveries/s");
+  return 0;
+}
+
+int cmd_execute(const ExecuteSpec& spec, size_t recover_count) {
+  RecoverRates r = measure_recovery(recover_count, 3);
+  ExecuteResult e = run_execute(spec);
+  const char* mix = spec.mix == Mix::kTransfer ? "transfers" : spec.mix == Mix::kSale ? "sale mix" : "purchases";
+  std::cout << "block execution: " << spec.txs << " " << mix << ", " << spec.accounts << " accounts, blocks of "
+            << spec.block_txs << (spec.admitted ? ", admitted first (cache warm)" : ", not seen before") << "\n";
+  double rate = e.included / e.seconds;
+  double block_median = median(e.block_rates);
+  report("genesis build", e.genesis_seconds, "s");
+  report("recover, " + std::to_string(r.cores) + " threads (same run)", r.all_cores, "recoveries/s");
+  report("committed", rate, "tx/s", std::to_string(e.included) + " included, " + std::to_string(e.dropped) + " dropped");
+  report("committed, median block", block_median, "tx/s");
+  report("cost per transaction", 1e6 / block_median, "us");
+  report("ratio committed / all-core recovery", block_median / r.all_cores, "x", "target >= 0.7");
+  report("peak resident memory", e.peak_rss_mib, "MiB");
+  std::cout << "RESULT execute txs_per_s=" << block_median << " us_per_tx=" << 1e6 / block_median
+            << " recover_all=" << r.all_cores << " ratio=" << block_median / r.all_cores
+            << " rss_mib=" << e.peak_rss_mib << "\n";
+  (void)mib;
+  return e.included == spec.txs ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"vestchain benchmarks"};
+  app.require_subcommand(1);
+
+  size_t count = 20000;
+  int runs = 5;
+  auto* rec = app.add_subcommand("recover", "libsecp256k1 recovery rate, one thread and all cores");
+  rec->add_option("--count", count, "signatures per run");
+  rec->add_option("--runs", runs, "runs (the median is reported)");
+
+  ExecuteSpec spec;
+  std::string mix = "transfer";
+  auto* exe = app.add_subcommand("execute", "pre-signed transactions verified, applied and committed");
+  exe->add_option("--genesis", spec.genesis_path, "base genesis (the devnet's)");
+  exe->add_option("--datadir", spec.datadir, "data directory (emptied first)")->required();
+  exe->add_option("--write-genesis", spec.write_genesis, "write the bench genesis to this file");
+  exe->add_option("--senders", spec.senders, "funded senders");
+  exe->add_option("--accounts", spec.accounts, "filler accounts in state");
+  exe->add_option("--txs", spec.txs, "transactions");
+  exe->add_option("--block-txs", spec.block_txs, "transactions per block");
+  exe->add_option("--block-seconds", spec.block_seconds, "block time step");
+  exe->add_option("--threads", spec.threads, "verification threads (0: one per core)");
+  exe->add_flag("--admitted", spec.admitted, "pass every transaction through admission first");
+  exe->add_option("--recover-count", count, "signatures for the recovery figure of the same run");
+  exe->add_option("--mix", mix, "transfer | sale | purchase")->check(CLI::IsMember({"transfer", "sale", "purchase"}));
+
+  IngestSpec ingest;
+  auto* ing = app.add_subcommand("ingest", "signed transfers over JSON-RPC until committed");
+  ing->add_option("--url", ingest.url, "http://HOST:PORT of the node")->required();
+  ing->add_option("--dialect", ingest.dialect, "vest | eth")->check(CLI::IsMember({"vest", "eth"}));
+  ing->add_option("--clients", ingest.clients, "concurrent keep-alive connections");
+  ing->add_option("--senders", ingest.senders, "bench senders to sign with");
+  ing->add_option("--txs", ingest.txs, "transactions");
+  ing->add_option("--chain-id", ingest.chain_id, "chain id to sign for");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*rec) return cmd_recover(count, runs);
+    if (*exe) {
+      spec.mix = mix == "transfer" ? Mix::kTransfer : mix == "sale" ? Mix::kSale : Mix::kPurchase;
+      return cmd_execute(spec, count);
+    }
+    if (*ing) return run_ingest(ingest);
+  } catch (const std::exception& e) {
+    std::cerr << "vest_bench: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

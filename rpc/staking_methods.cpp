@@ -32,7 +32,7 @@ json::value staking_get(NodeApi& node, const json::object& p) {
   json::array milestones;
   uint64_t from = 0;
   for (;;) {
-    auto ids = vesting::position_ids(s, a, from, 256);
+    auto ids = vesting::active_position_ids(s, a, from, 256);
     for (uint64_t id : ids) {
       auto pos = vesting::get_position(s, id);
       if (!pos) continue;

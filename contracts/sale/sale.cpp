@@ -376,12 +376,13 @@ Status Sale::init_genesis(State& state, const boost::json::object& genesis) {
   for (size_t i = 0; i < tiers.size() && error.empty(); ++i) {
     jf::Fields t(tiers[i], "sale.tiers[" + std::to_string(i) + "]", &error);
     t.only({"name", "min_spend", "bonus_bps"});
-    Tier tier{t.str("name"), t.amount("min_spend"), static_cast<uint32_t>(t.u64("bonus_bps"))};
+    const uint64_t bonus_bps = t.u64("bonus_bps");
+    Tier tier{t.str("name"), t.amount("min_spend"), static_cast<uint32_t>(std::min<uint64_t>(bonus_bps, 10001))};
     if (!error.empty()) break;
     if (tier.name.empty() || tier.name.size() > 32) t.fail("name", "must be 1 to 32 characters");
     if (i == 0 && tier.min_spend != 0) t.fail("min_spend", "the first tier starts at 0");
     if (i > 0 && tier.min_spend <= cfg.tiers.back().min_spend) t.fail("min_spend", "must exceed the previous tier's");
-    if (tier.bonus_bps > 10000) t.fail("bonus_bps", "at most 10000");
+    if (bonus_bps > 10000) t.fail("bonus_bps", "at most 10000");
     cfg.tiers.push_back(tier);
   }
   if (error.empty() && cfg.tiers.empty()) s.fail("tiers", "at least one tier (from 0 spend) is required");
@@ -389,6 +390,7 @@ Status Sale::init_genesis(State& state, const boost::json::object& genesis) {
   state.put(as_bytes(kConfigKey), encode_config(cfg));
 
   const auto& pkgs = s.array("packages");
+  if (!error.empty()) return reject(ChainCode::kMalformed, error);
   for (size_t i = 0; i < pkgs.size(); ++i) {
     Package p;
     std::string path = "sale.packages[" + std::to_string(i) + "]";

@@ -446,7 +446,7 @@ std::vector<std::pair<Address, Amount>> leaderboard(const StateReader& state, st
 void settle_milestones(Context& ctx, const Address& a) {
   uint64_t from = 0;
   for (;;) {
-    auto ids = vesting::position_ids(ctx.state, a, from, 256);
+    auto ids = vesting::active_position_ids(ctx.state, a, from, 256);
     for (uint64_t id : ids) {
       auto p = vesting::get_position(ctx.state, id);
       if (!p || p->milestones_met.empty()) continue;

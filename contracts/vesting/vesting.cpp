@@ -16,6 +16,7 @@ constexpr std::string_view kParamsKey = "vesting/params";
 constexpr std::string_view kNextKey = "vesting/next";
 constexpr std::string_view kPositionPrefix = "vesting/pos/";
 constexpr std::string_view kOwnerPrefix = "vesting/owner/";
+constexpr std::string_view kActivePrefix = "vesting/active/";
 
 Bytes id_bytes(uint64_t id) {
   Bytes b;
@@ -25,6 +26,26 @@ Bytes id_bytes(uint64_t id) {
 
 Bytes position_key(uint64_t id) { return make_key(kPositionPrefix, id_bytes(id)); }
 Bytes owner_key(const Address& a, uint64_t id) { return make_key(kOwnerPrefix, a.view(), id_bytes(id)); }
+Bytes active_key(const Address& a, uint64_t id) { return make_key(kActivePrefix, a.view(), id_bytes(id)); }
+
+std::vector<uint64_t> ids_under(const StateReader& state, std::string_view index, const Address& owner,
+                                uint64_t from_id, size_t limit) {
+  std::vector<uint64_t> ids;
+  Bytes prefix = make_key(index, owner.view());
+  Bytes start = make_key(index, owner.view(), id_bytes(from_id));
+  state.scan(prefix, start, [&](ByteView key, ByteView) {
+    ids.push_back(get_u64_be(key.data() + prefix.size()));
+    return ids.size() < limit;
+  });
+  return ids;
+}
+
+// A position leaves its owner's active index once everything it will ever
+// release has been released.
+void save_and_retire(State& state, const Position& p) {
+  save_position(state, p);
+  if (p.released == p.effective_total()) state.erase(active_key(p.beneficiary, p.id));
+}
 
 Bytes encode_position(const Position& p) {
   rlp::Encoder e;
@@ -168,20 +189,19 @@ std::optional<Position> get_position(const StateReader& state, uint64_t id) {
 void save_position(State& state, const Position& p) { state.put(position_key(p.id), encode_position(p)); }
 
 std::vector<uint64_t> position_ids(const StateReader& state, const Address& owner, uint64_t from_id, size_t limit) {
-  std::vector<uint64_t> ids;
-  Bytes prefix = make_key(kOwnerPrefix, owner.view());
-  state.scan(prefix, owner_key(owner, from_id), [&](ByteView key, ByteView) {
-    ids.push_back(get_u64_be(key.data() + prefix.size()));
-    return ids.size() < limit;
-  });
-  return ids;
+  return ids_under(state, kOwnerPrefix, owner, from_id, limit);
+}
+
+std::vector<uint64_t> active_position_ids(const StateReader& state, const Address& owner, uint64_t from_id,
+                                          size_t limit) {
+  return ids_under(state, kActivePrefix, owner, from_id, limit);
 }
 
 std::map<std::string, Holdings> holdings(const StateReader& state, const Address& owner, uint64_t t) {
   std::map<std::string, Holdings> out;
   uint64_t from = 0;
   for (;;) {
-    auto ids = position_ids(state, owner, from, 256);
+    auto ids = active_position_ids(state, owner, from, 256);
     for (uint64_t id : ids) {
       auto p = get_position(state, id);
       if (!p) continue;
@@ -215,6 +235,11 @@ std::optional<Amount> min_grant(const StateReader& state, std::string_view asset
 Status create_position(Context& ctx, const NewPosition& p, uint64_t& id) {
   if (p.total == 0) return reject(Code::kBelowMinimum, "a position needs a positive amount");
   if (Status s = validate_at(p.schedule, p.anchor); !s.ok()) return s;
+  // Only stake in the native token can meet a milestone.
+  for (const Part& part : p.schedule.parts)
+    if (part.kind == Part::Kind::kStakeMilestone && p.asset != bank::native_symbol(ctx.state))
+      return reject(Code::kBadSchedule, "stake milestones need a position in the native token " +
+                                            bank::native_symbol(ctx.state) + ", not " + p.asset);
   if (Status s = bank::transfer(ctx.state, p.funder, escrow_address(), p.asset, p.total); !s.ok()) return s;
   auto next = ctx.state.get(as_bytes(kNextKey));
   id = next ? static_cast<uint64_t>(decode_uint(*next).value_or(1)) : 1;
@@ -235,6 +260,7 @@ Status create_position(Context& ctx, const NewPosition& p, uint64_t& id) {
     if (part.kind == Part::Kind::kStakeMilestone) pos.milestones_met.push_back(std::nullopt);
   save_position(ctx.state, pos);
   ctx.state.put(owner_key(pos.beneficiary, id), {});
+  ctx.state.put(active_key(pos.beneficiary, id), {});
   ctx.emit(position_event("vesting.created", pos,
                           {{"funder", to_checksum(pos.funder)},
                            {"total", to_decimal(pos.total)},
@@ -326,7 +352,7 @@ Status Vesting::apply(Context& ctx, uint64_t kind, ByteView payload) {
 
 Status Vesting::claim(Context& ctx, const Claim& c) {
   std::vector<uint64_t> ids = c.ids;
-  if (ids.empty()) ids = position_ids(ctx.state, ctx.sender, 0, kMaxClaimIds);
+  if (ids.empty()) ids = active_position_ids(ctx.state, ctx.sender, 0, kMaxClaimIds);
   // Milestones the sender's stake has met become part of what is claimable.
   staking::settle_milestones(ctx, ctx.sender);
   Amount claimed_any = 0;
@@ -339,7 +365,7 @@ Status Vesting::claim(Context& ctx, const Claim& c) {
     Amount amount = p->claimable_at(ctx.block.time);
     if (amount == 0) continue;
     p->released += amount;
-    save_position(ctx.state, *p);
+    save_and_retire(ctx.state, *p);
     if (Status s = bank::transfer(ctx.state, escrow_address(), ctx.sender, p->asset, amount); !s.ok()) return s;
     claimed_any += amount;
     ctx.emit(position_event("vesting.claimed", *p,
@@ -383,7 +409,7 @@ Status Vesting::revoke(Context& ctx, const Revoke& r) {
   p->revoked_at = ctx.block.time;
   p->vested_at_revoke = vested_now;
   p->revocable = false;
-  save_position(ctx.state, *p);
+  save_and_retire(ctx.state, *p);
   if (returned > 0) {
     if (Status s = bank::transfer(ctx.state, escrow_address(), p->funder, p->asset, returned); !s.ok()) return s;
   }

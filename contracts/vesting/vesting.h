@@ -60,6 +60,10 @@ std::optional<Position> get_position(const StateReader& state, uint64_t id);
 void save_position(State& state, const Position& p);
 // Ids of `owner`'s positions, ascending, starting at `from_id`, at most `limit`.
 std::vector<uint64_t> position_ids(const StateReader& state, const Address& owner, uint64_t from_id, size_t limit);
+// The same over the positions still holding tokens for `owner` (locked or
+// claimable); a position leaves this index once fully released.
+std::vector<uint64_t> active_position_ids(const StateReader& state, const Address& owner, uint64_t from_id,
+                                          size_t limit);
 
 // Per-asset sums over an account's positions at time t.
 struct Holdings {

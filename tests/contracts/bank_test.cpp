@@ -57,6 +57,12 @@ TEST_CASE("genesis: every bad field is refused by name", "[bank][genesis]") {
   CHECK(genesis_error(edited_genesis([](auto& g) {
           g["bank"].as_object()["balances"].as_array()[0].as_object()["amounts"].as_object()["VEST"] = "-1";
         })).find("bank.balances[0].amounts.VEST") != std::string::npos);
+  // A tier bonus that would wrap to a small number in 32 bits is still too large.
+  CHECK(genesis_error(edited_genesis([](auto& g) {
+          g["sale"].as_object()["tiers"].as_array()[1].as_object()["bonus_bps"] = 4294967496ull;
+        })).find("sale.tiers[1].bonus_bps: at most 10000") != std::string::npos);
+  CHECK(genesis_error(edited_genesis([](auto& g) { g["sale"].as_object().erase("packages"); }))
+            .find("sale.packages: missing") != std::string::npos);
   CHECK(genesis_error(edited_genesis([](auto& g) { g["surprise"] = 1; })).find("surprise: unknown genesis section") !=
         std::string::npos);
 }

@@ -132,6 +132,51 @@ TEST_CASE("vesting: grants, minimums and revokes", "[vesting]") {
   }
 }
 
+TEST_CASE("vesting: finished positions leave the active list, so claiming all finds new ones", "[vesting]") {
+  TestChain t;
+  const vesting::Schedule at_once{{vesting::Part::tranche(10000, 0)}};
+  std::vector<VerifiedTx> grants;
+  for (int i = 0; i < 100; ++i) grants.push_back(grant(t, 0, t.addrs[1], 10 * kVest, false, at_once));
+  REQUIRE(t.produce(grants).included.size() == 100);
+  REQUIRE(t.run(claim(t, 1)).ok());
+  CHECK(t.balance_of(vesting::escrow_address()) == 0);
+  CHECK(vesting::active_position_ids(t.chain->store(), t.addrs[1], 0, 200).empty());
+
+  // One more: an empty claim reaches it although 100 older positions exist.
+  REQUIRE(t.run(grant(t, 0, t.addrs[1], 10 * kVest, false, at_once)).ok());
+  CHECK(vesting::active_position_ids(t.chain->store(), t.addrs[1], 0, 200) == std::vector<uint64_t>{101});
+  Amount before = t.balance(1);
+  REQUIRE(t.run(claim(t, 1)).ok());
+  CHECK(t.balance(1) == before + 10 * kVest - kMinFee);
+  // The full list still names every position, for explorers.
+  CHECK(vesting::position_ids(t.chain->store(), t.addrs[1], 0, 200).size() == 101);
+  CHECK(vesting::active_position_ids(t.chain->store(), t.addrs[1], 0, 200).empty());
+}
+
+TEST_CASE("vesting: a revoked position leaves the active list once its vested part is claimed", "[vesting]") {
+  TestChain t;
+  REQUIRE(t.run(grant(t, 0, t.addrs[1], 1000 * kVest, true, linear_schedule(0, 1000))).ok());
+  REQUIRE(t.run(t.sign(0, vesting::kRevokeKind, vesting::Revoke{1}.encode()), 100).ok());
+  CHECK(vesting::active_position_ids(t.chain->store(), t.addrs[1], 0, 10) == std::vector<uint64_t>{1});
+  REQUIRE(t.run(claim(t, 1)).ok());
+  CHECK(vesting::active_position_ids(t.chain->store(), t.addrs[1], 0, 10).empty());
+}
+
+TEST_CASE("vesting: stake milestones are refused for a position in another asset", "[vesting]") {
+  TestChain t(3, [](boost::json::object& g) {
+    g["vesting"].as_object()["min_grant"].as_object()["USDV"] = to_decimal(kUsd);
+  });
+  const vesting::Schedule staked{{vesting::Part::stake(10000, 100 * kVest, 300)}};
+  Amount usd = t.balance(0, "USDV");
+  Receipt r = t.run(grant(t, 0, t.addrs[1], 10 * kUsd, false, staked, "USDV"));
+  CHECK(r.reason == "bad_schedule");
+  CHECK(r.message.find("native token VEST") != std::string::npos);
+  CHECK(t.balance(0, "USDV") == usd);
+  CHECK_FALSE(vesting::get_position(t.chain->store(), 1));
+  // The same schedule in the native token is fine.
+  CHECK(t.run(grant(t, 0, t.addrs[1], 10 * kVest, false, staked)).ok());
+}
+
 TEST_CASE("vesting: holdings sum locked and claimable per asset", "[vesting]") {
   TestChain t;
   REQUIRE(t.run(grant(t, 0, t.addrs[1], 1000 * kVest, false, linear_schedule(0, 1000))).ok());

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <catch2/catch.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -114,13 +115,22 @@ inline std::string test_genesis_json(const std::vector<Address>& accounts, const
 
 class TestChain {
  public:
-  explicit TestChain(size_t accounts = 3) : validator(test_key("validator")) {
+  // `edit`, when given, changes the test genesis document before it is used.
+  explicit TestChain(size_t accounts = 3, const std::function<void(boost::json::object&)>& edit = {})
+      : validator(test_key("validator")) {
     for (size_t i = 0; i < accounts; ++i) {
       keys.push_back(test_key("account " + std::to_string(i)));
       addrs.push_back(address_of(keys.back()));
     }
+    std::string text = test_genesis_json(addrs, address_of(validator));
+    if (edit) {
+      auto doc = boost::json::parse(text);
+      edit(doc.as_object());
+      text = boost::json::serialize(doc);
+    }
     std::string error;
-    REQUIRE(parse_genesis(test_genesis_json(addrs, address_of(validator)), genesis, error));
+    INFO(error);
+    REQUIRE(parse_genesis(text, genesis, error));
     executor = std::make_unique<Executor>(genesis.params);
     contracts.register_with(*executor);
     reopen();

@@ -230,15 +230,22 @@ void HistoricalState::scan(ByteView prefix, ByteView start, const ScanFn& fn) co
 
 ChainStore::~ChainStore() = default;
 
-std::unique_ptr<ChainStore> ChainStore::open(const std::filesystem::path& dir, std::string& error) {
+std::unique_ptr<ChainStore> ChainStore::open(const std::filesystem::path& dir, std::string& error, OpenMode mode) {
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    error = "cannot create data directory " + dir.string() + ": " + ec.message();
-    return nullptr;
+  if (mode == OpenMode::kExisting) {
+    if (!std::filesystem::exists(dir / "chain" / "CURRENT", ec)) {
+      error = "no chain database in " + dir.string() + " (expected " + (dir / "chain").string() + ")";
+      return nullptr;
+    }
+  } else {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      error = "cannot create data directory " + dir.string() + ": " + ec.message();
+      return nullptr;
+    }
   }
   leveldb::Options options;
-  options.create_if_missing = true;
+  options.create_if_missing = mode == OpenMode::kCreate;
   options.paranoid_checks = true;
   options.max_open_files = 512;
   options.block_cache = leveldb::NewLRUCache(64 << 20);
@@ -401,6 +408,14 @@ bool ChainStore::commit(const BlockCommit& c, std::string& error) {
 }
 
 std::optional<StoredBlock> ChainStore::block(uint64_t height) const {
+  bool corrupt = false;
+  auto b = find_block(height, corrupt);
+  assert(!corrupt && "corrupt stored block");
+  return b;
+}
+
+std::optional<StoredBlock> ChainStore::find_block(uint64_t height, bool& corrupt) const {
+  corrupt = false;
   auto v = db_get(db_.get(), nullptr, height_key('b', height));
   if (!v) return std::nullopt;
   rlp::ListReader r(*v);
@@ -417,8 +432,10 @@ std::optional<StoredBlock> ChainStore::block(uint64_t height) const {
     b.events.push_back(std::move(e));
   }
   bool ok = events_ok && hashes.done() && events.done() && r.done() && sig && decode_header(header, b.header).ok();
-  assert(ok && "corrupt stored block");
-  if (!ok) return std::nullopt;
+  if (!ok) {
+    corrupt = true;
+    return std::nullopt;
+  }
   b.sig = *sig;
   b.hash = b.header.hash();
   return b;

@@ -288,10 +288,18 @@ void ChainStore::scan(ByteView prefix, ByteView start, const ScanFn& fn) const {
 }
 
 std::shared_ptr<const StateSnapshot> ChainStore::snapshot() const {
-  std::lock_guard lock(head_mutex_);
-  // Commits take head_mutex_ after writing, so a snapshot taken under the lock
-  // never sees state newer than head_.
-  return std::make_shared<StateSnapshot>(db_.get(), db_->GetSnapshot(), head_.value_or(Head{}));
+  // The head record is written in the batch of the block whose state it
+  // describes, so read through the same LevelDB snapshot it is that block's.
+  // (head_ is updated after the batch is written: a snapshot taken in between
+  // would see the new block's state with the old head.)
+  const leveldb::Snapshot* snap = db_->GetSnapshot();
+  Head head;
+  if (auto stored = db_get(db_.get(), snap, meta_key("head"))) {
+    auto decoded = decode_head(*stored);
+    assert(decoded && "corrupt head record");
+    head = decoded.value_or(Head{});
+  }
+  return std::make_shared<StateSnapshot>(db_.get(), snap, head);
 }
 
 const merkle::NodeReader& ChainStore::tree() const { return *tree_; }

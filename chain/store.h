@@ -133,7 +133,8 @@ class ChainStore : public StateReader {
   std::optional<Bytes> get(ByteView key) const override;
   void scan(ByteView prefix, ByteView start, const ScanFn& fn) const override;
 
-  // A consistent view of the head state.
+  // A consistent view of the head state: its head() is the block that
+  // committed exactly this state, even while another thread commits.
   std::shared_ptr<const StateSnapshot> snapshot() const;
 
   // The state tree's nodes as committed.

@@ -11,6 +11,7 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -71,6 +72,14 @@ class Load {
       threads_.emplace_back([this, i, seed] { run(i, seed + i); });
   }
 
+  // Ends the threads if the test failed before finish().
+  ~Load() {
+    stop_ = true;
+    for (auto& t : threads_) t.join();
+  }
+  Load(const Load&) = delete;
+  Load& operator=(const Load&) = delete;
+
   // Waits for the threads, which end once the node is gone.
   std::vector<Sent> finish() {
     for (auto& t : threads_) t.join();
@@ -84,7 +93,7 @@ class Load {
   void run(size_t index, uint64_t seed) {
     std::mt19937_64 rng(seed);
     std::vector<Account>& accounts = per_thread_[index];
-    for (size_t n = 0;; ++n) {
+    for (size_t n = 0; !stop_; ++n) {
       Account& from = accounts[n % accounts.size()];
       Address to;
       do {
@@ -139,6 +148,7 @@ class Load {
   std::mutex mutex_;
   std::vector<Sent> sent_;  // guarded by mutex_
   std::string failure_;     // guarded by mutex_
+  std::atomic<bool> stop_{false};
   std::vector<std::thread> threads_;
 };
 

@@ -38,5 +38,10 @@ bench: $(DEPS_STAMP)
 	@cmake --build --preset release -j $(JOBS)
 	@bash bench/run.sh build-release
 
+# The crash test with many SIGKILLs (docs/reliability.md); VEST_CRASH_SEED replays a run.
+VEST_CRASH_KILLS ?= 100
+soak: build
+	@VEST_CRASH_KILLS=$(VEST_CRASH_KILLS) $(BUILD)/bin/integration_test "[crash]"
+
 clean:
 	rm -rf $(BUILD) build-asan build-release build-fuzz

@@ -167,4 +167,16 @@ Hash list_root(const std::vector<Hash>& leaves) {
   return list_root_range(leaves, 0, leaves.size());
 }
 
+Hash receipts_root(const std::vector<Receipt>& receipts, const std::vector<Event>& block_events) {
+  std::vector<Hash> leaves;
+  leaves.reserve(receipts.size() + 1);
+  for (const Receipt& r : receipts) leaves.push_back(r.commitment());
+  if (!block_events.empty()) {
+    Receipt block_receipt;
+    block_receipt.events = block_events;
+    leaves.push_back(block_receipt.commitment());
+  }
+  return list_root(leaves);
+}
+
 }  // namespace vest

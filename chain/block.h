@@ -85,4 +85,9 @@ bool decode_event(ByteView raw, Event& out);
 // largest power of two below n leaves; 32 zero bytes for no leaves.
 Hash list_root(const std::vector<Hash>& leaves);
 
+// A block's receipts_root: list_root of its transactions' receipt commitments
+// in block order, followed, when its begin_block hooks emitted events, by the
+// commitment of one more receipt holding those events.
+Hash receipts_root(const std::vector<Receipt>& receipts, const std::vector<Event>& block_events);
+
 }  // namespace vest

@@ -100,19 +100,11 @@ bool Chain::produce(const std::vector<VerifiedTx>& candidates, uint64_t time, co
   h.parent_hash = parent.hash;
   h.time = env.time;
   h.proposer = env.proposer;
-  std::vector<Hash> tx_hashes, receipt_hashes;
-  for (size_t i = 0; i < out.included.size(); ++i) {
-    tx_hashes.push_back(out.included[i].hash);
-    receipt_hashes.push_back(out.receipts[i].commitment());
-  }
-  // The block's own events commit as one more receipt, after the transactions'.
-  if (!block_events.empty()) {
-    Receipt block_receipt;
-    block_receipt.events = block_events;
-    receipt_hashes.push_back(block_receipt.commitment());
-  }
+  std::vector<Hash> tx_hashes;
+  for (const VerifiedTx& tx : out.included) tx_hashes.push_back(tx.hash);
   h.tx_root = list_root(tx_hashes);
-  h.receipts_root = list_root(receipt_hashes);
+  // The block's own events commit as one more receipt, after the transactions'.
+  h.receipts_root = receipts_root(out.receipts, block_events);
   h.state_root = compute_state_root(store_->tree(), block_state, c.tree_writes);
   c.block.sig = sign(key, h.signing_digest());
   c.txs = out.included;

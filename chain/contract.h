@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -61,6 +62,19 @@ class Contract {
 
   // Runs at the start of every block, before its transactions.
   virtual void begin_block(Context& ctx) { (void)ctx; }
+
+  // For the offline consistency check (vestd check): the invariants that
+  // check_invariants() verifies, in a few words for its report; empty (the
+  // default) when the contract has none to check.
+  virtual std::string_view invariants() const { return {}; }
+  // Verifies them over the contract's whole part of `state`, reading stored
+  // values strictly (a value that does not decode is reported, not asserted
+  // on). Returns the first violation in words for an operator, or "" when
+  // they hold.
+  virtual std::string check_invariants(const StateReader& state) const {
+    (void)state;
+    return {};
+  }
 };
 
 // Who collects transaction fees (the bank contract).

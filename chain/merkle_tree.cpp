@@ -138,23 +138,24 @@ std::optional<Bytes> encode(const Content& c) {
   return std::nullopt;
 }
 
-Content decode(const std::optional<Bytes>& stored) {
+// The content a stored node holds; nullopt when its bytes are malformed.
+std::optional<Content> parse(const std::optional<Bytes>& stored) {
   if (!stored) return std::monostate{};
   const Bytes& b = *stored;
-  assert(!b.empty());
+  if (b.empty()) return std::nullopt;
   if (b[0] == kLeafTag) {
-    assert(b.size() == kLeafSize);
+    if (b.size() != kLeafSize) return std::nullopt;
     Leaf leaf;
     std::copy_n(b.begin() + 1, 32, leaf.key_hash.bytes.begin());
     std::copy_n(b.begin() + 33, 32, leaf.value_hash.bytes.begin());
     return leaf;
   }
-  assert(b[0] == kInternalTag && b.size() >= kInternalHeaderSize);
+  if (b[0] != kInternalTag || b.size() < kInternalHeaderSize) return std::nullopt;
   Internal in;
   in.bitmap = get_u16_be(b.data() + 1);
   in.leaf_bitmap = get_u16_be(b.data() + 3);
-  assert(in.bitmap != 0 && (in.leaf_bitmap & ~in.bitmap) == 0);
-  assert(b.size() == kInternalHeaderSize + 32 * static_cast<size_t>(std::popcount(in.bitmap)));
+  if (in.bitmap == 0 || (in.leaf_bitmap & ~in.bitmap) != 0) return std::nullopt;
+  if (b.size() != kInternalHeaderSize + 32 * static_cast<size_t>(std::popcount(in.bitmap))) return std::nullopt;
   auto p = b.begin() + kInternalHeaderSize;
   for (int i = 0; i < 16; ++i) {
     if (!has_bit(in.bitmap, i)) continue;
@@ -162,6 +163,12 @@ Content decode(const std::optional<Bytes>& stored) {
     p += 32;
   }
   return in;
+}
+
+Content decode(const std::optional<Bytes>& stored) {
+  std::optional<Content> c = parse(stored);
+  assert(c && "malformed state tree node");
+  return c ? std::move(*c) : Content{};
 }
 
 Content read(const NodeReader& nodes, const Hash& ref, int depth) {
@@ -302,9 +309,70 @@ bool shares_prefix(const Hash& a, const Hash& b, int nibbles) {
   return true;
 }
 
+// One call of audit(): a depth-first walk that recomputes every hash.
+class Auditor {
+ public:
+  Auditor(const NodeReader& nodes, Audit& out) : nodes_(nodes), out_(out) {}
+
+  // The hash of `c`, found at `depth` on the path of `ref`, recomputed from
+  // the leaves below it; nullopt once a problem is recorded.
+  std::optional<Hash> walk(const Hash& ref, int depth, const Content& c) {
+    ++out_.nodes;
+    if (const auto* leaf = std::get_if<Leaf>(&c)) {
+      if (!shares_prefix(leaf->key_hash, ref, depth)) return fail(ref, depth, "leaf of a key hash off its path");
+      ++out_.leaves;
+      return leaf_hash(leaf->key_hash, leaf->value_hash);
+    }
+    const Internal& in = std::get<Internal>(c);
+    if (depth >= kMaxDepth) return fail(ref, depth, "internal node below the last nibble");
+    if (std::popcount(in.bitmap) < 2 && in.leaf_bitmap != 0)
+      return fail(ref, depth, "internal node with a lone leaf child (the leaf belongs here)");
+    for (int i = 0; i < 16; ++i) {
+      if (!has_bit(in.bitmap, i)) continue;
+      Hash child_ref = with_nibble(ref, depth, i);
+      std::optional<Bytes> stored = nodes_.get_node(path_key(child_ref, depth + 1));
+      if (!stored) return fail(child_ref, depth + 1, "missing node that its parent lists");
+      std::optional<Content> child = parse(stored);
+      if (!child) return fail(child_ref, depth + 1, "malformed node");
+      if (std::holds_alternative<Leaf>(*child) != has_bit(in.leaf_bitmap, i))
+        return fail(child_ref, depth + 1, "node kind differs from its parent's leaf_bitmap");
+      std::optional<Hash> h = walk(child_ref, depth + 1, *child);
+      if (!h) return std::nullopt;
+      if (*h != in.children[static_cast<size_t>(i)])
+        return fail(child_ref, depth + 1, "hash differs from the one its parent holds");
+    }
+    return hash_of(c);
+  }
+
+  std::nullopt_t fail(const Hash& ref, int depth, const std::string& what) {
+    out_.problem = "state tree node at depth " + std::to_string(depth) + " (path key " +
+                   to_hex_0x(path_key(ref, depth)) + "): " + what;
+    return std::nullopt;
+  }
+
+ private:
+  const NodeReader& nodes_;
+  Audit& out_;
+};
+
 }  // namespace
 
 Hash empty_root() { return Hash{}; }
+
+Audit audit(const NodeReader& nodes) {
+  Audit out;
+  Hash any;
+  std::optional<Content> root = parse(nodes.get_node(path_key(any, 0)));
+  Auditor auditor(nodes, out);
+  if (!root) {
+    auditor.fail(any, 0, "malformed node");
+  } else if (std::holds_alternative<std::monostate>(*root)) {
+    out.root = empty_root();
+  } else if (auto h = auditor.walk(any, 0, *root)) {
+    out.root = *h;
+  }
+  return out;
+}
 
 Hash apply(const NodeReader& nodes, std::vector<Update> updates, std::vector<NodeWrite>& writes) {
   std::sort(updates.begin(), updates.end(), by_key);

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "chain/bytes.h"
@@ -51,6 +52,21 @@ Hash apply(const NodeReader& nodes, std::vector<Update> updates, std::vector<Nod
 
 // Root of the stored tree (empty_root() for an empty store).
 Hash root(const NodeReader& nodes);
+
+// What audit() found in a stored tree.
+struct Audit {
+  Hash root;             // recomputed from the leaves up; meaningful when problem is empty
+  uint64_t nodes = 0;    // internal nodes and leaves visited
+  uint64_t leaves = 0;
+  std::string problem;   // the first malformed or inconsistent node; empty when the tree is sound
+};
+
+// Walks every node reachable from the root, for the offline consistency check:
+// each node decodes, sits where the canonical shape puts it, agrees with its
+// parent's leaf_bitmap, and hashes to the copy its parent holds. Unlike the
+// other functions here, a malformed node is reported, not asserted on; the
+// walk stops at the first problem.
+Audit audit(const NodeReader& nodes);
 
 // Inclusion or exclusion proof for one key: the sibling hashes of each
 // internal node on the path, and the leaf found at the end (if any).

@@ -230,15 +230,22 @@ void HistoricalState::scan(ByteView prefix, ByteView start, const ScanFn& fn) co
 
 ChainStore::~ChainStore() = default;
 
-std::unique_ptr<ChainStore> ChainStore::open(const std::filesystem::path& dir, std::string& error) {
+std::unique_ptr<ChainStore> ChainStore::open(const std::filesystem::path& dir, std::string& error, OpenMode mode) {
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    error = "cannot create data directory " + dir.string() + ": " + ec.message();
-    return nullptr;
+  if (mode == OpenMode::kExisting) {
+    if (!std::filesystem::exists(dir / "chain" / "CURRENT", ec)) {
+      error = "no chain database in " + dir.string() + " (expected " + (dir / "chain").string() + ")";
+      return nullptr;
+    }
+  } else {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      error = "cannot create data directory " + dir.string() + ": " + ec.message();
+      return nullptr;
+    }
   }
   leveldb::Options options;
-  options.create_if_missing = true;
+  options.create_if_missing = mode == OpenMode::kCreate;
   options.paranoid_checks = true;
   options.max_open_files = 512;
   options.block_cache = leveldb::NewLRUCache(64 << 20);
@@ -281,10 +288,18 @@ void ChainStore::scan(ByteView prefix, ByteView start, const ScanFn& fn) const {
 }
 
 std::shared_ptr<const StateSnapshot> ChainStore::snapshot() const {
-  std::lock_guard lock(head_mutex_);
-  // Commits take head_mutex_ after writing, so a snapshot taken under the lock
-  // never sees state newer than head_.
-  return std::make_shared<StateSnapshot>(db_.get(), db_->GetSnapshot(), head_.value_or(Head{}));
+  // The head record is written in the batch of the block whose state it
+  // describes, so read through the same LevelDB snapshot it is that block's.
+  // (head_ is updated after the batch is written: a snapshot taken in between
+  // would see the new block's state with the old head.)
+  const leveldb::Snapshot* snap = db_->GetSnapshot();
+  Head head;
+  if (auto stored = db_get(db_.get(), snap, meta_key("head"))) {
+    auto decoded = decode_head(*stored);
+    assert(decoded && "corrupt head record");
+    head = decoded.value_or(Head{});
+  }
+  return std::make_shared<StateSnapshot>(db_.get(), snap, head);
 }
 
 const merkle::NodeReader& ChainStore::tree() const { return *tree_; }
@@ -401,6 +416,14 @@ bool ChainStore::commit(const BlockCommit& c, std::string& error) {
 }
 
 std::optional<StoredBlock> ChainStore::block(uint64_t height) const {
+  bool corrupt = false;
+  auto b = find_block(height, corrupt);
+  assert(!corrupt && "corrupt stored block");
+  return b;
+}
+
+std::optional<StoredBlock> ChainStore::find_block(uint64_t height, bool& corrupt) const {
+  corrupt = false;
   auto v = db_get(db_.get(), nullptr, height_key('b', height));
   if (!v) return std::nullopt;
   rlp::ListReader r(*v);
@@ -417,8 +440,10 @@ std::optional<StoredBlock> ChainStore::block(uint64_t height) const {
     b.events.push_back(std::move(e));
   }
   bool ok = events_ok && hashes.done() && events.done() && r.done() && sig && decode_header(header, b.header).ok();
-  assert(ok && "corrupt stored block");
-  if (!ok) return std::nullopt;
+  if (!ok) {
+    corrupt = true;
+    return std::nullopt;
+  }
   b.sig = *sig;
   b.hash = b.header.hash();
   return b;

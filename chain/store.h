@@ -119,15 +119,22 @@ class ChainStore : public StateReader {
  public:
   ~ChainStore() override;
 
+  enum class OpenMode {
+    kCreate,    // create the directory and an empty database when absent
+    kExisting,  // refuse a directory without a database (vestd check)
+  };
+
   // Opens or creates the database in `dir`. Refuses a corrupt one with a
   // message that says what to do.
-  static std::unique_ptr<ChainStore> open(const std::filesystem::path& dir, std::string& error);
+  static std::unique_ptr<ChainStore> open(const std::filesystem::path& dir, std::string& error,
+                                          OpenMode mode = OpenMode::kCreate);
 
   // Latest committed state (each call sees whatever is committed at the time).
   std::optional<Bytes> get(ByteView key) const override;
   void scan(ByteView prefix, ByteView start, const ScanFn& fn) const override;
 
-  // A consistent view of the head state.
+  // A consistent view of the head state: its head() is the block that
+  // committed exactly this state, even while another thread commits.
   std::shared_ptr<const StateSnapshot> snapshot() const;
 
   // The state tree's nodes as committed.
@@ -142,6 +149,9 @@ class ChainStore : public StateReader {
   void set_genesis_hash_on_next_commit(const Hash& h) { pending_genesis_ = h; }
 
   std::optional<StoredBlock> block(uint64_t height) const;
+  // block() for the consistency check: a stored block that does not decode
+  // sets `corrupt` and gives nullopt, where block() fails an assertion.
+  std::optional<StoredBlock> find_block(uint64_t height, bool& corrupt) const;
   std::optional<uint64_t> height_of(const Hash& block_hash) const;
   std::optional<TxRecord> transaction(const Hash& tx_hash) const;
   std::optional<Receipt> receipt(uint64_t height, uint32_t index) const;

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "node/check.h"
 #include "node/config.h"
 #include "node/daemon.h"
 
@@ -21,7 +22,20 @@ int main(int argc, char** argv) {
   app.add_option("--block-time-ms", block_time_ms, "Block interval in ms (default: the genesis value)");
   app.add_flag("--instant", instant, "Seal a block as soon as transactions arrive");
   app.add_option("--log-level", log_level, "debug, info, warn or error");
+
+  std::string check_datadir, check_genesis;
+  CheckOptions check;
+  CLI::App* check_cmd = app.add_subcommand("check", "Check a stopped node's data directory for consistency");
+  check_cmd->add_option("--datadir", check_datadir, "Data directory of the stopped node")->required();
+  check_cmd->add_option("--genesis", check_genesis, "The chain's genesis file")->required();
+  check_cmd->add_option("--blocks", check.recent_blocks,
+                        "How many recent blocks to check transaction by transaction (default 1000)");
   CLI11_PARSE(app, argc, argv);
+  if (*check_cmd) {
+    check.datadir = check_datadir;
+    check.genesis = check_genesis;
+    return run_check(check, std::cout);
+  }
 
   std::string error;
   if (!config_file.empty() && !load_config_file(config_file, config, error)) {

@@ -84,6 +84,54 @@ Amount supply(const StateReader& state, std::string_view symbol) {
   return read_amount(state, make_key(kSupplyPrefix, as_bytes(symbol)));
 }
 
+std::string check_supply(const StateReader& state) {
+  std::string problem;
+  std::map<std::string, Amount> sums;  // asset -> balances added up so far
+  state.scan(as_bytes(kAssetPrefix), {}, [&](ByteView key, ByteView v) {
+    std::string symbol(as_string(key.subspan(kAssetPrefix.size())));
+    auto a = decode_asset(v);
+    if (!a || a->symbol != symbol) {
+      problem = "bank: the record of asset " + symbol + " does not decode";
+      return false;
+    }
+    sums[symbol] = 0;
+    return true;
+  });
+  if (!problem.empty()) return problem;
+  state.scan(as_bytes(kBalancePrefix), {}, [&](ByteView key, ByteView v) {
+    ByteView rest = key.subspan(kBalancePrefix.size());
+    std::string who = rest.size() >= 20 ? to_checksum(*Address::from(rest.first(20))) : to_hex_0x(rest);
+    std::string symbol = rest.size() > 20 ? std::string(as_string(rest.subspan(20))) : std::string();
+    auto amount = decode_uint(v);
+    auto sum = sums.find(symbol);
+    if (sum == sums.end()) {
+      problem = "bank: balance of " + who + " in unknown asset \"" + symbol + "\"";
+    } else if (!amount || *amount == 0) {
+      problem = "bank: balance of " + who + " in " + symbol + " is not a positive amount (" + to_hex_0x(v) + ")";
+    } else if (auto total = checked_add(sum->second, *amount)) {
+      sum->second = *total;
+    } else {
+      problem = "bank: the balances of " + symbol + " add up to more than 128 bits";
+    }
+    return problem.empty();
+  });
+  if (!problem.empty()) return problem;
+  for (const auto& [symbol, sum] : sums) {
+    auto v = state.get(make_key(kSupplyPrefix, as_bytes(symbol)));
+    auto stored = v ? decode_uint(*v) : std::optional<u128>(0);
+    if (!stored) return "bank: the supply of " + symbol + " does not decode (" + to_hex_0x(*v) + ")";
+    if (*stored != sum)
+      return "bank: the balances of " + symbol + " add up to " + to_decimal(sum) + ", its supply is " +
+             to_decimal(*stored);
+  }
+  state.scan(as_bytes(kSupplyPrefix), {}, [&](ByteView key, ByteView) {
+    std::string symbol(as_string(key.subspan(kSupplyPrefix.size())));
+    if (!sums.count(symbol)) problem = "bank: supply recorded for unknown asset \"" + symbol + "\"";
+    return problem.empty();
+  });
+  return problem;
+}
+
 Status transfer(State& state, const Address& from, const Address& to, std::string_view symbol, Amount amount) {
   if (!asset(state, symbol)) return reject(Code::kUnknownAsset, "unknown asset " + std::string(symbol));
   Bytes from_key = balance_key(from, symbol);

@@ -30,6 +30,12 @@ std::string native_symbol(const StateReader& state);
 Amount balance(const StateReader& state, const Address& account, std::string_view symbol);
 Amount supply(const StateReader& state, std::string_view symbol);
 
+// The invariant of the layout above, for the consistency check: every asset
+// record and amount decodes, every balance is of a known asset, and for each
+// asset the balances add up to its supply. Returns the first violation, or ""
+// when it holds.
+std::string check_supply(const StateReader& state);
+
 // Moves funds between accounts; refuses unknown assets and overdrafts.
 Status transfer(State& state, const Address& from, const Address& to, std::string_view symbol, Amount amount);
 
@@ -44,6 +50,8 @@ class Bank : public Contract, public FeeHandler {
   Status init_genesis(State& state, const boost::json::object& genesis) override;
   Status check(uint64_t kind, ByteView payload) const override;
   Status apply(Context& ctx, uint64_t kind, ByteView payload) override;
+  std::string_view invariants() const override { return "each asset's balances add up to its supply"; }
+  std::string check_invariants(const StateReader& state) const override { return check_supply(state); }
 
   // Fees go to the block's proposer.
   Status charge_fee(State& state, const BlockEnv& block, const Address& payer, Amount fee) override;

@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <atomic>
+#include <thread>
 
 #include "tests/util/chain_fixture.h"
 
@@ -217,4 +219,26 @@ TEST_CASE("scans as of an older block see keys deleted since", "[chain]") {
   CHECK(count_usd(HistoricalState(snap, one.height + 1)) == 1);
   CHECK(count_usd(HistoricalState(snap, 0)) == 1);
   CHECK(bank::balance(HistoricalState(snap, one.height + 1), t.addrs[0], "USDV") == 5);
+}
+
+TEST_CASE("a snapshot's head is the block of its state while blocks are committed", "[chain]") {
+  // Each block holds one transfer from account 0, so in a consistent view
+  // account 0's nonce is the head's height. A reader thread takes snapshots
+  // while the chain commits blocks.
+  TestChain t;
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> taken{0}, inconsistent{0};
+  std::thread reader([&] {
+    while (!done) {
+      auto snap = t.chain->store().snapshot();
+      if (account_nonce(*snap, t.addrs[0]) != snap->head().height) ++inconsistent;
+      ++taken;
+    }
+  });
+  for (int i = 0; i < 200; ++i) t.produce({t.transfer(0, t.addrs[1], 1)});
+  done = true;
+  reader.join();
+  INFO(taken << " snapshots");
+  CHECK(taken > 200);
+  CHECK(inconsistent == 0);
 }

@@ -563,3 +563,68 @@ TEST_CASE("merkle: one update in a tree of 100k keys reads few nodes", "[merkle]
   CHECK(max_reads < 16);
   CHECK(max_writes < 16);
 }
+
+TEST_CASE("merkle: audit recomputes the root and names the first bad node", "[merkle]") {
+  MemStore empty;
+  Audit none = audit(empty);
+  CHECK(none.problem.empty());
+  CHECK(none.root == empty_root());
+  CHECK(none.leaves == 0);
+
+  std::mt19937_64 rng(7);
+  MemStore s;
+  Model m;
+  std::vector<Update> updates;
+  for (int i = 0; i < 500; ++i) {
+    Hash k = random_hash(rng), v = random_hash(rng);
+    m[k] = v;
+    updates.push_back(Update{k, v});
+  }
+  // Two keys sharing 20 nibbles: a chain of single-child internal nodes.
+  Hash deep = near_hash(rng, updates[0].key_hash, 20);
+  m[deep] = hash_of_byte(1);
+  updates.push_back(Update{deep, hash_of_byte(1)});
+  Hash r = s.apply_checked(updates);
+  size_t node_count = 0;
+  REQUIRE(r == reference_root(m, &node_count));
+  Audit sound = audit(s);
+  CHECK(sound.problem.empty());
+  CHECK(sound.root == r);
+  CHECK(sound.leaves == m.size());
+  CHECK(sound.nodes == node_count);
+
+  // The deepest leaf: its path key is the longest.
+  auto leaf = std::max_element(s.nodes.begin(), s.nodes.end(),
+                               [](const auto& a, const auto& b) { return a.first.size() < b.first.size(); });
+  Bytes leaf_path = leaf->first;
+  Bytes leaf_node = leaf->second;
+  REQUIRE(leaf_node.size() == 65);
+
+  SECTION("a changed value hash") {
+    s.nodes[leaf_path][64] ^= 1;
+    Audit a = audit(s);
+    CHECK(a.problem.find("hash differs from the one its parent holds") != std::string::npos);
+    CHECK(a.problem.find(to_hex_0x(leaf_path)) != std::string::npos);
+  }
+  SECTION("a missing node") {
+    s.nodes.erase(leaf_path);
+    CHECK(audit(s).problem.find("missing node that its parent lists") != std::string::npos);
+  }
+  SECTION("a malformed node") {
+    s.nodes[leaf_path].pop_back();
+    CHECK(audit(s).problem.find("malformed node") != std::string::npos);
+  }
+  SECTION("a leaf where its parent lists an internal node") {
+    auto internal = std::find_if(s.nodes.begin(), s.nodes.end(),
+                                 [](const auto& n) { return n.first.size() > 1 && n.second[0] == 0x01; });
+    REQUIRE(internal != s.nodes.end());
+    internal->second = leaf_node;
+    CHECK(audit(s).problem.find("leaf_bitmap") != std::string::npos);
+  }
+  SECTION("a malformed root") {
+    s.nodes[Bytes{0x00}] = Bytes{0x07};
+    Audit a = audit(s);
+    CHECK(a.problem.find("depth 0") != std::string::npos);
+    CHECK(a.problem.find("malformed node") != std::string::npos);
+  }
+}

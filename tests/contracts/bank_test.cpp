@@ -120,3 +120,37 @@ TEST_CASE("bank: transfer rules", "[bank]") {
     CHECK(out3.dropped[0].second.reason == "insufficient_fee");
   }
 }
+
+TEST_CASE("bank: check_supply finds balances that do not add up to the supply", "[bank]") {
+  TestChain t;
+  t.produce({t.transfer(0, t.addrs[1], 5 * test::kVest), t.transfer(1, t.addrs[2], 7 * test::kUsd, "USDV")});
+  Overlay state(t.chain->store());
+  CHECK(bank::check_supply(state) == "");
+  CHECK(t.contracts.bank.check_invariants(state) == "");
+
+  Bytes bal_key = make_key("bank/bal/", t.addrs[1].view(), as_bytes("USDV"));
+  Bytes supply_key = make_key("bank/supply/", as_bytes("USDV"));
+  SECTION("a balance raised without the supply") {
+    state.put(bal_key, encode_uint(bank::balance(state, t.addrs[1], "USDV") + 1));
+    std::string problem = bank::check_supply(state);
+    CHECK(problem == "bank: the balances of USDV add up to " + to_decimal(bank::supply(state, "USDV") + 1) +
+                         ", its supply is " + to_decimal(bank::supply(state, "USDV")));
+    CHECK(t.contracts.bank.check_invariants(state) == problem);
+  }
+  SECTION("a supply lowered") {
+    state.put(supply_key, encode_uint(bank::supply(state, "USDV") - 1));
+    CHECK(bank::check_supply(state).find("the balances of USDV add up to") != std::string::npos);
+  }
+  SECTION("a balance in an asset that does not exist") {
+    state.put(make_key("bank/bal/", t.addrs[1].view(), as_bytes("GOLD")), encode_uint(1));
+    CHECK(bank::check_supply(state) == "bank: balance of " + to_checksum(t.addrs[1]) + " in unknown asset \"GOLD\"");
+  }
+  SECTION("an amount that does not decode") {
+    state.put(bal_key, Bytes{0x00, 0x01});
+    CHECK(bank::check_supply(state).find("is not a positive amount (0x0001)") != std::string::npos);
+  }
+  SECTION("a supply without an asset") {
+    state.put(make_key("bank/supply/", as_bytes("GOLD")), encode_uint(1));
+    CHECK(bank::check_supply(state) == "bank: supply recorded for unknown asset \"GOLD\"");
+  }
+}

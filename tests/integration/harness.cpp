@@ -23,6 +23,60 @@ namespace json = boost::json;
 
 namespace {
 
+std::string post_request(const std::string& body) {
+  return "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\n"
+         "Content-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// The body length of `response` once its head and a body of the length that
+// its Content-Length names have arrived; nullopt before.
+std::optional<size_t> complete_length(const std::string& response) {
+  auto head_end = response.find("\r\n\r\n");
+  if (head_end == std::string::npos) return std::nullopt;
+  std::smatch m;
+  std::string head = response.substr(0, head_end);
+  if (!std::regex_search(head, m, std::regex("[Cc]ontent-[Ll]ength: *(\\d+)"))) return std::nullopt;
+  size_t length = std::stoul(m[1]);
+  if (response.size() < head_end + 4 + length) return std::nullopt;
+  return length;
+}
+
+// Sends `request` to 127.0.0.1:port and reads until the server closes, one
+// complete response with a Content-Length has arrived, or `timeout_ms`
+// passes. False when no connection could be made. No test assertions: any
+// thread may call it.
+bool exchange(uint16_t port, const std::string& request, int timeout_ms, std::string& response) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return false;
+  }
+  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  size_t sent = 0;
+  while (sent < request.size()) {
+    ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may close early (e.g. 413)
+    sent += static_cast<size_t>(n);
+  }
+  response.clear();
+  char buf[65536];
+  for (;;) {
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    response.append(buf, static_cast<size_t>(n));
+    if (complete_length(response)) break;
+  }
+  close(fd);
+  return true;
+}
+
 }  // namespace
 
 fs::path bin_path(const std::string& name) { return fs::path(VEST_BIN_DIR) / name; }
@@ -107,50 +161,26 @@ json::value Vestd::call(const std::string& method, json::value params) {
 }
 
 std::string raw_http(uint16_t port, const std::string& request, int timeout_ms) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  size_t sent = 0;
-  while (sent < request.size()) {
-    ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;  // the server may close early (e.g. 413)
-    sent += static_cast<size_t>(n);
-  }
   std::string response;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) break;
-    response.append(buf, static_cast<size_t>(n));
-    // One complete response with a Content-Length is enough.
-    auto head_end = response.find("\r\n\r\n");
-    if (head_end != std::string::npos) {
-      std::smatch m;
-      std::string head = response.substr(0, head_end);
-      if (std::regex_search(head, m, std::regex("[Cc]ontent-[Ll]ength: *(\\d+)")) &&
-          response.size() >= head_end + 4 + std::stoul(m[1]))
-        break;
-    }
-  }
-  close(fd);
+  REQUIRE(exchange(port, request, timeout_ms, response));
   return response;
 }
 
 std::pair<int, std::string> http_post(uint16_t port, const std::string& body) {
-  std::string req = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                    "Content-Length: " +
-                    std::to_string(body.size()) + "\r\n\r\n" + body;
-  std::string resp = raw_http(port, req, 60000);
+  std::string resp = raw_http(port, post_request(body), 60000);
   int status = 0;
   if (resp.rfind("HTTP/1.1 ", 0) == 0) status = std::stoi(resp.substr(9, 3));
   auto head_end = resp.find("\r\n\r\n");
   return {status, head_end == std::string::npos ? "" : resp.substr(head_end + 4)};
+}
+
+std::optional<std::pair<int, std::string>> try_http_post(uint16_t port, const std::string& body, int timeout_ms) {
+  std::string resp;
+  if (!exchange(port, post_request(body), timeout_ms, resp)) return std::nullopt;
+  auto length = complete_length(resp);
+  if (!length || resp.rfind("HTTP/1.1 ", 0) != 0) return std::nullopt;
+  size_t head_end = resp.find("\r\n\r\n");
+  return std::make_pair(std::stoi(resp.substr(9, 3)), resp.substr(head_end + 4, *length));
 }
 
 RunResult run_vest(const std::vector<std::string>& args) {

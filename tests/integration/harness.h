@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,10 @@ class Vestd {
 std::string raw_http(uint16_t port, const std::string& request, int timeout_ms = 5000);
 // POSTs `body` to / and returns {status code, response body}.
 std::pair<int, std::string> http_post(uint16_t port, const std::string& body);
+// http_post for any thread: makes no test assertions, and gives nullopt when
+// the connection fails or ends before one complete response (a killed server).
+std::optional<std::pair<int, std::string>> try_http_post(uint16_t port, const std::string& body,
+                                                         int timeout_ms = 60000);
 
 // Runs build/bin/vest with `args` and no standard input.
 RunResult run_vest(const std::vector<std::string>& args);

@@ -120,6 +120,9 @@ int run_ingest(const IngestSpec& spec) {
                           : control.call("chain_getTransaction", json::object{{"hash", h}});
       bool done = eth ? !r.is_null() : r.at("status").as_string() != "pending";
       if (done) break;
+      // anvil's automine can leave transactions that arrived during a block
+      // pending until the next one comes: ask it for that block.
+      if (eth) control.call("evm_mine", json::array{});
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       if (seconds_since(start) > 600) throw std::runtime_error("transactions not committed after 600 s");
     }

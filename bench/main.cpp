@@ -1,5 +1,7 @@
 // vest_bench: the benchmarks behind `make bench` (bench/run.sh drives them).
 #include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <fstream>
 #include <iostream>
 
 #include "bench/execute.h"
@@ -9,13 +11,12 @@ using namespace vest::bench;
 
 namespace {
 
-std::string mib(double v) { return std::to_string(static_cast<long>(v)) + " MiB"; }
-
 int cmd_recover(size_t count, int runs) {
   RecoverRates r = measure_recovery(count, runs);
   std::cout << "signature recovery (libsecp256k1), median of " << runs << " runs of " << count << "\n";
   report("recover, 1 thread", r.one_thread, "recoveries/s");
   report("recover, " + std::to_string(r.cores) + " threads", r.all_cores, "recoveries/s");
+  std::cout << "RESULT recover one=" << r.one_thread << " all=" << r.all_cores << " cores=" << r.cores << "\n";
   return 0;
 }
 
@@ -37,7 +38,6 @@ int cmd_execute(const ExecuteSpec& spec, size_t recover_count) {
   std::cout << "RESULT execute txs_per_s=" << block_median << " us_per_tx=" << 1e6 / block_median
             << " recover_all=" << r.all_cores << " ratio=" << block_median / r.all_cores
             << " rss_mib=" << e.peak_rss_mib << "\n";
-  (void)mib;
   return e.included == spec.txs ? 0 : 1;
 }
 
@@ -69,6 +69,19 @@ int main(int argc, char** argv) {
   exe->add_option("--recover-count", count, "signatures for the recovery figure of the same run");
   exe->add_option("--mix", mix, "transfer | sale | purchase")->check(CLI::IsMember({"transfer", "sale", "purchase"}));
 
+  std::string genesis_out;
+  BenchGenesis gen_spec;
+  std::string gen_base = "genesis/devnet.json";
+  auto* gen = app.add_subcommand("genesis", "write the bench genesis (devnet plus bench accounts)");
+  gen->add_option("--base", gen_base, "base genesis (the devnet's)");
+  gen->add_option("--senders", gen_spec.senders, "funded senders");
+  gen->add_option("--accounts", gen_spec.accounts, "filler accounts");
+  gen->add_option("--out", genesis_out, "output file")->required();
+
+  size_t sender_index = 0;
+  auto* snd = app.add_subcommand("sender", "print the address of bench sender I");
+  snd->add_option("index", sender_index, "I")->required();
+
   IngestSpec ingest;
   auto* ing = app.add_subcommand("ingest", "signed transfers over JSON-RPC until committed");
   ing->add_option("--url", ingest.url, "http://HOST:PORT of the node")->required();
@@ -86,6 +99,15 @@ int main(int argc, char** argv) {
       return cmd_execute(spec, count);
     }
     if (*ing) return run_ingest(ingest);
+    if (*snd) {
+      std::cout << vest::to_checksum(vest::address_of(sender_key(sender_index))) << "\n";
+      return 0;
+    }
+    if (*gen) {
+      std::vector<vest::PrivateKey> keys;
+      std::ofstream(genesis_out) << boost::json::serialize(make_genesis(gen_base, gen_spec, keys).doc);
+      return 0;
+    }
   } catch (const std::exception& e) {
     std::cerr << "vest_bench: " << e.what() << "\n";
     return 1;

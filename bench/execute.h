@@ -36,11 +36,13 @@ struct ExecuteSpec {
 
 struct ExecuteResult {
   double genesis_seconds = 0;
+  double compact_seconds = 0;  // compacting the store after genesis
   double seconds = 0;  // from the first verification to the last commit
   size_t included = 0;
   size_t dropped = 0;
   size_t cache_hits = 0;
-  std::vector<double> block_rates;  // transactions per second of each block after the first
+  std::vector<double> block_rates;
+  std::vector<double> produce_cpu_us;  // per transaction, building and committing each block after the first  // transactions per second of each block after the first
   double peak_rss_mib = 0;
 };
 

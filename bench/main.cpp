@@ -29,15 +29,17 @@ int cmd_execute(const ExecuteSpec& spec, size_t recover_count) {
   double rate = e.included / e.seconds;
   double block_median = median(e.block_rates);
   report("genesis build", e.genesis_seconds, "s");
+  report("store compaction after genesis", e.compact_seconds, "s");
   report("recover, " + std::to_string(r.cores) + " threads (same run)", r.all_cores, "recoveries/s");
   report("committed", rate, "tx/s", std::to_string(e.included) + " included, " + std::to_string(e.dropped) + " dropped");
   report("committed, median block", block_median, "tx/s");
   report("cost per transaction", 1e6 / block_median, "us");
+  report("producer CPU per transaction (apply + commit)", median(e.produce_cpu_us), "us");
   report("ratio committed / all-core recovery", block_median / r.all_cores, "x", "target >= 0.7");
   report("peak resident memory", e.peak_rss_mib, "MiB");
   std::cout << "RESULT execute txs_per_s=" << block_median << " us_per_tx=" << 1e6 / block_median
             << " recover_all=" << r.all_cores << " ratio=" << block_median / r.all_cores
-            << " rss_mib=" << e.peak_rss_mib << "\n";
+            << " rss_mib=" << e.peak_rss_mib << " produce_cpu_us=" << median(e.produce_cpu_us) << "\n";
   return e.included == spec.txs ? 0 : 1;
 }
 

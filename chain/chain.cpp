@@ -74,7 +74,8 @@ bool Chain::produce(const std::vector<VerifiedTx>& candidates, uint64_t time, co
   const Head parent = head();
   const ChainParams& p = params();
   BlockEnv env{p.chain_id, parent.height + 1, std::max(time, parent.time), address_of(key)};
-  Overlay block_state(*store_);
+  CachedReader base(*store_);
+  Overlay block_state(base);
   std::vector<Event> block_events;
   executor_.begin_block(block_state, env, block_events);
 

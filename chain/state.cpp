@@ -22,6 +22,12 @@ std::optional<Bytes> Overlay::get(ByteView key) const {
   return parent_.get(key);
 }
 
+std::optional<Bytes> CachedReader::get(ByteView key) const {
+  auto it = seen_.find(key);
+  if (it == seen_.end()) it = seen_.emplace(Bytes(key.begin(), key.end()), parent_.get(key)).first;
+  return it->second;
+}
+
 void Overlay::put(ByteView key, ByteView value) {
   auto it = writes_.find(key);
   if (it != writes_.end()) {

@@ -55,6 +55,21 @@ class Overlay : public State {
   std::map<Bytes, std::optional<Bytes>, BytesLess> writes_;
 };
 
+// A reader that remembers what it read from an unchanging parent (a block's
+// base state while the block is built), so that keys every transaction reads
+// (the native asset, fee parameters) come from memory after the first time.
+// Scans go to the parent. Not thread-safe.
+class CachedReader : public StateReader {
+ public:
+  explicit CachedReader(const StateReader& parent) : parent_(parent) {}
+  std::optional<Bytes> get(ByteView key) const override;
+  void scan(ByteView prefix, ByteView start, const ScanFn& fn) const override { parent_.scan(prefix, start, fn); }
+
+ private:
+  const StateReader& parent_;
+  mutable std::map<Bytes, std::optional<Bytes>, BytesLess> seen_;
+};
+
 // An empty state, for genesis.
 class EmptyState : public StateReader {
  public:

@@ -251,6 +251,10 @@ std::unique_ptr<ChainStore> ChainStore::open(const std::filesystem::path& dir, s
   options.block_cache = leveldb::NewLRUCache(64 << 20);
   options.filter_policy = leveldb::NewBloomFilterPolicy(10);
   options.write_buffer_size = 32 << 20;
+  // Larger tables keep a big state in few files (all open at once), and state
+  // hashes do not compress: spare the work of trying.
+  options.max_file_size = 32 << 20;
+  options.compression = leveldb::kNoCompression;
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(options, (dir / "chain").string(), &raw);
   if (!s.ok()) {
@@ -314,6 +318,8 @@ std::optional<Head> ChainStore::head() const {
   std::lock_guard lock(head_mutex_);
   return head_;
 }
+
+void ChainStore::compact() const { db_->CompactRange(nullptr, nullptr); }
 
 bool ChainStore::commit(const BlockCommit& c, std::string& error) {
   assert(c.txs.size() == c.receipts.size());

@@ -145,6 +145,9 @@ class ChainStore : public StateReader {
 
   // Writes `c` and the new head in one synced batch. `genesis` marks block 0.
   bool commit(const BlockCommit& c, std::string& error);
+  // Compacts the whole database, blocking until done: after a bulk load (a
+  // large genesis) reads then find each key in one sorted run.
+  void compact() const;
   // Records the genesis hash; done once, in the genesis block's batch.
   void set_genesis_hash_on_next_commit(const Hash& h) { pending_genesis_ = h; }
 

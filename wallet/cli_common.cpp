@@ -178,6 +178,16 @@ void print_tx(const Globals& g, const json::value& tx) {
   if (o.contains("error") && o.at("error").is_object())
     std::cout << "  error   " << o.at("error").at("reason").as_string().c_str() << ": "
               << o.at("error").at("message").as_string().c_str() << "\n";
+  // What happened, in base units: a claim's amounts, a purchase's positions.
+  if (const json::value* events = o.if_contains("events"); events && events->is_array()) {
+    for (const auto& e : events->as_array()) {
+      std::cout << "  event   " << e.at("type").as_string().c_str();
+      for (const auto& kv : e.at("fields").as_object())
+        std::cout << " " << std::string(kv.key()) << "="
+                  << (kv.value().is_string() ? std::string(kv.value().as_string()) : json::serialize(kv.value()));
+      std::cout << "\n";
+    }
+  }
   std::cout.flush();
 }
 

@@ -1424,4 +1424,14 @@ TEST_CASE("vest: buy and claim print transaction fields without JSON quotes", "[
   CHECK(r.out.find("  kind    sale.purchase\n") != std::string::npos);
   CHECK(r.out.find("\"committed\"") == std::string::npos);
   CHECK(r.out.find("\"0x") == std::string::npos);
+  // The purchase's events, then a claim's released amount, in base units.
+  CHECK(r.out.find("  event   sale.purchase ") != std::string::npos);
+  CHECK(r.out.find("  event   vesting.created ") != std::string::npos);
+  node.call("dev_increaseTime", json::object{{"seconds", 31 * 86400}});
+  RunResult c = w.run({"claim"});
+  INFO("vest claim:\n" << c.out << c.err);
+  REQUIRE(c.exit_code == 0);
+  auto at = c.out.find("  event   vesting.claimed ");
+  REQUIRE(at != std::string::npos);
+  CHECK(c.out.find(" amount=", at) != std::string::npos);
 }

@@ -119,7 +119,10 @@ Status Executor::check_admission(const StateReader& state, const BlockEnv& block
   auto needed = checked_add(pending_fees, tx.tx.fee);
   if (!needed || fees_->fee_balance(state, tx.sender) < *needed)
     return reject(ChainCode::kInsufficientFee, "native balance cannot pay the fee of this and pending transactions");
-  return by_kind_.at(tx.tx.kind)->precheck(state, block, tx.sender, tx.tx.kind, tx.tx.payload);
+  // In a block the message runs after its fee and the pending ones are paid.
+  Overlay after_fees(state);
+  if (Status s = fees_->charge_fee(after_fees, block, tx.sender, *needed); !s.ok()) return s;
+  return by_kind_.at(tx.tx.kind)->precheck(after_fees, block, tx.sender, tx.tx.kind, tx.tx.payload);
 }
 
 void Executor::begin_block(State& state, const BlockEnv& block, std::vector<Event>& events) {

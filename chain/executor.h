@@ -39,7 +39,9 @@ class Executor {
 
   // Mempool admission against `state`, for a transaction that will follow
   // `pending_count` pending ones of the same sender whose fees add up to
-  // `pending_fees`.
+  // `pending_fees`. The contract's pre-check sees `state` with those fees and
+  // this one paid, as the message would in a block; the pending messages
+  // themselves are not replayed.
   Status check_admission(const StateReader& state, const BlockEnv& block, const VerifiedTx& tx,
                          uint64_t pending_count, Amount pending_fees) const;
 

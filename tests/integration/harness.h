@@ -43,6 +43,8 @@ class Vestd {
   Vestd& operator=(const Vestd&) = delete;
 
   uint16_t port() const { return port_; }
+  // The process id while it runs, -1 once stopped.
+  pid_t pid() const { return pid_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // Sends SIGTERM and waits; returns the exit status (0 for a clean stop).
   int stop();

@@ -148,3 +148,19 @@ TEST_CASE("mempool evicts what a block made invalid", "[mempool]") {
   CHECK(removed2.size() == 2);
   CHECK(pool.size() == 0);
 }
+
+TEST_CASE("mempool admission charges the fees before the message's dry run", "[mempool]") {
+  // A block charges each fee before its message runs; admission must not accept what
+  // would then fail with the fee taken.
+  TestChain t;
+  Mempool pool(MempoolLimits{});
+  auto whole = t.transfer(0, t.addrs[1], test::kStartVest, "VEST", 0);
+  CHECK(add(pool, t, whole).reason == "insufficient_funds");
+  // A pending transaction's fee counts too (its message is not replayed: it moves USDV).
+  REQUIRE(add(pool, t, t.transfer(0, t.addrs[1], 1, "USDV", 0)).ok());
+  auto over = t.transfer(0, t.addrs[1], test::kStartVest - 2 * test::kMinFee + 1, "VEST", 1);
+  CHECK(add(pool, t, over).reason == "insufficient_funds");
+  auto fits = t.transfer(0, t.addrs[1], test::kStartVest - 2 * test::kMinFee, "VEST", 1);
+  CHECK(add(pool, t, fits).ok());
+  CHECK(pool.size() == 2);
+}

@@ -1,5 +1,7 @@
 #include "rpc/chain_methods.h"
 
+#include <algorithm>
+
 #include "chain/executor.h"
 #include "contracts/bank/bank.h"
 #include "contracts/staking/staking.h"
@@ -214,8 +216,9 @@ void tx_submit(NodeApi& node, const json::object& p, const MethodLimits& limits,
     reply(json::value(json::object{{"hash", hash_text}}));
     return;
   }
-  auto timeout = std::chrono::seconds(opt_u64(p, "timeout").value_or(limits.max_wait.count()));
-  if (timeout > limits.max_wait) timeout = limits.max_wait;
+  // Capped as an unsigned count: a huge value must not wrap to a negative duration.
+  const auto max_seconds = static_cast<uint64_t>(limits.max_wait.count());
+  auto timeout = std::chrono::seconds(std::min(opt_u64(p, "timeout").value_or(max_seconds), max_seconds));
   node.wait_for(hash, timeout, [&node, hash, hash_text, reply](WaitResult w) {
     switch (w.kind) {
       case WaitResult::Kind::kCommitted: {

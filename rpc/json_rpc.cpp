@@ -7,6 +7,26 @@ namespace vest::rpc {
 
 namespace json = boost::json;
 
+namespace {
+
+// The message of a -32700 answer: what is wrong, where the parser can tell.
+std::string parse_error_message(std::string_view text, json::error_code ec, json::parse_options options) {
+  if (ec == json::error::too_deep) return "Parse error: nesting too deep";
+  if (ec == json::error::exponent_overflow) return "Parse error: number out of range";
+  if (ec == json::error::illegal_leading_surrogate || ec == json::error::illegal_trailing_surrogate)
+    return "Parse error: unpaired UTF-16 surrogate in a \\u escape";
+  if (ec == json::error::syntax) {
+    // Boost.JSON reports bad UTF-8 as a syntax error: it is one when the text parses without the check.
+    options.allow_invalid_utf8 = true;
+    json::error_code lenient;
+    json::parse(text, lenient, {}, options);
+    if (!lenient) return "Parse error: invalid UTF-8";
+  }
+  return "Parse error";
+}
+
+}  // namespace
+
 Exception::Exception(int code, std::string message, json::value data)
     : std::runtime_error(message), error_{code, std::move(message), std::move(data)} {}
 
@@ -91,8 +111,7 @@ void Dispatcher::handle(std::string_view text, const Limits& limits, Done done) 
     ++errors_;
     done(json::serialize(error_response(nullptr, Error{code, std::move(message), nullptr})));
   };
-  if (ec == json::error::too_deep) return fail(kParseError, "Parse error: nesting too deep");
-  if (ec) return fail(kParseError, "Parse error");
+  if (ec) return fail(kParseError, parse_error_message(text, ec, options));
 
   if (!doc->is_array()) {
     run_one(*doc, doc, [done = std::move(done)](json::value response) {
@@ -121,8 +140,10 @@ void Dispatcher::run_one(const json::value& request, std::shared_ptr<const json:
   const json::object& req = request.get_object();
 
   const json::value* id = req.if_contains("id");
-  if (id && !(id->is_string() || id->is_number() || id->is_null())) {
-    return invalid(nullptr, "id must be a string, a number or null");
+  // A fraction or an integer beyond 64 bits is held as a double: it could not be
+  // echoed exactly (1e400 not even as JSON).
+  if (id && !(id->is_string() || id->is_int64() || id->is_uint64() || id->is_null())) {
+    return invalid(nullptr, "id must be a string, an integer or null");
   }
   const json::value no_id;
   const json::value& reply_id = id ? *id : no_id;

@@ -43,6 +43,19 @@ TEST_CASE("string, number and null ids are echoed") {
   json::value bad = rpc(s.port(), R"({"jsonrpc":"2.0","id":{"x":1},"method":"echo"})");
   CHECK(error_code(bad) == kInvalidRequest);
   CHECK(bad.at("id").is_null());
+  CHECK(rpc(s.port(), R"({"jsonrpc":"2.0","id":18446744073709551615,"method":"echo"})") ==
+        ok(UINT64_MAX, nullptr));
+}
+
+TEST_CASE("ids that cannot be echoed exactly are refused") {
+  TestServer s;
+  for (const char* id : {"1e400", "1.5", "123456789012345678901234567890"}) {
+    INFO(id);
+    json::value r = rpc(s.port(), std::string(R"({"jsonrpc":"2.0","id":)") + id + R"(,"method":"echo"})");
+    CHECK(error_code(r) == kInvalidRequest);
+    CHECK(error_message(r) == "Invalid Request: id must be a string, an integer or null");
+    CHECK(r.at("id").is_null());
+  }
 }
 
 TEST_CASE("params may be omitted") {
@@ -128,6 +141,12 @@ TEST_CASE("invalid UTF-8 is a parse error") {
   json::value r =
       rpc(s.port(), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":[\"\xff\xfe\"]}");
   CHECK(error_code(r) == kParseError);
+  CHECK(error_message(r) == "Parse error: invalid UTF-8");
+  json::value surrogate = rpc(s.port(), R"({"jsonrpc":"2.0","id":1,"method":"echo","params":["\udc00"]})");
+  CHECK(error_code(surrogate) == kParseError);
+  CHECK(error_message(surrogate) == "Parse error: unpaired UTF-16 surrogate in a \\u escape");
+  // Both wrong: the syntax is reported.
+  CHECK(error_message(rpc(s.port(), "{\"\xff\":1,}")) == "Parse error");
 }
 
 TEST_CASE("nesting deeper than the limit is a parse error") {

@@ -25,6 +25,59 @@ std::string parse_error_message(std::string_view text, json::error_code ec, json
   return "Parse error";
 }
 
+// The length of the valid UTF-8 sequence at text[i] (RFC 3629), 0 if there is none.
+std::size_t utf8_sequence(std::string_view text, std::size_t i) {
+  const auto at = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char c = at(i);
+  if (c < 0x80) return 1;
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xbf;  // the range of the second byte
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) lo = 0xa0;  // no overlong forms
+    if (c == 0xed) hi = 0x9f;  // no surrogates
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;  // nothing above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + n > text.size() || at(i + 1) < lo || at(i + 1) > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k) {
+    if (at(i + k) < 0x80 || at(i + k) > 0xbf) return 0;
+  }
+  return n;
+}
+
+// The response text, with every byte that is not part of valid UTF-8 replaced by
+// U+FFFD. Such bytes can only sit inside strings (a transaction's asset symbol, say),
+// since the serializer writes everything else, so the text stays JSON.
+std::string render(const json::value& response) {
+  std::string text = json::serialize(response);
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t n = utf8_sequence(text, i);
+    if (n == 0) break;
+    i += n;
+  }
+  if (i == text.size()) return text;
+  std::string out = text.substr(0, i);
+  while (i < text.size()) {
+    std::size_t n = utf8_sequence(text, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(text, i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Exception::Exception(int code, std::string message, json::value data)
@@ -81,7 +134,7 @@ struct Dispatcher::Batch {
     for (auto& r : responses) {
       if (!r.is_null()) out.push_back(std::move(r));
     }
-    done(out.empty() ? std::string() : json::serialize(out));
+    done(out.empty() ? std::string() : render(out));
   }
 };
 
@@ -109,13 +162,13 @@ void Dispatcher::handle(std::string_view text, const Limits& limits, Done done) 
   auto doc = std::make_shared<json::value>(json::parse(text, ec, {}, options));
   auto fail = [&](int code, std::string message) {
     ++errors_;
-    done(json::serialize(error_response(nullptr, Error{code, std::move(message), nullptr})));
+    done(render(error_response(nullptr, Error{code, std::move(message), nullptr})));
   };
   if (ec) return fail(kParseError, parse_error_message(text, ec, options));
 
   if (!doc->is_array()) {
     run_one(*doc, doc, [done = std::move(done)](json::value response) {
-      done(response.is_null() ? std::string() : json::serialize(response));
+      done(response.is_null() ? std::string() : render(response));
     });
     return;
   }

@@ -99,7 +99,8 @@ class Dispatcher {
   void set_internal_error_log(InternalErrorLog log);
 
   // Parses `text` (one request or a batch) and runs it; `done` is called exactly
-  // once, from any thread, possibly before handle() returns. Thread-safe.
+  // once, from any thread, possibly before handle() returns, with valid UTF-8 (a
+  // byte of a result or message that is not is replaced by U+FFFD). Thread-safe.
   void handle(std::string_view text, const Limits& limits, Done done) const;
 
   // Appends Prometheus text: calls per method and error responses. Thread-safe.

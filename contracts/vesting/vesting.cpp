@@ -377,6 +377,7 @@ Status Vesting::claim(Context& ctx, const Claim& c) {
 
 Status Vesting::grant(Context& ctx, const Grant& g) {
   auto min = min_grant(ctx.state, g.asset);
+  if (!min && !bank::valid_symbol(g.asset)) return reject(Code::kAssetNotGrantable, "the asset symbol is not valid");
   if (!min) return reject(Code::kAssetNotGrantable, "asset " + g.asset + " cannot be granted on this chain");
   if (g.amount < *min)
     return reject(Code::kBelowMinimum, "grant of " + to_decimal(g.amount) + " is below the minimum " +

@@ -14,6 +14,8 @@
 #include "contracts/bank/messages.h"
 #include "contracts/sale/messages.h"
 #include "contracts/staking/messages.h"
+#include "contracts/vesting/messages.h"
+#include "contracts/vesting/schedule.h"
 #include "tests/integration/harness.h"
 #include "wallet/tx_builder.h"
 
@@ -237,6 +239,15 @@ TEST_CASE("adversarial: malformed encodings are refused as malformed", "[integra
   SECTION("a payload its contract cannot decode") {
     Transaction garbage = signed_tx(kDevKey0, 0, bank::kTransferKind, Bytes{0xde, 0xad});
     check_refused(node, garbage, 104, "malformed_payload", "transfer payload: truncated");
+  }
+  SECTION("a symbol that is not UTF-8 is not echoed") {
+    // The harness parses answers strictly: an answer that is not UTF-8 fails here.
+    check_refused(node, signed_tx(kDevKey0, 0, bank::kTransferKind, transfer(kDevAddr1, 1, "\xff\xfe")), 101,
+                  "unknown_asset", "invalid asset symbol");
+    vesting::Grant grant{*parse_address(kDevAddr1), "\xff\xfe", 1000000000000000000,
+                         vesting::encode(vesting::Schedule{{vesting::Part::tranche(10000, 100)}}), false, 0};
+    check_refused(node, signed_tx(kDevKey0, 0, vesting::kGrantKind, grant.encode()), 308, "asset_not_grantable",
+                  "the asset symbol is not valid");
   }
   SECTION("an unknown message kind") {
     check_refused(node, signed_tx(kDevKey0, 0, 999, transfer(kDevAddr1, 1)), 10, "unknown_kind",

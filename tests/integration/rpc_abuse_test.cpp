@@ -189,10 +189,10 @@ bool raise_fd_limit(rlim_t want) {
   return setrlimit(RLIMIT_NOFILE, &lim) == 0;
 }
 
-// A client WebSocket frame carrying `text`: FIN, text opcode, masked with the
-// all-zero key, so the payload goes as it is.
-std::string ws_frame(std::string_view text) {
-  std::string f = "\x81";
+// A client WebSocket frame carrying `text`: FIN, the opcode (1 text, 2 binary),
+// masked with the all-zero key, so the payload goes as it is.
+std::string ws_frame(std::string_view text, uint8_t opcode = 1) {
+  std::string f(1, static_cast<char>(0x80 | opcode));
   const uint64_t n = text.size();
   if (n < 126) {
     f.push_back(static_cast<char>(0x80 | n));
@@ -362,6 +362,22 @@ TEST_CASE("abuse: invalid UTF-8 is a parse error that says so", "[integration][a
   json::value fine = post_json(node, request("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));
   CHECK(error_code(fine) == -32602);
   CHECK(error_message(fine) == "field 'address': expected a 0x address of 40 hex digits");
+
+  // Over WebSocket, a text message must be UTF-8 by the protocol itself: the connection
+  // is closed with status 1007. A binary message reaches the parser like an HTTP body.
+  const std::string bad_request = request("\xff\xfe");
+  Socket text_ws(node.port());
+  REQUIRE(ws_handshake(text_ws));
+  text_ws.send_all(ws_frame(bad_request));
+  CHECK(text_ws.wait_closed(5s));
+  CHECK(text_ws.input().rfind("\x88\x02\x03\xef", 0) == 0);  // close frame, status 1007
+  Socket binary_ws(node.port());
+  REQUIRE(ws_handshake(binary_ws));
+  binary_ws.send_all(ws_frame(bad_request, 2));
+  std::optional<std::string> answer;
+  binary_ws.read_until(5s, [&](std::string& in) { return (answer = take_ws_message(in)).has_value(); });
+  REQUIRE(answer);
+  CHECK(error_message(json::parse(*answer)) == "Parse error: invalid UTF-8");
   check_served(node);
   memory.check(8 * kMiB);
 }

@@ -149,6 +149,13 @@ TEST_CASE("invalid UTF-8 is a parse error") {
   CHECK(error_message(rpc(s.port(), "{\"\xff\":1,}")) == "Parse error");
 }
 
+TEST_CASE("answers are valid UTF-8 whatever a handler puts in them") {
+  TestServer s;
+  // rpc() parses strictly, so invalid UTF-8 in the answer would fail here.
+  json::value r = rpc(s.port(), R"({"jsonrpc":"2.0","id":1,"method":"raw_bytes"})");
+  CHECK(error_message(r) == "asset \xef\xbf\xbd\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd unknown");
+}
+
 TEST_CASE("nesting deeper than the limit is a parse error") {
   TestServer s;
   auto nested = [](int depth) {

@@ -56,6 +56,9 @@ TestServer::TestServer(Limits limits, std::function<void(Server&)> configure) {
   dispatcher_.add_sync("app_error", [](const json::value&) -> Result {
     return Error{3, "execution reverted", json::object{{"reason", "nope"}}};
   });
+  dispatcher_.add_sync("raw_bytes", [](const json::value&) -> Result {
+    return Error{3, std::string("asset \xff\xfe\xc3\xa9\xe2\x82 unknown"), nullptr};
+  });
   dispatcher_.add("drops", [](const json::value&, Dispatcher::Reply) {});
   dispatcher_.add_sync("note", [this](const json::value&) -> Result {
     ++notes;

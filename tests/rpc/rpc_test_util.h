@@ -28,8 +28,9 @@ using Ms = std::chrono::milliseconds;
 Limits test_limits();
 
 // Methods: echo (returns params), add {a,b}, slow {ms} (replies from another thread),
-// throws (std::runtime_error), bad_params, app_error (code 3 with data), drops
-// (never replies), note (counts calls in `notes`).
+// throws (std::runtime_error), bad_params, app_error (code 3 with data), raw_bytes
+// (code 3, a message that is not UTF-8), drops (never replies), note (counts calls
+// in `notes`).
 class TestServer {
  public:
   explicit TestServer(Limits limits = test_limits(), std::function<void(Server&)> configure = {});

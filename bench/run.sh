@@ -41,7 +41,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 # start_vestd GENESIS DATADIR: a dev node on a free port; sets URL and NODE_PID.
 start_vestd() {
   local log="$OUT/vestd-$RANDOM.log"
-  "$BIN/vestd" --dev --genesis "$1" --datadir "$2" --rpc 127.0.0.1:0 --log-level warn >"$log" 2>&1 &
+  "$BIN/vestd" --dev --genesis "$1" --datadir "$2" --rpc 127.0.0.1:0 >"$log" 2>&1 &
   NODE_PID=$!
   PIDS+=("$NODE_PID")
   for _ in $(seq 600); do

@@ -336,8 +336,10 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
         req.body(), state_->limits,
         [self = shared_from_this(), version = req.version(),
          keep_alive = req.keep_alive()](std::string response) {
-          net::post(self->executor_, [self, version, keep_alive,
-                                      response = std::move(response)]() mutable {
+          // Inline when the answer is ready at once (it completes on this
+          // session's strand); queued when it comes from another thread.
+          net::dispatch(self->executor_, [self, version, keep_alive,
+                                          response = std::move(response)]() mutable {
             const bool empty = response.empty();
             Response res{empty ? http::status::no_content : http::status::ok, version};
             res.keep_alive(keep_alive);

@@ -81,8 +81,10 @@ int main(int argc, char** argv) {
   gen->add_option("--out", genesis_out, "output file")->required();
 
   size_t sender_index = 0;
-  auto* snd = app.add_subcommand("sender", "print the address of bench sender I");
+  bool filler = false;
+  auto* snd = app.add_subcommand("sender", "print the address of bench sender I (or filler account I)");
   snd->add_option("index", sender_index, "I")->required();
+  snd->add_flag("--filler", filler, "a filler account instead of a sender");
 
   IngestSpec ingest;
   auto* ing = app.add_subcommand("ingest", "signed transfers over JSON-RPC until committed");
@@ -102,7 +104,8 @@ int main(int argc, char** argv) {
     }
     if (*ing) return run_ingest(ingest);
     if (*snd) {
-      std::cout << vest::to_checksum(vest::address_of(sender_key(sender_index))) << "\n";
+      std::cout << vest::to_checksum(filler ? filler_address(sender_index) : vest::address_of(sender_key(sender_index)))
+                << "\n";
       return 0;
     }
     if (*gen) {

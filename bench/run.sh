@@ -25,6 +25,9 @@ trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 
 declare -A FIG
 
+# show: copies its input to stderr (the log) and to stdout (the caller's variable).
+show() { local out; out=$(cat); echo "$out" >&2; echo "$out"; }
+
 say() { printf '\n== %s\n' "$*"; }
 
 # Installs wrk from Debian when missing.
@@ -69,28 +72,28 @@ wrk_post() {
 }
 
 say "1. The ceiling: libsecp256k1 recovery"
-r=$("$BIN/vest_bench" recover --count 20000 --runs 5 | tee /dev/stderr)
+r=$("$BIN/vest_bench" recover --count 20000 --runs 5 | show)
 FIG[recover.one]=$(echo "$r" | field one)
 FIG[recover.all]=$(echo "$r" | field all)
 
 say "2. Block execution: 100000 pre-signed transfers, 10000 accounts ($RUNS runs)"
 cold=(); warm=(); rec=()
 for i in $(seq "$RUNS"); do
-  r=$("$BIN/vest_bench" execute --datadir "$OUT/exec" --accounts 10000 --txs 100000 | tee /dev/stderr)
+  r=$("$BIN/vest_bench" execute --datadir "$OUT/exec" --accounts 10000 --txs 100000 | show)
   cold+=("$(echo "$r" | field txs_per_s)"); rec+=("$(echo "$r" | field recover_all)")
-  r=$("$BIN/vest_bench" execute --datadir "$OUT/exec" --accounts 10000 --txs 100000 --admitted | tee /dev/stderr)
+  r=$("$BIN/vest_bench" execute --datadir "$OUT/exec" --accounts 10000 --txs 100000 --admitted | show)
   warm+=("$(echo "$r" | field txs_per_s)"); rec+=("$(echo "$r" | field recover_all)")
 done
 FIG[exec.cold]=$(median "${cold[@]}")
 FIG[exec.warm]=$(median "${warm[@]}")
 FIG[exec.recover]=$(median "${rec[@]}")
 r=$("$BIN/vest_bench" execute --datadir "$OUT/exec" --accounts 10000 --txs 100000 --admitted --mix sale \
-      --block-seconds 432000 | tee /dev/stderr)
+      --block-seconds 432000 | show)
 FIG[exec.sale]=$(echo "$r" | field txs_per_s)
 
 say "3. Growth: cost per transfer by accounts in state"
 for n in $GROWTH; do
-  r=$("$BIN/vest_bench" execute --datadir "$OUT/growth" --accounts "$n" --txs 50000 --admitted | tee /dev/stderr)
+  r=$("$BIN/vest_bench" execute --datadir "$OUT/growth" --accounts "$n" --txs 50000 --admitted | show)
   FIG[growth.$n]=$(echo "$r" | field us_per_tx)
   FIG[growth.$n.rss]=$(echo "$r" | field rss_mib)
 done
@@ -101,10 +104,12 @@ say "4. Memory: vestd serving $MEMORY_N accounts and $MEMORY_N positions"
   --txs "$MEMORY_N" --mix purchase --admitted
 start_vestd "$OUT/mem.json" "$OUT/mem"
 BIG_URL=$URL; BIG_PID=$NODE_PID
-sender0=$("$BIN/vest_bench" sender 0)
+sender0=$("$BIN/vest_bench" sender 0)   # holds BENCH_MEMORY_POSITIONS / 2000 positions
+filler=$("$BIN/vest_bench" sender --filler 0)  # one balance, no positions
 
 say "5. RPC reads under wrk (vestd with $MEMORY_N accounts and positions)"
-wrk_post reads.account "$BIG_URL" '{"jsonrpc":"2.0","id":1,"method":"account_get","params":{"address":"'"$sender0"'"}}'
+wrk_post reads.account "$BIG_URL" '{"jsonrpc":"2.0","id":1,"method":"account_get","params":{"address":"'"$filler"'"}}'
+wrk_post reads.account500 "$BIG_URL" '{"jsonrpc":"2.0","id":1,"method":"account_get","params":{"address":"'"$sender0"'"}}'
 wrk_post reads.vesting "$BIG_URL" '{"jsonrpc":"2.0","id":1,"method":"vesting_list","params":{"address":"'"$sender0"'","limit":10}}'
 FIG[mem.rss]=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$BIG_PID/status")
 FIG[mem.peak]=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$BIG_PID/status")
@@ -116,7 +121,7 @@ sub=(); com=()
 for i in $(seq "$RUNS"); do
   rm -rf "$OUT/ingest"
   start_vestd "$OUT/ingest.json" "$OUT/ingest"
-  r=$("$BIN/vest_bench" ingest --url "$URL" --txs 20000 --senders 1000 --clients 8 | tee /dev/stderr)
+  r=$("$BIN/vest_bench" ingest --url "$URL" --txs 20000 --senders 1000 --clients 8 | show)
   sub+=("$(echo "$r" | field submit_per_s)"); com+=("$(echo "$r" | field committed_per_s)")
   stop "$NODE_PID"
 done
@@ -140,7 +145,7 @@ if [ -n "$ANVIL" ]; then
   wrk_post side.vest "$URL" '{"jsonrpc":"2.0","id":1,"method":"account_get","params":{"address":"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"}}'
   vsub=(); vcom=(); asub=(); acom=()
   for i in $(seq "$RUNS"); do
-    r=$("$BIN/vest_bench" ingest --url "$URL" --txs 20000 --senders 1000 --clients 8 | tee /dev/stderr)
+    r=$("$BIN/vest_bench" ingest --url "$URL" --txs 20000 --senders 1000 --clients 8 | show)
     vcom+=("$(echo "$r" | field committed_per_s)")
   done
   stop "$NODE_PID"
@@ -150,7 +155,7 @@ if [ -n "$ANVIL" ]; then
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port" && break; sleep 0.1; done
   wrk_post side.anvil "http://127.0.0.1:$port" '{"jsonrpc":"2.0","id":1,"method":"eth_getBalance","params":["0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266","latest"]}'
   for i in $(seq "$RUNS"); do
-    r=$("$BIN/vest_bench" ingest --url "http://127.0.0.1:$port" --dialect eth --txs 20000 --senders 1000 --clients 8 | tee /dev/stderr)
+    r=$("$BIN/vest_bench" ingest --url "http://127.0.0.1:$port" --dialect eth --txs 20000 --senders 1000 --clients 8 | show)
     acom+=("$(echo "$r" | field committed_per_s)")
   done
   stop "$ANVIL_PID"
@@ -169,7 +174,8 @@ line "block execution, verified in the block" "${FIG[exec.cold]} tx/s" "x$(ratio
 line "block execution, sale mix, admitted first" "${FIG[exec.sale]} tx/s"
 line "tx_submit accepted" "${FIG[ingest.submit]} tx/s" "(target >= 10000)"
 line "tx_submit committed" "${FIG[ingest.commit]} tx/s"
-line "account_get under wrk" "${FIG[reads.account]} req/s" "p50 ${FIG[reads.account.p50]}, p99 ${FIG[reads.account.p99]} (target >= 30000)"
+line "account_get under wrk (no positions)" "${FIG[reads.account]} req/s" "p50 ${FIG[reads.account.p50]}, p99 ${FIG[reads.account.p99]} (target >= 30000)"
+line "account_get, holder of 500 positions" "${FIG[reads.account500]} req/s" "p50 ${FIG[reads.account500.p50]}, p99 ${FIG[reads.account500.p99]}"
 line "vesting_list under wrk" "${FIG[reads.vesting]} req/s" "p50 ${FIG[reads.vesting.p50]}, p99 ${FIG[reads.vesting.p99]}"
 first=""
 for n in $GROWTH; do

@@ -1,5 +1,9 @@
 #include "chain/chain.h"
 
+#include <malloc.h>
+
+#include <boost/json.hpp>
+
 #include <cassert>
 
 #include "chain/keccak.h"
@@ -38,32 +42,43 @@ Status build_genesis(const Genesis& genesis, Executor& executor, GenesisBlock& o
 
 std::unique_ptr<Chain> Chain::open(const std::filesystem::path& datadir, const Genesis& genesis, Executor& executor,
                                    std::string& error) {
-  GenesisBlock g;
-  if (Status s = build_genesis(genesis, executor, g); !s.ok()) {
-    error = "genesis: " + s.message;
-    return nullptr;
-  }
-  const Hash genesis_hash = g.block.header.hash();
   auto store = ChainStore::open(datadir, error);
   if (!store) return nullptr;
   auto stored = store->genesis_hash();
-  if (stored && *stored != genesis_hash) {
-    error = "data directory " + datadir.string() + " belongs to another chain (genesis " + to_hex_0x(stored->view()) +
-            "); this genesis is " + to_hex_0x(genesis_hash.view()) + ". Use another --datadir.";
-    return nullptr;
-  }
   if (!stored && store->head()) {
     error = "data directory " + datadir.string() + " has blocks but no genesis record: it is corrupt";
     return nullptr;
   }
-  if (!stored) {
-    BlockCommit c;
-    c.block = g.block;
-    c.state_writes = g.state.get();
-    c.tree_writes = std::move(g.tree_writes);
-    store->set_genesis_hash_on_next_commit(genesis_hash);
-    if (!store->commit(c, error)) return nullptr;
+  // The same document builds the same genesis: a store made from it needs no
+  // rebuild (which, for a large genesis, costs time and memory at every start).
+  const Hash document = keccak256(as_bytes(boost::json::serialize(genesis.doc)));
+  Hash genesis_hash;
+  if (stored && store->genesis_document_hash() == document) {
+    genesis_hash = *stored;
+  } else {
+    GenesisBlock g;
+    if (Status s = build_genesis(genesis, executor, g); !s.ok()) {
+      error = "genesis: " + s.message;
+      return nullptr;
+    }
+    genesis_hash = g.block.header.hash();
+    if (stored && *stored != genesis_hash) {
+      error = "data directory " + datadir.string() + " belongs to another chain (genesis " +
+              to_hex_0x(stored->view()) + "); this genesis is " + to_hex_0x(genesis_hash.view()) +
+              ". Use another --datadir.";
+      return nullptr;
+    }
+    if (!stored) {
+      BlockCommit c;
+      c.block = g.block;
+      c.state_writes = g.state.get();
+      c.tree_writes = std::move(g.tree_writes);
+      store->set_genesis_hash_on_next_commit(genesis_hash, document);
+      if (!store->commit(c, error)) return nullptr;
+    }
   }
+  // Give the genesis build's memory back to the system.
+  malloc_trim(0);
   std::unique_ptr<Chain> chain(new Chain(std::move(store), executor));
   chain->genesis_hash_ = genesis_hash;
   return chain;

@@ -310,6 +310,12 @@ std::shared_ptr<const StateSnapshot> ChainStore::snapshot() const {
 
 const merkle::NodeReader& ChainStore::tree() const { return *tree_; }
 
+std::optional<Hash> ChainStore::genesis_document_hash() const {
+  auto v = db_get(db_.get(), nullptr, meta_key("genesis_document"));
+  if (!v) return std::nullopt;
+  return Hash::from(*v);
+}
+
 std::optional<Hash> ChainStore::genesis_hash() const {
   auto v = db_get(db_.get(), nullptr, meta_key("genesis"));
   if (!v) return std::nullopt;
@@ -407,6 +413,7 @@ bool ChainStore::commit(const BlockCommit& c, std::string& error) {
   batch.Put(slice(meta_key("head")), slice(encode_head(head)));
   if (pending_genesis_) {
     batch.Put(slice(meta_key("genesis")), slice(pending_genesis_->view()));
+    batch.Put(slice(meta_key("genesis_document")), slice(pending_genesis_document_.view()));
     batch.Put(slice(meta_key("version")), slice(as_bytes(kSchemaVersion)));
   }
 

@@ -143,6 +143,7 @@ class ChainStore : public StateReader {
   const merkle::NodeReader& tree() const;
 
   std::optional<Hash> genesis_hash() const;
+  std::optional<Hash> genesis_document_hash() const;
   std::optional<Head> head() const;
 
   // Writes `c` and the new head in one synced batch. `genesis` marks block 0.
@@ -150,8 +151,12 @@ class ChainStore : public StateReader {
   // Compacts the whole database, blocking until done: after a bulk load (a
   // large genesis) reads then find each key in one sorted run.
   void compact() const;
-  // Records the genesis hash; done once, in the genesis block's batch.
-  void set_genesis_hash_on_next_commit(const Hash& h) { pending_genesis_ = h; }
+  // Records the genesis hash and the hash of the genesis document it was built
+  // from; done once, in the genesis block's batch.
+  void set_genesis_hash_on_next_commit(const Hash& h, const Hash& document) {
+    pending_genesis_ = h;
+    pending_genesis_document_ = document;
+  }
 
   std::optional<StoredBlock> block(uint64_t height) const;
   // block() for the consistency check: a stored block that does not decode
@@ -179,6 +184,7 @@ class ChainStore : public StateReader {
   mutable std::mutex head_mutex_;
   std::optional<Head> head_;
   std::optional<Hash> pending_genesis_;
+  Hash pending_genesis_document_;
 };
 
 // State root after applying `writes` to the committed tree of `store`; the node

@@ -132,6 +132,7 @@ TEST_CASE("a data directory of another genesis is refused", "[chain]") {
   TestChain t;
   Genesis other = t.genesis;
   other.params.chain_name = "another-chain";
+  other.doc["chain_name"] = "another-chain";
   std::string error;
   // While the first chain holds the directory, a second opener is refused too.
   CHECK_FALSE(Chain::open(t.dir.path(), t.genesis, *t.executor, error));
@@ -145,6 +146,31 @@ TEST_CASE("a data directory of another genesis is refused", "[chain]") {
   CHECK(error.find("belongs to another chain") != std::string::npos);
   t.reopen();  // the right genesis still opens it
   CHECK(t.chain->head().height == 0);
+}
+
+TEST_CASE("reopening with the same genesis document does not rebuild it; an edited one is checked", "[chain]") {
+  TestChain t;
+  t.run(t.transfer(0, t.addrs[1], 5));
+  t.reopen();
+  CHECK(t.chain->head().height == 1);
+  CHECK(t.chain->genesis_hash() == t.chain->store().block(0)->hash);
+  CHECK(t.chain->store().genesis_document_hash() ==
+        keccak256(as_bytes(boost::json::serialize(t.genesis.doc))));
+  // The same genesis written differently (an unknown note is refused, so reorder
+  // the keys): rebuilt, found to be the same chain, and opened.
+  t.chain.reset();
+  Genesis reordered = t.genesis;
+  boost::json::object doc;
+  for (auto it = t.genesis.doc.end(); it != t.genesis.doc.begin();) {
+    --it;
+    doc[it->key()] = it->value();
+  }
+  reordered.doc = doc;
+  std::string error;
+  auto chain = Chain::open(t.dir.path(), reordered, *t.executor, error);
+  INFO(error);
+  REQUIRE(chain);
+  CHECK(chain->head().height == 1);
 }
 
 TEST_CASE("state roots follow the state, not the history", "[chain]") {

@@ -1,5 +1,7 @@
 #include "node/daemon.h"
 
+#include <malloc.h>
+
 #include <boost/asio.hpp>
 #include <fstream>
 #include <sstream>
@@ -109,6 +111,11 @@ int run_daemon(const Config& in) {
     log_error(error);
     return 1;
   }
+  // The chain is open: the genesis document (large for a chain with many
+  // genesis accounts) is not needed any more.
+  genesis.doc = {};
+  text = std::string();
+  malloc_trim(0);
 
   rpc::Dispatcher dispatcher;
   rpc::MethodLimits method_limits;

@@ -43,6 +43,24 @@ TEST_CASE("string, number and null ids are echoed") {
   json::value bad = rpc(s.port(), R"({"jsonrpc":"2.0","id":{"x":1},"method":"echo"})");
   CHECK(error_code(bad) == kInvalidRequest);
   CHECK(bad.at("id").is_null());
+  CHECK(rpc(s.port(), R"({"jsonrpc":"2.0","id":1.5,"method":"echo"})") == ok(1.5, nullptr));
+}
+
+TEST_CASE("numbers beyond a double's range are a parse error") {
+  // Parsed, they would be infinity, which has no JSON form to send back.
+  TestServer s;
+  for (const char* body : {R"({"jsonrpc":"2.0","id":1e400,"method":"echo"})",
+                           R"({"jsonrpc":"2.0","id":1,"method":"echo","params":[-2e999]})",
+                           R"([{"jsonrpc":"2.0","id":1,"method":"echo","params":{"a":{"b":[1E+309]}}}])"}) {
+    INFO(body);
+    json::value reply = rpc(s.port(), body);
+    CHECK(error_code(reply) == kParseError);
+    CHECK(error_message(reply) == "Parse error: number out of range");
+    CHECK(reply.at("id").is_null());
+  }
+  // Tiny numbers round to zero and are fine.
+  CHECK(rpc(s.port(), R"({"jsonrpc":"2.0","id":1,"method":"echo","params":[1e-400]})") ==
+        ok(1, json::array{0.0}));
 }
 
 TEST_CASE("params may be omitted") {

@@ -237,12 +237,15 @@ std::unique_ptr<ChainStore> ChainStore::open(const std::filesystem::path& dir, s
     error = "cannot create data directory " + dir.string() + ": " + ec.message();
     return nullptr;
   }
+  std::unique_ptr<ChainStore> store(new ChainStore());
+  store->block_cache_.reset(leveldb::NewLRUCache(64 << 20));
+  store->filter_policy_.reset(leveldb::NewBloomFilterPolicy(10));
   leveldb::Options options;
   options.create_if_missing = true;
   options.paranoid_checks = true;
   options.max_open_files = 512;
-  options.block_cache = leveldb::NewLRUCache(64 << 20);
-  options.filter_policy = leveldb::NewBloomFilterPolicy(10);
+  options.block_cache = store->block_cache_.get();
+  options.filter_policy = store->filter_policy_.get();
   options.write_buffer_size = 32 << 20;
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(options, (dir / "chain").string(), &raw);
@@ -255,7 +258,6 @@ std::unique_ptr<ChainStore> ChainStore::open(const std::filesystem::path& dir, s
     }
     return nullptr;
   }
-  std::unique_ptr<ChainStore> store(new ChainStore());
   store->db_.reset(raw);
   store->tree_ = std::make_unique<DbTree>(raw);
   auto version = db_get(raw, nullptr, meta_key("version"));

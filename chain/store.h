@@ -29,7 +29,9 @@
 #include "chain/transaction.h"
 
 namespace leveldb {
+class Cache;
 class DB;
+class FilterPolicy;
 class Snapshot;
 }  // namespace leveldb
 
@@ -166,6 +168,10 @@ class ChainStore : public StateReader {
 
  private:
   ChainStore() = default;
+  // LevelDB uses but does not own its cache and filter policy; declared
+  // before db_, they are destroyed after it.
+  std::unique_ptr<leveldb::Cache> block_cache_;
+  std::unique_ptr<const leveldb::FilterPolicy> filter_policy_;
   std::unique_ptr<leveldb::DB> db_;
   std::unique_ptr<merkle::NodeReader> tree_;
   mutable std::mutex head_mutex_;

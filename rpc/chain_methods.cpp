@@ -216,7 +216,7 @@ void tx_submit(NodeApi& node, const json::object& p, const MethodLimits& limits,
   }
   auto timeout = std::chrono::seconds(opt_u64(p, "timeout").value_or(limits.max_wait.count()));
   if (timeout > limits.max_wait) timeout = limits.max_wait;
-  node.wait_for(hash, timeout, [&node, hash, hash_text, reply](WaitResult w) {
+  node.wait_for(hash, timeout, [&node, hash_text, reply](WaitResult w) {
     switch (w.kind) {
       case WaitResult::Kind::kCommitted: {
         json::object params{{"hash", hash_text}};

@@ -1,5 +1,7 @@
 #include "rpc/chain_methods.h"
 
+#include <algorithm>
+
 #include "chain/executor.h"
 #include "contracts/bank/bank.h"
 #include "contracts/staking/staking.h"
@@ -214,8 +216,11 @@ void tx_submit(NodeApi& node, const json::object& p, const MethodLimits& limits,
     reply(json::value(json::object{{"hash", hash_text}}));
     return;
   }
-  auto timeout = std::chrono::seconds(opt_u64(p, "timeout").value_or(limits.max_wait.count()));
-  if (timeout > limits.max_wait) timeout = limits.max_wait;
+  // Clamped as an unsigned count: seconds above 2^63 would turn negative as a
+  // duration, and overflow when converted to milliseconds.
+  const auto max_wait = static_cast<uint64_t>(limits.max_wait.count());
+  const uint64_t wait_seconds = std::min(opt_u64(p, "timeout").value_or(max_wait), max_wait);
+  const auto timeout = std::chrono::seconds(static_cast<std::chrono::seconds::rep>(wait_seconds));
   node.wait_for(hash, timeout, [&node, hash_text, reply](WaitResult w) {
     switch (w.kind) {
       case WaitResult::Kind::kCommitted: {

@@ -34,9 +34,11 @@ for target in "$@"; do
   mkdir -p "$build/fuzz-corpus/$target"
   log="$build/fuzz-logs/$target.log"
   echo "fuzz_$target: ${seconds}s, log in $log"
+  dict=()
+  if [ -f "tests/fuzz/$target.dict" ]; then dict=(-dict="tests/fuzz/$target.dict"); fi
   status=0
   "$bin" -max_total_time="$seconds" -max_len="$(max_len "$target")" -timeout=10 -rss_limit_mb=2560 \
-    -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$target-" \
+    -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$target-" "${dict[@]}" \
     "$build/fuzz-corpus/$target" "$seeds/$target" >"$log" 2>&1 || status=$?
   # The last status line: executions, coverage, features, corpus, exec/s.
   grep -E '^#[0-9]+' "$log" | tail -n 1 || true

@@ -3,6 +3,10 @@ JOBS ?= $(shell nproc)
 BUILD := build
 DEPS_STAMP := $(BUILD)/.deps-ok
 
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= tx_decode block_decode rlp jsonrpc_request rpc_params genesis keystore
+FUZZ_DEPS_STAMP := build-fuzz/.deps-ok
+
 .PHONY: all deps build run test asan test-asan bench fuzz soak clean
 
 all: build
@@ -42,6 +46,17 @@ bench: $(DEPS_STAMP)
 VEST_CRASH_KILLS ?= 100
 soak: build
 	@VEST_CRASH_KILLS=$(VEST_CRASH_KILLS) $(BUILD)/bin/integration_test "[crash]"
+
+# libFuzzer targets (clang, ASan + UBSan), each run FUZZ_SECONDS in turn; stops at
+# the first failure. One target: make fuzz FUZZ_TARGETS=rlp FUZZ_SECONDS=60
+$(FUZZ_DEPS_STAMP): scripts/install-deps.sh
+	@bash scripts/install-deps.sh fuzz
+	@mkdir -p build-fuzz && touch $@
+
+fuzz: $(FUZZ_DEPS_STAMP)
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	@bash scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(BUILD) build-asan build-release build-fuzz

@@ -358,12 +358,8 @@ bool ChainStore::commit(const BlockCommit& c, std::string& error) {
     }
   }
 
-  rlp::Encoder be;
-  be.begin_list().raw(h.encode()).bytes(c.block.sig.to_bytes()).begin_list();
-  for (const auto& tx : c.txs) be.fixed(tx.hash);
-  be.end_list().begin_list();
-  for (const Event& e : c.block_events) be.raw(encode_event(e));
-  be.end_list().end_list();
+  StoredBlock stored{h, c.block.sig, {}, c.block_events, block_hash};
+  for (const auto& tx : c.txs) stored.tx_hashes.push_back(tx.hash);
   for (uint16_t ev = 0; ev < c.block_events.size(); ++ev) {
     for (const Address& a : c.block_events[ev].addresses) {
       Bytes ek = key1('e', a.view());
@@ -374,16 +370,15 @@ bool ChainStore::commit(const BlockCommit& c, std::string& error) {
       batch.Put(slice(ek), leveldb::Slice());
     }
   }
-  batch.Put(slice(height_key('b', h.height)), slice(be.finish()));
+  batch.Put(slice(height_key('b', h.height)), slice(encode_stored_block(stored)));
   Bytes hb;
   put_u64_be(hb, h.height);
   batch.Put(slice(key1('B', block_hash.view())), slice(hb));
 
   for (uint32_t i = 0; i < c.txs.size(); ++i) {
     const VerifiedTx& tx = c.txs[i];
-    rlp::Encoder te;
-    te.begin_list().uint(h.height).uint(i).bytes(tx.raw).fixed(tx.sender).end_list();
-    batch.Put(slice(key1('t', tx.hash.view())), slice(te.finish()));
+    TxRecord record{tx.hash, h.height, i, tx.raw, tx.sender, {}};
+    batch.Put(slice(key1('t', tx.hash.view())), slice(encode_stored_tx(record)));
     batch.Put(slice(receipt_key(h.height, i)), slice(c.receipts[i].encode()));
 
     // Explorer indexes: the sender and every address an event names.
@@ -430,18 +425,18 @@ bool ChainStore::commit(const BlockCommit& c, std::string& error) {
   return true;
 }
 
-std::optional<StoredBlock> ChainStore::block(uint64_t height) const {
-  bool corrupt = false;
-  auto b = find_block(height, corrupt);
-  assert(!corrupt && "corrupt stored block");
-  return b;
+Bytes encode_stored_block(const StoredBlock& b) {
+  rlp::Encoder e;
+  e.begin_list().raw(b.header.encode()).bytes(b.sig.to_bytes()).begin_list();
+  for (const Hash& h : b.tx_hashes) e.fixed(h);
+  e.end_list().begin_list();
+  for (const Event& ev : b.events) e.raw(encode_event(ev));
+  e.end_list().end_list();
+  return e.finish();
 }
 
-std::optional<StoredBlock> ChainStore::find_block(uint64_t height, bool& corrupt) const {
-  corrupt = false;
-  auto v = db_get(db_.get(), nullptr, height_key('b', height));
-  if (!v) return std::nullopt;
-  rlp::ListReader r(*v);
+bool decode_stored_block(ByteView raw, StoredBlock& out) {
+  rlp::ListReader r(raw);
   StoredBlock b;
   ByteView header = r.raw();
   auto sig = Signature::from_bytes(r.bytes());
@@ -454,13 +449,50 @@ std::optional<StoredBlock> ChainStore::find_block(uint64_t height, bool& corrupt
     events_ok = decode_event(events.raw(), e);
     b.events.push_back(std::move(e));
   }
-  bool ok = events_ok && hashes.done() && events.done() && r.done() && sig && decode_header(header, b.header).ok();
-  if (!ok) {
+  if (!(events_ok && hashes.done() && events.done() && r.done() && sig && decode_header(header, b.header).ok()))
+    return false;
+  b.sig = *sig;
+  b.hash = b.header.hash();
+  out = std::move(b);
+  return true;
+}
+
+Bytes encode_stored_tx(const TxRecord& t) {
+  rlp::Encoder e;
+  e.begin_list().uint(t.height).uint(t.index).bytes(t.raw).fixed(t.sender).end_list();
+  return e.finish();
+}
+
+bool decode_stored_tx(ByteView raw, TxRecord& out) {
+  rlp::ListReader r(raw);
+  TxRecord t;
+  t.height = r.u64();
+  uint64_t index = r.u64();
+  ByteView tx = r.bytes();
+  t.sender = r.fixed<20>();
+  if (!r.done() || index > UINT32_MAX) return false;
+  t.index = static_cast<uint32_t>(index);
+  t.raw.assign(tx.begin(), tx.end());
+  out = std::move(t);
+  return true;
+}
+
+std::optional<StoredBlock> ChainStore::block(uint64_t height) const {
+  bool corrupt = false;
+  auto b = find_block(height, corrupt);
+  assert(!corrupt && "corrupt stored block");
+  return b;
+}
+
+std::optional<StoredBlock> ChainStore::find_block(uint64_t height, bool& corrupt) const {
+  corrupt = false;
+  auto v = db_get(db_.get(), nullptr, height_key('b', height));
+  if (!v) return std::nullopt;
+  StoredBlock b;
+  if (!decode_stored_block(*v, b)) {
     corrupt = true;
     return std::nullopt;
   }
-  b.sig = *sig;
-  b.hash = b.header.hash();
   return b;
 }
 
@@ -481,16 +513,9 @@ std::optional<Receipt> ChainStore::receipt(uint64_t height, uint32_t index) cons
 std::optional<TxRecord> ChainStore::transaction(const Hash& tx_hash) const {
   auto v = db_get(db_.get(), nullptr, key1('t', tx_hash.view()));
   if (!v) return std::nullopt;
-  rlp::ListReader r(*v);
   TxRecord t;
+  if (!decode_stored_tx(*v, t)) return std::nullopt;
   t.hash = tx_hash;
-  t.height = r.u64();
-  uint64_t index = r.u64();
-  ByteView raw = r.bytes();
-  t.sender = r.fixed<20>();
-  if (!r.done() || index > UINT32_MAX) return std::nullopt;
-  t.index = static_cast<uint32_t>(index);
-  t.raw.assign(raw.begin(), raw.end());
   auto rc = receipt(t.height, t.index);
   if (!rc) return std::nullopt;
   t.receipt = std::move(*rc);

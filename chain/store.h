@@ -67,6 +67,17 @@ struct TxRecord {
   Receipt receipt;
 };
 
+// The stored forms of a block (under b<height>) and of a transaction (under
+// t<hash>), docs/protocol.md ("Storage"):
+//   stored block = RLP[header, sig, [tx hash, ...], [event, ...]]
+//   stored tx    = RLP[height, index, signed tx, sender]
+// The decoders are strict and false on anything else; a decoded block's hash
+// is its header's hash, a decoded transaction gets no hash or receipt.
+Bytes encode_stored_block(const StoredBlock& b);
+bool decode_stored_block(ByteView raw, StoredBlock& out);
+Bytes encode_stored_tx(const TxRecord& t);
+bool decode_stored_tx(ByteView raw, TxRecord& out);
+
 // Where an explorer listing stands: the (height, index) of the last item
 // returned; the next page starts strictly before (or after) it.
 struct Cursor {

@@ -216,10 +216,12 @@ void tx_submit(NodeApi& node, const json::object& p, const MethodLimits& limits,
     reply(json::value(json::object{{"hash", hash_text}}));
     return;
   }
-  // Capped as an unsigned count: a huge value must not wrap to a negative duration.
-  const auto max_seconds = static_cast<uint64_t>(limits.max_wait.count());
-  auto timeout = std::chrono::seconds(std::min(opt_u64(p, "timeout").value_or(max_seconds), max_seconds));
-  node.wait_for(hash, timeout, [&node, hash, hash_text, reply](WaitResult w) {
+  // Clamped as an unsigned count: seconds above 2^63 would turn negative as a
+  // duration, and overflow when converted to milliseconds.
+  const auto max_wait = static_cast<uint64_t>(limits.max_wait.count());
+  const uint64_t wait_seconds = std::min(opt_u64(p, "timeout").value_or(max_wait), max_wait);
+  const auto timeout = std::chrono::seconds(static_cast<std::chrono::seconds::rep>(wait_seconds));
+  node.wait_for(hash, timeout, [&node, hash_text, reply](WaitResult w) {
     switch (w.kind) {
       case WaitResult::Kind::kCommitted: {
         json::object params{{"hash", hash_text}};

@@ -1,5 +1,6 @@
 #include "rpc/json_rpc.h"
 
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -76,6 +77,27 @@ std::string render(const json::value& response) {
     }
   }
   return out;
+}
+
+// True when every number in `v` is finite. Boost.JSON parses a number beyond a
+// double's range (1e400) as infinity, which has no JSON form: an answer that
+// carried it back (an id, a value a method returns) would not be JSON.
+// Recursion is bounded by the parser's max_depth.
+bool all_finite(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::double_:
+      return std::isfinite(v.get_double());
+    case json::kind::array:
+      for (const json::value& e : v.get_array())
+        if (!all_finite(e)) return false;
+      return true;
+    case json::kind::object:
+      for (const auto& kv : v.get_object())
+        if (!all_finite(kv.value())) return false;
+      return true;
+    default:
+      return true;
+  }
 }
 
 }  // namespace
@@ -165,6 +187,7 @@ void Dispatcher::handle(std::string_view text, const Limits& limits, Done done) 
     done(render(error_response(nullptr, Error{code, std::move(message), nullptr})));
   };
   if (ec) return fail(kParseError, parse_error_message(text, ec, options));
+  if (!all_finite(*doc)) return fail(kParseError, "Parse error: number out of range");
 
   if (!doc->is_array()) {
     run_one(*doc, doc, [done = std::move(done)](json::value response) {

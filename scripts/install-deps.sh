@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages vestchain builds with, when any is missing.
-# Runs apt-get as root (or through sudo). Safe to run again: it does nothing
-# when everything is present.
+# With the argument "fuzz", also what the fuzz preset needs (clang and its
+# libFuzzer and sanitizer runtimes; `make fuzz`). Runs apt-get as root (or
+# through sudo). Safe to run again: it does nothing when everything is present.
 set -euo pipefail
 
 packages=(
@@ -12,6 +13,10 @@ packages=(
   libssl-dev
   catch2 libcli11-dev libtomlplusplus-dev
 )
+fuzz_packages=(clang libclang-rt-14-dev)
+if [ "${1:-}" = "fuzz" ]; then
+  packages+=("${fuzz_packages[@]}")
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -285,8 +285,7 @@ std::string encrypt_keystore(const PrivateKey& key, std::string_view password, c
   return json::serialize(root);
 }
 
-KeystoreError decrypt_keystore(std::string_view text, std::string_view password, PrivateKey& out,
-                               std::string* detail) {
+KeystoreError parse_keystore(std::string_view text, KeystoreFile& out, std::string* detail) {
   FieldReader f(detail);
   if (text.size() > kMaxKeystoreFileBytes) return f.fail(KeystoreError::kMalformed, "too large for a keystore");
   boost::system::error_code ec;
@@ -294,6 +293,7 @@ KeystoreError decrypt_keystore(std::string_view text, std::string_view password,
   if (ec) return f.fail(KeystoreError::kMalformed, "not JSON: " + ec.message());
   if (!doc.is_object()) return f.fail(KeystoreError::kMalformed, "not a JSON object");
   const json::object& root = doc.get_object();
+  KeystoreFile file;
 
   auto version = f.unsigned_int(root, "version", "version");
   if (!version) return f.malformed();
@@ -315,12 +315,14 @@ KeystoreError decrypt_keystore(std::string_view text, std::string_view password,
   if (!ciphertext) return f.malformed();
   auto mac = f.hex(*crypto, "mac", "crypto.mac", kMacBytes);
   if (!mac) return f.malformed();
+  file.iv = *FixedBytes<kIvBytes>::from(*iv);
+  file.ciphertext = *FixedBytes<kKeyBytes>::from(*ciphertext);
+  file.mac = *Hash::from(*mac);
 
-  std::optional<Address> claimed;
   if (root.contains("address")) {
     auto a = f.hex(root, "address", "address", Address::size());
     if (!a) return f.malformed();
-    claimed = Address::from(*a);
+    file.address = Address::from(*a);
   }
 
   const json::string* kdf = f.string(*crypto, "kdf", "crypto.kdf");
@@ -332,8 +334,8 @@ KeystoreError decrypt_keystore(std::string_view text, std::string_view password,
   if (*dklen != kDerivedKeyBytes) return f.fail(KeystoreError::kUnsupported, "dklen " + std::to_string(*dklen));
   auto salt = f.hex(*kdfparams, "salt", "crypto.kdfparams.salt", 0, kMaxSaltBytes);
   if (!salt) return f.malformed();
+  file.salt = std::move(*salt);
 
-  SecretBuffer<kDerivedKeyBytes> dk;
   if (*kdf == "scrypt") {
     auto n = f.unsigned_int(*kdfparams, "n", "crypto.kdfparams.n");
     if (!n) return f.malformed();
@@ -344,8 +346,10 @@ KeystoreError decrypt_keystore(std::string_view text, std::string_view password,
     if (!scrypt_params_acceptable(*n, *r, *p))
       return f.fail(KeystoreError::kUnsupported, "scrypt parameters out of bounds (n=" + std::to_string(*n) +
                                                      ", r=" + std::to_string(*r) + ", p=" + std::to_string(*p) + ")");
-    if (!derive_scrypt(password, *salt, *n, *r, *p, dk.bytes))
-      return f.fail(KeystoreError::kCryptoFailure, "scrypt failed");
+    file.kdf = KeystoreFile::Kdf::kScrypt;
+    file.n = *n;
+    file.r = *r;
+    file.p = *p;
   } else if (*kdf == "pbkdf2") {
     const json::string* prf = f.string(*kdfparams, "prf", "crypto.kdfparams.prf");
     if (!prf) return f.malformed();
@@ -354,30 +358,56 @@ KeystoreError decrypt_keystore(std::string_view text, std::string_view password,
     if (!c) return f.malformed();
     if (*c < 1 || *c > kMaxPbkdf2Iterations)
       return f.fail(KeystoreError::kUnsupported, "pbkdf2 iterations out of bounds: " + std::to_string(*c));
-    if (!pbkdf2_sha256(password, *salt, *c, dk.bytes))
-      return f.fail(KeystoreError::kCryptoFailure, "pbkdf2 failed");
+    file.kdf = KeystoreFile::Kdf::kPbkdf2;
+    file.c = *c;
   } else {
     return f.fail(KeystoreError::kUnsupported, "kdf " + std::string(*kdf));
   }
+  out = std::move(file);
+  return KeystoreError::kOk;
+}
 
-  Hash expected = keystore_mac(dk.bytes, *ciphertext);
-  if (CRYPTO_memcmp(expected.data(), mac->data(), kMacBytes) != 0)
+KeystoreError decrypt_keystore(const KeystoreFile& file, std::string_view password, PrivateKey& out,
+                               std::string* detail) {
+  FieldReader f(detail);
+  SecretBuffer<kDerivedKeyBytes> dk;
+  if (file.kdf == KeystoreFile::Kdf::kScrypt) {
+    if (!scrypt_params_acceptable(file.n, file.r, file.p))
+      return f.fail(KeystoreError::kUnsupported, "scrypt parameters out of bounds");
+    if (!derive_scrypt(password, file.salt, file.n, file.r, file.p, dk.bytes))
+      return f.fail(KeystoreError::kCryptoFailure, "scrypt failed");
+  } else {
+    if (file.c < 1 || file.c > kMaxPbkdf2Iterations)
+      return f.fail(KeystoreError::kUnsupported, "pbkdf2 iterations out of bounds");
+    if (!pbkdf2_sha256(password, file.salt, file.c, dk.bytes))
+      return f.fail(KeystoreError::kCryptoFailure, "pbkdf2 failed");
+  }
+
+  Hash expected = keystore_mac(dk.bytes, file.ciphertext.view());
+  if (CRYPTO_memcmp(expected.data(), file.mac.data(), kMacBytes) != 0)
     return f.fail(KeystoreError::kWrongPassword, "MAC mismatch: wrong password or corrupted file");
 
   PrivateKey key;
-  if (!aes128_ctr(dk.bytes, iv->data(), ciphertext->data(), kKeyBytes, key.data()))
+  if (!aes128_ctr(dk.bytes, file.iv.data(), file.ciphertext.data(), kKeyBytes, key.data()))
     return f.fail(KeystoreError::kCryptoFailure, "AES-128-CTR failed");
   if (!is_valid_private_key(key)) {
     OPENSSL_cleanse(key.data(), key.size());
     return f.fail(KeystoreError::kBadKey, "decrypted key is not a valid secp256k1 private key");
   }
-  if (claimed && *claimed != address_of(key)) {
+  if (file.address && *file.address != address_of(key)) {
     OPENSSL_cleanse(key.data(), key.size());
     return f.fail(KeystoreError::kAddressMismatch, "the address field does not match the key");
   }
   out = key;
   OPENSSL_cleanse(key.data(), key.size());
   return KeystoreError::kOk;
+}
+
+KeystoreError decrypt_keystore(std::string_view text, std::string_view password, PrivateKey& out,
+                               std::string* detail) {
+  KeystoreFile file;
+  if (KeystoreError e = parse_keystore(text, file, detail); e != KeystoreError::kOk) return e;
+  return decrypt_keystore(file, password, out, detail);
 }
 
 KeystoreDir::KeystoreDir(fs::path dir) : dir_(std::move(dir)) {}

@@ -52,6 +52,20 @@ constexpr size_t kMaxSaltBytes = 1024;
 // is a power of two (at least 2).
 bool scrypt_params_acceptable(uint64_t n, uint64_t r, uint64_t p);
 
+// A keystore file's fields, read and checked against the bounds above but not
+// decrypted: parsing costs no key derivation.
+struct KeystoreFile {
+  enum class Kdf { kScrypt, kPbkdf2 };
+  Kdf kdf = Kdf::kScrypt;
+  uint64_t n = 0, r = 0, p = 0;  // scrypt: scrypt_params_acceptable(n, r, p)
+  uint64_t c = 0;                // pbkdf2-hmac-sha256 iterations: 1..kMaxPbkdf2Iterations
+  Bytes salt;                    // at most kMaxSaltBytes
+  FixedBytes<16> iv;
+  FixedBytes<32> ciphertext;
+  Hash mac;
+  std::optional<Address> address;  // the "address" field, when present
+};
+
 // Passwords are used as their bytes, as geth does (ethers.js applies NFKC
 // normalization first, which changes nothing for ASCII or already-normalized text).
 
@@ -68,6 +82,13 @@ std::string encrypt_keystore(const PrivateKey& key, std::string_view password,
 // English reason on failure (the offending field for kMalformed); it never
 // holds secret material.
 KeystoreError decrypt_keystore(std::string_view json, std::string_view password, PrivateKey& out,
+                               std::string* detail = nullptr);
+
+// The first half of decrypt_keystore: reads the text into `out` (written only
+// on kOk) without deriving a key; never answers kWrongPassword or later errors.
+KeystoreError parse_keystore(std::string_view json, KeystoreFile& out, std::string* detail = nullptr);
+// The second half: derives the key from `password` and decrypts.
+KeystoreError decrypt_keystore(const KeystoreFile& file, std::string_view password, PrivateKey& out,
                                std::string* detail = nullptr);
 
 // A folder of keystore files, one account per file, named as geth names them:

@@ -2,6 +2,7 @@
 #include <atomic>
 #include <thread>
 
+#include "chain/rlp.h"
 #include "tests/util/chain_fixture.h"
 
 using namespace vest;
@@ -267,4 +268,35 @@ TEST_CASE("a snapshot's head is the block of its state while blocks are committe
   INFO(taken << " snapshots");
   CHECK(taken > 200);
   CHECK(inconsistent == 0);
+}
+
+TEST_CASE("stored block and transaction records round-trip and refuse other bytes", "[chain]") {
+  TestChain t;
+  auto tx = t.transfer(0, t.addrs[1], 500);
+  t.produce({tx});
+  auto b = t.chain->store().block(1);
+  REQUIRE(b);
+  Bytes raw = encode_stored_block(*b);
+  StoredBlock again;
+  REQUIRE(decode_stored_block(raw, again));
+  CHECK(again.hash == b->hash);
+  CHECK(again.tx_hashes == b->tx_hashes);
+  CHECK(again.events == b->events);
+  CHECK(encode_stored_block(again) == raw);
+  Bytes longer = raw;
+  longer.push_back(0);
+  CHECK_FALSE(decode_stored_block(longer, again));
+  CHECK_FALSE(decode_stored_block(ByteView(raw).first(raw.size() - 1), again));
+
+  auto rec = t.chain->store().transaction(tx.hash);
+  REQUIRE(rec);
+  Bytes stored = encode_stored_tx(*rec);
+  TxRecord decoded;
+  REQUIRE(decode_stored_tx(stored, decoded));
+  CHECK((decoded.height == 1 && decoded.index == 0 && decoded.raw == tx.raw && decoded.sender == t.addrs[0]));
+  CHECK(encode_stored_tx(decoded) == stored);
+  // An index above 32 bits is not a stored record.
+  rlp::Encoder e;
+  e.begin_list().uint(1).uint(uint64_t{1} << 32).bytes(tx.raw).fixed(t.addrs[0]).end_list();
+  CHECK_FALSE(decode_stored_tx(e.finish(), decoded));
 }

@@ -148,6 +148,25 @@ TEST_CASE("rpc: bad transactions are refused with their code and change nothing"
   CHECK(status.at("mempool").at("transactions").to_number<int64_t>() == 0);
 }
 
+TEST_CASE("rpc: tx_submit waits at most the configured time, whatever timeout is asked", "[integration]") {
+  // Blocks every 2 s: a wait cut short answers "pending" long before the block.
+  // Above 2^63 seconds, the timeout once turned negative (or overflowed) on its way
+  // to the node and the answer came at once.
+  TempDir dir;
+  Vestd node(dir.path(), {"--block-time-ms", "2000"});
+  uint64_t nonce = 0;
+  for (const char* timeout : {"18446744073709551615", "9223372036854775808"}) {
+    INFO(timeout);
+    Transaction tx = transfer_tx(kDevKey0, kDevAddr1, 1, nonce++);
+    json::object r = node.rpc("tx_submit", json::object{{"raw", to_hex_0x(tx.encode())},
+                                                       {"wait", true},
+                                                       {"timeout", timeout}});
+    INFO(json::serialize(r));
+    REQUIRE(r.contains("result"));
+    CHECK(r.at("result").at("status").as_string() == "committed");
+  }
+}
+
 TEST_CASE("rpc: restart keeps blocks and state", "[integration]") {
   TempDir dir;
   std::string hash, genesis;

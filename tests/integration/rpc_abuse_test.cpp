@@ -389,8 +389,7 @@ TEST_CASE("abuse: numbers that cannot be echoed or read exactly are refused", "[
   auto with_id = [](const std::string& id) {
     return R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":"node_status"})";
   };
-  for (const std::string& id : std::vector<std::string>{"1e400", "-1e400", "123456789012345678901234567890", "1.5",
-                                                        "1e2", std::string(500000, '9')}) {
+  for (const std::string& id : std::vector<std::string>{"123456789012345678901234567890", "1.5", "1e2"}) {
     INFO("id " << id.substr(0, 40));
     json::value r = post_json(node, with_id(id));  // the answer itself must be valid JSON
     CHECK(error_code(r) == -32600);
@@ -400,15 +399,21 @@ TEST_CASE("abuse: numbers that cannot be echoed or read exactly are refused", "[
   // 64-bit integers are echoed exactly.
   CHECK(post_json(node, with_id("18446744073709551615")).at("id") == UINT64_MAX);
   CHECK(post_json(node, with_id("-9223372036854775808")).at("id") == INT64_MIN);
-  json::value overflow = post_json(node, with_id("1e999999999999"));
-  CHECK(error_code(overflow) == -32700);
-  CHECK(error_message(overflow) == "Parse error: number out of range");
+  // Beyond a double's range a number has no JSON form to send back: the request does not parse.
+  for (const std::string& id : std::vector<std::string>{"1e400", "-1e400", "1e999999999999", std::string(500000, '9')}) {
+    INFO("id " << id.substr(0, 40));
+    json::value overflow = post_json(node, with_id(id));
+    CHECK(error_code(overflow) == -32700);
+    CHECK(error_message(overflow) == "Parse error: number out of range");
+    CHECK(overflow.at("id").is_null());
+  }
 
   // Numeric params: out of range is -32602, never a wrapped value.
   auto call = [&](const std::string& method, const std::string& params) {
     return post_json(node, R"({"jsonrpc":"2.0","id":1,"method":")" + method + R"(","params":)" + params + "}");
   };
-  for (const char* p : {R"({"height":1e400})", R"({"height":18446744073709551616})", R"({"height":-1})",
+  CHECK(error_code(call("chain_getBlock", R"({"height":1e400})")) == -32700);
+  for (const char* p : {R"({"height":18446744073709551616})", R"({"height":-1})",
                         R"({"height":1.5})"}) {
     INFO(p);
     json::value r = call("chain_getBlock", p);

@@ -49,13 +49,30 @@ TEST_CASE("string, number and null ids are echoed") {
 
 TEST_CASE("ids that cannot be echoed exactly are refused") {
   TestServer s;
-  for (const char* id : {"1e400", "1.5", "123456789012345678901234567890"}) {
+  for (const char* id : {"1.5", "1e2", "123456789012345678901234567890"}) {
     INFO(id);
     json::value r = rpc(s.port(), std::string(R"({"jsonrpc":"2.0","id":)") + id + R"(,"method":"echo"})");
     CHECK(error_code(r) == kInvalidRequest);
     CHECK(error_message(r) == "Invalid Request: id must be a string, an integer or null");
     CHECK(r.at("id").is_null());
   }
+}
+
+TEST_CASE("numbers beyond a double's range are a parse error") {
+  // Parsed, they would be infinity, which has no JSON form to send back.
+  TestServer s;
+  for (const char* body : {R"({"jsonrpc":"2.0","id":1e400,"method":"echo"})",
+                           R"({"jsonrpc":"2.0","id":1,"method":"echo","params":[-2e999]})",
+                           R"([{"jsonrpc":"2.0","id":1,"method":"echo","params":{"a":{"b":[1E+309]}}}])"}) {
+    INFO(body);
+    json::value reply = rpc(s.port(), body);
+    CHECK(error_code(reply) == kParseError);
+    CHECK(error_message(reply) == "Parse error: number out of range");
+    CHECK(reply.at("id").is_null());
+  }
+  // Tiny numbers round to zero and are fine.
+  CHECK(rpc(s.port(), R"({"jsonrpc":"2.0","id":1,"method":"echo","params":[1e-400]})") ==
+        ok(1, json::array{0.0}));
 }
 
 TEST_CASE("params may be omitted") {

@@ -349,6 +349,37 @@ TEST_CASE("keystore: encryption refuses invalid keys and parameters", "[keystore
   CHECK_FALSE(scrypt_params_acceptable(uint64_t{1} << 20, 8, 16));  // too much work
 }
 
+TEST_CASE("keystore: parse_keystore reads the fields without deriving a key", "[keystore]") {
+  PrivateKey key = generate_private_key();
+  std::string text = encrypt_keystore(key, "pw", kFast);
+  KeystoreFile file;
+  REQUIRE(parse_keystore(text, file) == KeystoreError::kOk);
+  CHECK(file.kdf == KeystoreFile::Kdf::kScrypt);
+  CHECK((file.n == kFast.n && file.r == kFast.r && file.p == kFast.p));
+  CHECK(file.salt.size() == 32);
+  CHECK(file.address == address_of(key));
+  PrivateKey out;
+  CHECK(decrypt_keystore(file, "wrong", out) == KeystoreError::kWrongPassword);
+  REQUIRE(decrypt_keystore(file, "pw", out) == KeystoreError::kOk);
+  CHECK(out == key);
+
+  // The costliest parameters the bounds allow parse at once: the work is only
+  // done by decrypt_keystore. One step more is refused before any work.
+  json::object doc = parse_object(text);
+  auto& kdfparams = doc["crypto"].as_object()["kdfparams"].as_object();
+  kdfparams["n"] = kMaxScryptN;
+  kdfparams["r"] = 8;
+  kdfparams["p"] = 2;
+  REQUIRE(parse_keystore(json::serialize(doc), file) == KeystoreError::kOk);
+  CHECK(file.n * file.r * file.p == kMaxScryptWork);
+  kdfparams["p"] = 3;
+  std::string detail;
+  CHECK(parse_keystore(json::serialize(doc), file, &detail) == KeystoreError::kUnsupported);
+  CHECK(detail.find("scrypt parameters out of bounds") != std::string::npos);
+  // A file refused as a whole leaves `file` as it was.
+  CHECK(file.p == 2);
+}
+
 TEST_CASE("keystore: KeystoreDir saves, lists and finds accounts", "[keystore]") {
   test::TempDir tmp;
   fs::path dir = tmp.path() / "keys" / "nested";

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "chain/genesis.h"
@@ -41,19 +42,7 @@ struct BenchGenesis {
 // large enough for a million purchases. Fails with a message on a bad base.
 Genesis make_genesis(const std::string& base_path, const BenchGenesis& spec, std::vector<PrivateKey>& keys);
 
-// Signs `count` items on every core: make(i) builds item i.
-template <class T, class F>
-std::vector<T> parallel_build(size_t count, F make);
-
-// One line of the report: "<name>  <value> <unit>  <note>".
-void report(const std::string& name, double value, const std::string& unit, const std::string& note = "");
-
-}  // namespace vest::bench
-
-#include <thread>
-
-namespace vest::bench {
-
+// Builds `count` items on every core: make(i) builds item i.
 template <class T, class F>
 std::vector<T> parallel_build(size_t count, F make) {
   std::vector<T> out(count);
@@ -66,5 +55,8 @@ std::vector<T> parallel_build(size_t count, F make) {
   for (auto& th : threads) th.join();
   return out;
 }
+
+// One line of the report: "<name>  <value> <unit>  <note>".
+void report(const std::string& name, double value, const std::string& unit, const std::string& note = "");
 
 }  // namespace vest::bench

@@ -3,6 +3,7 @@
 // or with replay_main.cpp (the dev build's short deterministic run).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -24,6 +25,11 @@
 namespace vest::fuzz {
 
 inline ByteView input_bytes(const uint8_t* data, size_t size) { return ByteView(data, size); }
+// True when `a` holds exactly the bytes of `b` (a re-encoding matches its input).
+inline bool same(const Bytes& a, ByteView b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+
 inline std::string_view input_text(const uint8_t* data, size_t size) {
   return std::string_view(reinterpret_cast<const char*>(data), size);
 }

@@ -9,7 +9,7 @@ namespace {
 
 using namespace vest;
 
-bool same(const Bytes& a, ByteView b) { return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin()); }
+using fuzz::same;
 
 }  // namespace
 

@@ -22,7 +22,7 @@ using namespace vest;
 
 constexpr uint64_t kMaxTxBytes = 64 * 1024;
 
-bool same(const Bytes& a, ByteView b) { return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin()); }
+using fuzz::same;
 
 // decode ok => encode gives the payload back.
 template <typename Message>

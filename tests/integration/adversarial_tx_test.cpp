@@ -25,17 +25,13 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr uint64_t kChainId = 7357;
-const Amount kMinFee = 1000000000000000;  // genesis/devnet.json params.min_fee
 constexpr uint64_t kMaxTxBytes = 65536;   // genesis/devnet.json params.max_tx_bytes
 
 // No block unless dev_mine asks for one.
 const std::vector<std::string> kManualBlocks = {"--block-time-ms", "3600000"};
 
-PrivateKey key_hex(const char* hex) { return *PrivateKey::from(*from_hex(hex)); }
-
-Transaction signed_tx(const char* key, uint64_t nonce, uint64_t kind, Bytes payload, Amount fee = kMinFee,
-                      uint64_t chain_id = kChainId) {
+Transaction signed_tx(const char* key, uint64_t nonce, uint64_t kind, Bytes payload, Amount fee = kDevMinFee,
+                      uint64_t chain_id = kDevChainId) {
   return wallet::build_signed(wallet::TxParams{chain_id, nonce, fee}, kind, std::move(payload), key_hex(key));
 }
 
@@ -148,9 +144,9 @@ TEST_CASE("adversarial: replays, foreign chains and bad signatures change nothin
                   "nonce 0 already used; next is 1");
   }
   SECTION("signed for another chain") {
-    check_refused(node, signed_tx(kDevKey0, 1, bank::kTransferKind, transfer(kDevAddr1, 1), kMinFee, 1), 3,
+    check_refused(node, signed_tx(kDevKey0, 1, bank::kTransferKind, transfer(kDevAddr1, 1), kDevMinFee, 1), 3,
                   "wrong_chain_id", "transaction is for chain 1, this is chain 7357");
-    check_refused(node, signed_tx(kDevKey0, 1, bank::kTransferKind, transfer(kDevAddr1, 1), kMinFee, UINT64_MAX), 3,
+    check_refused(node, signed_tx(kDevKey0, 1, bank::kTransferKind, transfer(kDevAddr1, 1), kDevMinFee, UINT64_MAX), 3,
                   "wrong_chain_id", "for chain 18446744073709551615");
   }
   SECTION("the high-S twin of a valid signature") {
@@ -282,26 +278,26 @@ TEST_CASE("adversarial: overflowing, excessive and zero amounts change nothing",
   const std::vector<const char*> watch = {kDevAddr0, kDevAddr1, kDevAddr9};
 
   SECTION("transfers") {
-    auto send = [&](Amount amount, Amount fee = kMinFee, std::string asset = "VEST") {
+    auto send = [&](Amount amount, Amount fee = kDevMinFee, std::string asset = "VEST") {
       return signed_tx(kDevKey0, 0, bank::kTransferKind, transfer(kDevAddr1, amount, std::move(asset)), fee);
     };
     check_refused(node, send(kU128Max), 100, "insufficient_funds",
                   "is less than 340282366920938463463374607431768211455", watch);
     // amount + fee would wrap around 2^128.
-    check_refused(node, send(kU128Max - kMinFee + 1), 100, "insufficient_funds", "is less than", watch);
+    check_refused(node, send(kU128Max - kDevMinFee + 1), 100, "insufficient_funds", "is less than", watch);
     // The whole balance: the fee is paid first, so the amount is no longer there.
     check_refused(node, send(vest0), 100, "insufficient_funds",
-                  "balance " + to_decimal(vest0 - kMinFee) + " VEST is less than " + to_decimal(vest0), watch);
-    check_refused(node, send(vest0 - kMinFee + 1), 100, "insufficient_funds", "is less than", watch);
-    check_refused(node, send(usdv0 + 1, kMinFee, "USDV"), 100, "insufficient_funds", "USDV is less than", watch);
+                  "balance " + to_decimal(vest0 - kDevMinFee) + " VEST is less than " + to_decimal(vest0), watch);
+    check_refused(node, send(vest0 - kDevMinFee + 1), 100, "insufficient_funds", "is less than", watch);
+    check_refused(node, send(usdv0 + 1, kDevMinFee, "USDV"), 100, "insufficient_funds", "USDV is less than", watch);
     check_refused(node, send(0), 102, "zero_amount", "transfer amount must be positive", watch);
     check_refused(node, send(1, kU128Max), 9, "insufficient_fee", "cannot pay the fee", watch);
-    check_refused(node, send(1, kMinFee - 1), 8, "fee_too_low",
+    check_refused(node, send(1, kDevMinFee - 1), 8, "fee_too_low",
                   "fee 999999999999999 is below the minimum 1000000000000000", watch);
     check_refused(node, send(1, 0), 8, "fee_too_low", "fee 0 is below the minimum", watch);
-    check_refused(node, send(1, kMinFee, "NOPE"), 101, "unknown_asset", "unknown asset NOPE", watch);
+    check_refused(node, send(1, kDevMinFee, "NOPE"), 101, "unknown_asset", "unknown asset NOPE", watch);
     // What is left after the fee can be sent.
-    json::object ok = submit_raw(node, send(vest0 - kMinFee).encode());
+    json::object ok = submit_raw(node, send(vest0 - kDevMinFee).encode());
     INFO(json::serialize(ok));
     CHECK(ok.contains("result"));
   }
@@ -326,7 +322,7 @@ TEST_CASE("adversarial: overflowing, excessive and zero amounts change nothing",
                   watch);
     // The whole balance: the fee is paid first.
     check_refused(node, stake(staking::kStakeKind, vest0), 401, "insufficient_stakeable",
-                  "the account holds " + to_decimal(vest0 - kMinFee), watch);
+                  "the account holds " + to_decimal(vest0 - kDevMinFee), watch);
     check_refused(node, stake(staking::kStakeKind, 0), 400, "zero_amount", "amount must be positive", watch);
     check_refused(node, stake(staking::kUnstakeKind, 0), 400, "zero_amount", "amount must be positive", watch);
     check_refused(node, stake(staking::kUnstakeKind, 1), 402, "insufficient_stake", "but 0 is staked", watch);
@@ -384,7 +380,7 @@ TEST_CASE("adversarial: one sender cannot fill the mempool", "[integration][adve
   // A pending nonce is replaced only for a fee at least 10% higher.
   check_refused(node, signed_tx(kDevKey2, 3, bank::kTransferKind, transfer(kDevAddr1, 2)), 14,
                 "replacement_underpriced", "needs a fee at least 10% higher", watch);
-  check_refused(node, signed_tx(kDevKey2, 3, bank::kTransferKind, transfer(kDevAddr1, 2), kMinFee + kMinFee / 10 - 1),
+  check_refused(node, signed_tx(kDevKey2, 3, bank::kTransferKind, transfer(kDevAddr1, 2), kDevMinFee + kDevMinFee / 10 - 1),
                 14, "replacement_underpriced", "needs a fee at least 10% higher", watch);
 
   // Other senders are still admitted, up to the mempool's own limit.

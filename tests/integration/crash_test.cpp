@@ -33,7 +33,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr uint64_t kDevChainId = 7357;
 const std::vector<std::string> kAssets = {"VEST", "USDV"};
 
 uint64_t env_u64(const char* name, uint64_t fallback) {

@@ -29,6 +29,13 @@ inline constexpr const char* kDevAddr3 = "0x90F79bf6EB2c4f870365E785982E1f101E93
 inline constexpr const char* kDevKey9 = "2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6";
 inline constexpr const char* kDevAddr9 = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720";
 
+// genesis/devnet.json: chain id and params.min_fee.
+inline constexpr uint64_t kDevChainId = 7357;
+inline const Amount kDevMinFee = 1000000000000000;
+
+// A private key from its hex text (one of the kDevKey constants).
+inline PrivateKey key_hex(const char* hex) { return *PrivateKey::from(*from_hex(hex)); }
+
 std::filesystem::path bin_path(const std::string& name);
 std::filesystem::path source_path(const std::string& relative);
 

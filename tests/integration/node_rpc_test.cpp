@@ -13,13 +13,10 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr uint64_t kDevChainId = 7357;
-const Amount kDevFee = 1000000000000000;  // genesis/devnet.json params.min_fee
 
-PrivateKey key_hex(const char* hex) { return *PrivateKey::from(*from_hex(hex)); }
 
 Transaction transfer_tx(const char* key, const char* to, Amount amount, uint64_t nonce, std::string asset = "VEST",
-                        uint64_t chain_id = kDevChainId, Amount fee = kDevFee) {
+                        uint64_t chain_id = kDevChainId, Amount fee = kDevMinFee) {
   Transaction tx;
   tx.chain_id = chain_id;
   tx.nonce = nonce;
@@ -68,7 +65,7 @@ TEST_CASE("rpc: a transfer is committed and visible", "[integration]") {
   CHECK(res.at("message").at("amount").as_string() == to_decimal(amount));
   CHECK(res.at("raw").as_string() == to_hex_0x(tx.encode()));
 
-  CHECK(*parse_decimal(balance(node, kDevAddr0)) == before0 - amount - kDevFee);
+  CHECK(*parse_decimal(balance(node, kDevAddr0)) == before0 - amount - kDevMinFee);
   CHECK(*parse_decimal(balance(node, kDevAddr1)) == before1 + amount);
   json::value acct = node.call("account_get", json::object{{"address", kDevAddr0}});
   CHECK(acct.at("nonce").to_number<int64_t>() == 1);
@@ -125,7 +122,7 @@ TEST_CASE("rpc: bad transactions are refused with their code and change nothing"
     CHECK(error_reason(r) == "insufficient_funds");
   }
   SECTION("fee below minimum") {
-    json::object r = submit(node, transfer_tx(kDevKey0, kDevAddr1, 1, 1, "VEST", kDevChainId, kDevFee - 1));
+    json::object r = submit(node, transfer_tx(kDevKey0, kDevAddr1, 1, 1, "VEST", kDevChainId, kDevMinFee - 1));
     CHECK(error_reason(r) == "fee_too_low");
   }
   SECTION("nonce gap") {

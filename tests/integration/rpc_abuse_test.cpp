@@ -442,7 +442,7 @@ TEST_CASE("abuse: tx_submit waits at most wait_timeout_s however large the timeo
   uint64_t nonce = 0;
   for (const char* timeout : {"18446744073709551615", "9223372036854775808", "9223372036854775807"}) {
     INFO("timeout " << timeout);
-    Transaction tx = wallet::build_signed(wallet::TxParams{7357, nonce++, 1000000000000000}, bank::kTransferKind,
+    Transaction tx = wallet::build_signed(wallet::TxParams{kDevChainId, nonce++, kDevMinFee}, bank::kTransferKind,
                                           bank::Transfer{*parse_address(kDevAddr1), "VEST", 1}.encode(), key);
     const auto start = Clock::now();
     json::value r = post_json(node, R"({"jsonrpc":"2.0","id":1,"method":"tx_submit","params":{"raw":")" +

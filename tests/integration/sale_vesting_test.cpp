@@ -36,9 +36,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr uint64_t kDevChainId = 7357;
 constexpr uint64_t kDay = 86400;
-const Amount kFee = 1000000000000000;  // params.min_fee
 const Amount kVest = 1000000000000000000;
 const Amount kUsd = 1000000;
 constexpr const char* kTreasury = "0xa30D83725ce224c5a737685095e37c475FDfdE7b";
@@ -118,7 +116,6 @@ uint64_t land_at(Vestd& node, uint64_t target) {
   return head_time(node);
 }
 
-PrivateKey key_hex(const char* hex) { return *PrivateKey::from(*from_hex(hex)); }
 
 // Signs one message with a development key (next nonce from the node, after
 // its pending transactions) and submits it, by default waiting for its block:
@@ -130,7 +127,7 @@ json::object submit_msg(Vestd& node, const char* key, uint64_t kind, Bytes paylo
   Transaction tx;
   tx.chain_id = kDevChainId;
   tx.nonce = u64(acct.at("nonce")) + u64(acct.at("pendingCount"));
-  tx.fee = kFee;
+  tx.fee = kDevMinFee;
   tx.kind = kind;
   tx.payload = std::move(payload);
   tx.sign(k);
@@ -723,7 +720,7 @@ TEST_CASE("vesting: Starter's bonus vests linearly from its 30-day cliff and ves
   REQUIRE(claimed.size() == 1);
   CHECK(claimed[0].at("id") == json::value(std::to_string(id)));
   CHECK(claimed[0].at("released") == json::value(dec(released)));
-  CHECK(dec(balance(node, kDevAddr0, "VEST")) == dec(vest_before + released - kFee));
+  CHECK(dec(balance(node, kDevAddr0, "VEST")) == dec(vest_before + released - kDevMinFee));
   pos = position(node, id);
   CHECK(str(pos.at("released")) == dec(released));
   CHECK(pos.at("claimable") == "0");  // the head is the claim's block
@@ -741,7 +738,7 @@ TEST_CASE("vesting: Starter's bonus vests linearly from its 30-day cliff and ves
   vest_before = balance(node, kDevAddr0, "VEST");
   c = claim(node, w, {std::to_string(id)});
   CHECK(dec(c.amount) == dec(total - released));
-  CHECK(dec(balance(node, kDevAddr0, "VEST")) == dec(vest_before + total - released - kFee));
+  CHECK(dec(balance(node, kDevAddr0, "VEST")) == dec(vest_before + total - released - kDevMinFee));
   pos = position(node, id);
   CHECK(pos.at("released") == json::value(dec(total)));
   CHECK(pos.at("claimable") == "0");
@@ -963,7 +960,7 @@ TEST_CASE("vesting: vest grant with a schedule file, vest revoke, and the benefi
   CHECK(created[0].at("origin") == "grant");
   CHECK(created[0].at("revocable") == "true");
   CHECK(created[0].at("anchor") == json::value(std::to_string(anchor)));
-  CHECK(dec(balance(node, kDevAddr0, "VEST")) == dec(vest0 - total - kFee));
+  CHECK(dec(balance(node, kDevAddr0, "VEST")) == dec(vest0 - total - kDevMinFee));
   CHECK(dec(balance(node, escrow(), "VEST")) == dec(escrow_before + total));
   json::object pos = position(node, id);
   CHECK(pos.at("beneficiary") == kDevAddr1);
@@ -1002,7 +999,7 @@ TEST_CASE("vesting: vest grant with a schedule file, vest revoke, and the benefi
   REQUIRE(ev.size() == 1);
   CHECK(ev[0].at("returned") == json::value(dec(returned)));
   CHECK(ev[0].at("vested") == json::value(dec(vested_at_revoke)));
-  CHECK(dec(balance(node, kDevAddr0, "VEST")) == dec(vest0 + returned - kFee));
+  CHECK(dec(balance(node, kDevAddr0, "VEST")) == dec(vest0 + returned - kDevMinFee));
   CHECK(dec(balance(node, escrow(), "VEST")) == dec(escrow_before - returned));
   pos = position(node, id);
   INFO("revoked position " << json::serialize(pos));
@@ -1024,7 +1021,7 @@ TEST_CASE("vesting: vest grant with a schedule file, vest revoke, and the benefi
   Amount vest1 = balance(node, kDevAddr1, "VEST");
   Claimed c = claim(node, holder);
   CHECK(dec(c.amount) == dec(vested_at_revoke));
-  CHECK(dec(balance(node, kDevAddr1, "VEST")) == dec(vest1 + vested_at_revoke - kFee));
+  CHECK(dec(balance(node, kDevAddr1, "VEST")) == dec(vest1 + vested_at_revoke - kDevMinFee));
   pos = position(node, id);
   CHECK(str(pos.at("released")) == dec(vested_at_revoke));
   CHECK(pos.at("claimable") == "0");
@@ -1356,7 +1353,7 @@ TEST_CASE("vesting: a claim left with nothing in its block fails there and costs
   CHECK(failed.at("events").as_array().empty());
   // Balances: the claim, and two fees.
   CHECK(nonce(node, kDevAddr0) == nonce_before + 2);
-  CHECK(dec(balance(node, kDevAddr0, "VEST")) == dec(vest_before + claimed - 2 * kFee));
+  CHECK(dec(balance(node, kDevAddr0, "VEST")) == dec(vest_before + claimed - 2 * kDevMinFee));
   CHECK(str(position(node, id).at("released")) == dec(claimed));
 }
 

@@ -1,7 +1,5 @@
 #include "chain/chain.h"
 
-#include <malloc.h>
-
 #include <boost/json.hpp>
 
 #include <cassert>
@@ -77,8 +75,6 @@ std::unique_ptr<Chain> Chain::open(const std::filesystem::path& datadir, const G
       if (!store->commit(c, error)) return nullptr;
     }
   }
-  // Give the genesis build's memory back to the system.
-  malloc_trim(0);
   std::unique_ptr<Chain> chain(new Chain(std::move(store), executor));
   chain->genesis_hash_ = genesis_hash;
   return chain;

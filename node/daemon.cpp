@@ -112,7 +112,8 @@ int run_daemon(const Config& in) {
     return 1;
   }
   // The chain is open: the genesis document (large for a chain with many
-  // genesis accounts) is not needed any more.
+  // genesis accounts) is not needed any more, nor the memory a first genesis
+  // build used; give it back to the system.
   genesis.doc = {};
   text = std::string();
   malloc_trim(0);

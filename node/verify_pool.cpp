@@ -7,10 +7,9 @@
 
 namespace vest::node {
 
-VerifyPool::VerifyPool(unsigned threads, size_t cache_entries) : cache_entries_(cache_entries) {
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < threads; ++i) workers_.emplace_back([this] { run_worker(); });
-}
+VerifyPool::VerifyPool(unsigned threads, size_t cache_entries)
+    : cache_entries_(cache_entries),
+      thread_count_(threads ? threads : std::max(1u, std::thread::hardware_concurrency())) {}
 
 VerifyPool::~VerifyPool() {
   {
@@ -89,7 +88,10 @@ std::vector<Status> VerifyPool::verify(const std::vector<Bytes>& raws, uint64_t 
   out.assign(raws.size(), VerifiedTx{});
   // Chunks of consecutive transactions, a few per worker so that uneven
   // chunks even out; workers take the next unclaimed one.
-  const size_t chunk = std::max<size_t>(1, raws.size() / (workers_.size() * 4));
+  std::call_once(started_, [this] {
+    for (unsigned i = 0; i < thread_count_; ++i) workers_.emplace_back([this] { run_worker(); });
+  });
+  const size_t chunk = std::max<size_t>(1, raws.size() / (thread_count_ * 4));
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (;;) {
@@ -100,7 +102,7 @@ std::vector<Status> VerifyPool::verify(const std::vector<Bytes>& raws, uint64_t 
     }
   };
   std::vector<std::future<void>> done;
-  for (size_t i = 0; i < workers_.size(); ++i) {
+  for (unsigned i = 0; i < thread_count_; ++i) {
     auto task = std::make_shared<std::packaged_task<void()>>(work);
     done.push_back(task->get_future());
     {

@@ -19,8 +19,9 @@ namespace vest::node {
 
 class VerifyPool {
  public:
-  // `threads` 0 means one per core. `cache_entries` bounds the sender cache;
-  // the oldest entries leave first.
+  // `threads` 0 means one per core; they start with the first verify(), so a
+  // pool used only through verify_one() runs none. `cache_entries` bounds the
+  // sender cache; the oldest entries leave first.
   explicit VerifyPool(unsigned threads = 0, size_t cache_entries = 100000);
   ~VerifyPool();
   VerifyPool(const VerifyPool&) = delete;
@@ -37,7 +38,7 @@ class VerifyPool {
   std::vector<Status> verify(const std::vector<Bytes>& raws, uint64_t chain_id, uint64_t max_tx_bytes,
                              std::vector<VerifiedTx>& out);
 
-  unsigned threads() const { return static_cast<unsigned>(workers_.size()); }
+  unsigned threads() const { return thread_count_; }
   size_t cache_hits() const;
 
  private:
@@ -58,7 +59,9 @@ class VerifyPool {
   std::condition_variable jobs_cv_;
   std::deque<std::function<void()>> jobs_;  // guarded by jobs_mutex_
   bool stopping_ = false;                   // guarded by jobs_mutex_
-  std::vector<std::thread> workers_;
+  unsigned thread_count_;
+  std::once_flag started_;
+  std::vector<std::thread> workers_;  // written once, under started_
 };
 
 }  // namespace vest::node

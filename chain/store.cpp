@@ -16,7 +16,9 @@ namespace vest {
 
 namespace {
 
-constexpr std::string_view kSchemaVersion = "1";
+// "2": vesting positions have an active index (vesting/active/), and the genesis
+// document hash is recorded. A store of another version is refused, not misread.
+constexpr std::string_view kSchemaVersion = "2";
 
 leveldb::Slice slice(ByteView b) { return leveldb::Slice(reinterpret_cast<const char*>(b.data()), b.size()); }
 ByteView view(const leveldb::Slice& s) { return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }

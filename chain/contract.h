@@ -81,8 +81,10 @@ class Contract {
 class FeeHandler {
  public:
   virtual ~FeeHandler() = default;
-  // Moves `fee` native base units from `payer`; kInsufficientFee when it cannot.
-  virtual Status charge_fee(State& state, const BlockEnv& block, const Address& payer, Amount fee) = 0;
+  // Moves `fee` native base units from `payer`, appending the events of the
+  // movements to `events`; kInsufficientFee when it cannot.
+  virtual Status charge_fee(State& state, const BlockEnv& block, const Address& payer, Amount fee,
+                            std::vector<Event>& events) = 0;
   // The native balance available for fees.
   virtual Amount fee_balance(const StateReader& state, const Address& payer) const = 0;
 };

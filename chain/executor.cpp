@@ -108,7 +108,12 @@ Status Executor::check_stateless(const VerifiedTx& tx) const {
 Status Executor::check_admission(const StateReader& state, const BlockEnv& block, const VerifiedTx& tx,
                                  uint64_t pending_count, Amount pending_fees) const {
   if (Status s = check_stateless(tx); !s.ok()) return s;
-  uint64_t next = account_nonce(state, tx.sender);
+  // The transaction runs in the next block, after its begin_block hooks (which
+  // return matured unbonding, for one): admission sees the state they leave.
+  Overlay next_block(state);
+  std::vector<Event> hook_events;
+  begin_block(next_block, block, hook_events);
+  uint64_t next = account_nonce(next_block, tx.sender);
   if (tx.tx.nonce < next)
     return reject(ChainCode::kNonceTooLow,
                   "nonce " + std::to_string(tx.tx.nonce) + " already used; next is " + std::to_string(next));
@@ -117,15 +122,16 @@ Status Executor::check_admission(const StateReader& state, const BlockEnv& block
                                                 std::to_string(next + pending_count));
   assert(fees_);
   auto needed = checked_add(pending_fees, tx.tx.fee);
-  if (!needed || fees_->fee_balance(state, tx.sender) < *needed)
+  if (!needed || fees_->fee_balance(next_block, tx.sender) < *needed)
     return reject(ChainCode::kInsufficientFee, "native balance cannot pay the fee of this and pending transactions");
   // In a block the message runs after its fee and the pending ones are paid.
-  Overlay after_fees(state);
-  if (Status s = fees_->charge_fee(after_fees, block, tx.sender, *needed); !s.ok()) return s;
+  Overlay after_fees(next_block);
+  std::vector<Event> fee_events;
+  if (Status s = fees_->charge_fee(after_fees, block, tx.sender, *needed, fee_events); !s.ok()) return s;
   return by_kind_.at(tx.tx.kind)->precheck(after_fees, block, tx.sender, tx.tx.kind, tx.tx.payload);
 }
 
-void Executor::begin_block(State& state, const BlockEnv& block, std::vector<Event>& events) {
+void Executor::begin_block(State& state, const BlockEnv& block, std::vector<Event>& events) const {
   for (Contract* c : contracts_) {
     Context ctx{state, block, block.proposer, Hash{}, events};
     c->begin_block(ctx);
@@ -141,7 +147,8 @@ Status Executor::apply(State& state, const BlockEnv& block, const VerifiedTx& tx
                   "nonce " + std::to_string(tx.tx.nonce) + ", expected " + std::to_string(next));
   assert(fees_);
   Overlay fee_writes(state);
-  if (Status s = fees_->charge_fee(fee_writes, block, tx.sender, tx.tx.fee); !s.ok()) return s;
+  std::vector<Event> fee_events;
+  if (Status s = fees_->charge_fee(fee_writes, block, tx.sender, tx.tx.fee, fee_events); !s.ok()) return s;
   fee_writes.put(make_key(kNoncePrefix, tx.sender.view()), encode_uint(next + 1));
   fee_writes.merge_into(state);
 
@@ -149,10 +156,12 @@ Status Executor::apply(State& state, const BlockEnv& block, const VerifiedTx& tx
   std::vector<Event> events;
   Context ctx{message_writes, block, tx.sender, tx.hash, events};
   Status s = by_kind_.at(tx.tx.kind)->apply(ctx, tx.tx.kind, tx.tx.payload);
+  // The fee's movements come first and stay whatever the message does.
   receipt = Receipt{};
+  receipt.events = std::move(fee_events);
   if (s.ok()) {
     message_writes.merge_into(state);
-    receipt.events = std::move(events);
+    for (Event& e : events) receipt.events.push_back(std::move(e));
   } else {
     receipt.code = s.code;
     receipt.reason = s.reason;

@@ -40,18 +40,19 @@ class Executor {
   // Mempool admission against `state`, for a transaction that will follow
   // `pending_count` pending ones of the same sender whose fees add up to
   // `pending_fees`. The contract's pre-check sees `state` with those fees and
-  // this one paid, as the message would in a block; the pending messages
-  // themselves are not replayed.
+  // this one paid, as the message would in a block, after the next block's
+  // begin_block hooks; the pending messages themselves are not replayed.
   Status check_admission(const StateReader& state, const BlockEnv& block, const VerifiedTx& tx,
                          uint64_t pending_count, Amount pending_fees) const;
 
   // Runs every contract's begin_block hook.
-  void begin_block(State& state, const BlockEnv& block, std::vector<Event>& events);
+  void begin_block(State& state, const BlockEnv& block, std::vector<Event>& events) const;
 
   // Applies one transaction. A non-ok return means the transaction cannot be
   // in this block at all (wrong nonce, unpaid fee, failed stateless check) and
   // `state` is unchanged. Otherwise the fee is paid, the nonce used, and
-  // `receipt` tells whether the message itself succeeded.
+  // `receipt` tells whether the message itself succeeded; its events start
+  // with the fee's movements, which stay when the message fails.
   Status apply(State& state, const BlockEnv& block, const VerifiedTx& tx, Receipt& receipt);
 
  private:

@@ -18,7 +18,10 @@ namespace {
 
 // "2": vesting positions have an active index (vesting/active/), and the genesis
 // document hash is recorded. A store of another version is refused, not misread.
-constexpr std::string_view kSchemaVersion = "2";
+// "3": rules of "rules that hold under attack": every balance movement emits
+// bank.transfer (receipts change), positions record acceptance (offered
+// grants, vesting/offered/), periodic schedule parts, per-unit tier bonus.
+constexpr std::string_view kSchemaVersion = "3";
 
 leveldb::Slice slice(ByteView b) { return leveldb::Slice(reinterpret_cast<const char*>(b.data()), b.size()); }
 ByteView view(const leveldb::Slice& s) { return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }

@@ -47,11 +47,13 @@ std::optional<MessageInfo> describe_message(uint64_t kind, ByteView payload) {
                           {"accountCap", std::to_string(u.account_cap)},
                           {"paused", u.paused ? "true" : "false"}}};
     }
-    case vesting::kClaimKind: {
+    case vesting::kClaimKind:
+    case vesting::kAcceptKind: {
       vesting::Claim c;
       if (!vesting::Claim::decode(payload, c).ok()) return std::nullopt;
       std::string ids;
       for (uint64_t id : c.ids) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+      if (kind == vesting::kAcceptKind) return MessageInfo{"vesting.accept", {{"ids", ids}}};
       return MessageInfo{"vesting.claim", {{"ids", ids.empty() ? "all" : ids}}};
     }
     case vesting::kGrantKind: {
@@ -77,10 +79,12 @@ std::optional<MessageInfo> describe_message(uint64_t kind, ByteView payload) {
       if (!staking::ClaimRewards::decode(payload, c).ok()) return std::nullopt;
       return MessageInfo{"staking.claim_rewards", {{"restake", c.restake ? "true" : "false"}}};
     }
-    case vesting::kRevokeKind: {
+    case vesting::kRevokeKind:
+    case vesting::kDeclineKind: {
       vesting::Revoke r;
       if (!vesting::Revoke::decode(payload, r).ok()) return std::nullopt;
-      return MessageInfo{"vesting.revoke", {{"id", std::to_string(r.id)}}};
+      return MessageInfo{kind == vesting::kRevokeKind ? "vesting.revoke" : "vesting.decline",
+                         {{"id", std::to_string(r.id)}}};
     }
   }
   return std::nullopt;

@@ -40,7 +40,7 @@ class Node : public rpc::NodeApi {
   const ChainParams& params() const override { return chain_->params(); }
   const Hash& genesis_hash() const override { return chain_->genesis_hash(); }
   rpc::NodeInfo info() const override;
-  uint64_t next_block_time() const override { return next_env().time; }
+  BlockEnv next_block_env() const override { return next_env(); }
   Status submit(ByteView raw, Hash& hash) override;
   std::optional<VerifiedTx> pending(const Hash& hash) const override;
   size_t pending_count(const Address& sender) const override { return mempool_.count(sender); }

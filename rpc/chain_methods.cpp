@@ -95,15 +95,29 @@ json::value account_get(NodeApi& node, const json::object& p) {
   Address a = address_param(p, "address");
   StateAt at = state_at(node, p);
   const StateReader& state = *at.state;
-  auto held = vesting::holdings(state, a, at.time);
-  json::object balances, spendable, locked, claimable;
+  auto held = staking::holdings(state, a, at.time);
+  std::map<std::string, vesting::Holdings> held_now;
+  if (at.now) held_now = staking::holdings(state, a, *at.now);
+  const std::string native = bank::native_symbol(state);
+  const Amount matured = at.now ? staking::matured_unbonding(state, a, *at.now) : 0;
+  json::object balances, spendable, locked, claimable, offered, now_spendable, now_locked, now_claimable;
+  auto amount_of = [](const std::map<std::string, vesting::Holdings>& m, const std::string& asset,
+                      Amount vesting::Holdings::*field) {
+    auto it = m.find(asset);
+    return to_decimal(it == m.end() ? 0 : it->second.*field);
+  };
   for (const auto& asset : bank::assets(state)) {
     Amount liquid = bank::balance(state, a, asset.symbol);
     balances[asset.symbol] = to_decimal(liquid);
     spendable[asset.symbol] = to_decimal(liquid);
-    auto it = held.find(asset.symbol);
-    locked[asset.symbol] = to_decimal(it == held.end() ? 0 : it->second.locked);
-    claimable[asset.symbol] = to_decimal(it == held.end() ? 0 : it->second.claimable);
+    locked[asset.symbol] = amount_of(held, asset.symbol, &vesting::Holdings::locked);
+    claimable[asset.symbol] = amount_of(held, asset.symbol, &vesting::Holdings::claimable);
+    offered[asset.symbol] = amount_of(held, asset.symbol, &vesting::Holdings::offered);
+    if (at.now) {
+      now_spendable[asset.symbol] = to_decimal(liquid + (asset.symbol == native ? matured : 0));
+      now_locked[asset.symbol] = amount_of(held_now, asset.symbol, &vesting::Holdings::locked);
+      now_claimable[asset.symbol] = amount_of(held_now, asset.symbol, &vesting::Holdings::claimable);
+    }
   }
   json::object out{{"address", to_checksum(a)},
                    {"nonce", account_nonce(state, a)},
@@ -111,8 +125,20 @@ json::value account_get(NodeApi& node, const json::object& p) {
                    {"spendable", std::move(spendable)},
                    {"locked", std::move(locked)},
                    {"claimable", std::move(claimable)},
+                   {"offered", std::move(offered)},
                    {"height", at.height},
                    {"time", at.time}};
+  // As a transaction sent now would see it: at the next block's time, with
+  // matured unbonding returned.
+  if (at.now) {
+    out["now"] = json::object{{"time", *at.now},
+                              {"spendable", std::move(now_spendable)},
+                              {"locked", std::move(now_locked)},
+                              {"claimable", std::move(now_claimable)},
+                              {"unbondingMatured", to_decimal(matured)}};
+  } else {
+    out["now"] = nullptr;
+  }
   // Native stake: bonded (of which still-vesting tokens) and unbonding.
   staking::Account st = staking::account(state, a);
   out["staked"] = to_decimal(st.staked());

@@ -49,13 +49,16 @@ Amount amount_param(const json::object& p, std::string_view key) {
 
 StateAt state_at(NodeApi& node, const json::object& p) {
   auto snap = node.store().snapshot();
-  StateAt out{snap, snap->head().height, snap->head().time};
+  StateAt out{snap, snap->head().height, snap->head().time, std::nullopt};
   auto at = opt_u64(p, "atHeight");
-  if (!at || *at == out.height) return out;
+  if (!at || *at == out.height) {
+    out.now = std::max(node.next_block_time(), out.time);
+    return out;
+  }
   if (*at > out.height) fail_params("field 'atHeight': block " + std::to_string(*at) + " is not committed yet");
   auto block = node.store().block(*at);
   if (!block) fail_params("field 'atHeight': no block " + std::to_string(*at));
-  return StateAt{std::make_shared<HistoricalState>(snap, *at), *at, block->header.time};
+  return StateAt{std::make_shared<HistoricalState>(snap, *at), *at, block->header.time, std::nullopt};
 }
 
 Error rejection(const Status& s) {

@@ -27,6 +27,9 @@ struct StateAt {
   std::shared_ptr<const StateReader> state;
   uint64_t height = 0;
   uint64_t time = 0;
+  // For the head: the next block's time, what a transaction sent now sees
+  // (an idle chain's head time stands still; vesting does not).
+  std::optional<uint64_t> now;
 };
 StateAt state_at(NodeApi& node, const boost::json::object& p);
 

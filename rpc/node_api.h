@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "chain/contract.h"
 #include "chain/params.h"
 #include "chain/store.h"
 #include "chain/transaction.h"
@@ -36,8 +37,10 @@ class NodeApi {
   virtual const Hash& genesis_hash() const = 0;
   virtual NodeInfo info() const = 0;
 
-  // The block time the next block would get now (dry runs, quotes).
-  virtual uint64_t next_block_time() const = 0;
+  // The block the next block would be now: its height, time and proposer
+  // (dry runs, quotes, the "now" part of reads).
+  virtual BlockEnv next_block_env() const = 0;
+  uint64_t next_block_time() const { return next_block_env().time; }
 
   // Verifies and admits a signed transaction to the mempool. Thread-safe.
   virtual Status submit(ByteView raw, Hash& hash) = 0;

@@ -21,56 +21,55 @@ json::array unlocks_json(const std::vector<vesting::Unlock>& unlocks) {
   return out;
 }
 
-json::object position_view(const StateReader& state, const vesting::Position& stored, uint64_t t) {
-  // Milestones the beneficiary's stake meets count even before a claim records them.
-  vesting::Position p = stored;
-  p.milestones_met = staking::milestones_at(state, stored, t);
-  Amount vested = p.vested_at(t);
+json::object position_view(const StateReader& state, const vesting::Position& stored, uint64_t t,
+                           std::optional<uint64_t> now) {
+  staking::PositionStatus st = staking::position_status(state, stored, t, kUnlocksShown);
+  const vesting::Position& p = st.position;
   json::object o{{"id", p.id},
                  {"beneficiary", to_checksum(p.beneficiary)},
                  {"asset", p.asset},
                  {"total", to_decimal(p.effective_total())},
                  {"originalTotal", to_decimal(p.total)},
                  {"released", to_decimal(p.released)},
-                 {"vested", to_decimal(vested)},
-                 {"claimable", to_decimal(vested - p.released)},
-                 {"locked", to_decimal(p.effective_total() - vested)},
-                 {"percentVested", percent_text(vested, p.effective_total())},
+                 {"vested", to_decimal(st.vested)},
+                 {"claimable", to_decimal(st.claimable)},
+                 {"locked", to_decimal(st.locked)},
+                 {"percentVested", percent_text(st.vested, p.effective_total())},
                  {"funder", to_checksum(p.funder)},
                  {"revocable", p.revocable},
-                 {"revokedAt", p.revoked_at ? json::value(p.revoked_at) : json::value(nullptr)},
+                 {"revokedAt", p.revoked_at && !p.declined ? json::value(p.revoked_at) : json::value(nullptr)},
+                 {"declinedAt", p.declined ? json::value(p.revoked_at) : json::value(nullptr)},
+                 {"accepted", p.accepted},
                  {"origin", vesting::origin_name(p.origin)},
                  {"originRef", p.origin_ref},
                  {"anchor", p.anchor},
                  {"createdHeight", p.created_height},
                  {"schedule", vesting::schedule_json(p.schedule)}};
-  std::vector<vesting::Unlock> next;
-  if (!p.revoked_at) next = vesting::upcoming_unlocks(p.schedule, p.total, p.anchor, t, p.milestones_met, kUnlocksShown);
-  o["nextUnlocks"] = unlocks_json(next);
-  o["milestones"] = milestone_progress(state, stored, t);
+  o["nextUnlocks"] = unlocks_json(st.next_unlocks);
+  o["milestones"] = milestones_json(st.milestones);
+  // What a transaction sent now would see: the next block's time.
+  if (now) {
+    staking::PositionStatus n = staking::position_status(state, stored, *now, 0);
+    o["now"] = json::object{{"time", *now},
+                            {"vested", to_decimal(n.vested)},
+                            {"claimable", to_decimal(n.claimable)},
+                            {"locked", to_decimal(n.locked)}};
+  } else {
+    o["now"] = nullptr;
+  }
   return o;
-}
-
-std::string package_status(const sale::Package& p, uint64_t sold, uint64_t t) {
-  if (p.paused) return "paused";
-  if (t < p.start) return "upcoming";
-  if (p.end != 0 && t >= p.end) return "ended";
-  if (p.supply_cap && sold >= p.supply_cap) return "sold_out";
-  return "open";
 }
 
 json::object package_view(const StateReader& state, const sale::Package& p, uint64_t t,
                           const std::optional<Address>& account) {
+  sale::PackageStatus st = sale::package_status(state, p, t, account);
   json::object o = sale::package_json(p);
-  uint64_t sold = sale::sold(state, p.id);
-  o["sold"] = sold;
-  o["remaining"] = p.supply_cap ? json::value(p.supply_cap - std::min(sold, p.supply_cap)) : json::value(nullptr);
-  o["status"] = package_status(p, sold, t);
-  if (account) {
-    uint64_t mine = sale::bought(state, p.id, *account);
-    o["bought"] = mine;
-    o["remainingForAccount"] =
-        p.account_cap ? json::value(p.account_cap - std::min(mine, p.account_cap)) : json::value(nullptr);
+  o["sold"] = st.sold;
+  o["remaining"] = st.remaining ? json::value(*st.remaining) : json::value(nullptr);
+  o["status"] = st.status;
+  if (st.bought) {
+    o["bought"] = *st.bought;
+    o["remainingForAccount"] = st.remaining_for_account ? json::value(*st.remaining_for_account) : json::value(nullptr);
   }
   return o;
 }
@@ -93,6 +92,17 @@ json::object purchase_view(const sale::PurchaseRecord& r, const sale::Config& cf
                        r.referral_position_id ? json::value(r.referral_position_id) : json::value(nullptr)},
                       {"time", r.time},
                       {"height", r.height}};
+}
+
+// The tiers a purchase's units are bought at, in unit order.
+json::array tier_steps_json(const sale::Plan& plan, const sale::Config& cfg) {
+  json::array out;
+  for (const sale::TierStep& step : plan.tier_steps)
+    out.push_back(json::object{{"tier", cfg.tiers[step.tier].name},
+                               {"bonusBps", cfg.tiers[step.tier].bonus_bps},
+                               {"units", step.units},
+                               {"tierBonus", to_decimal(step.tier_bonus)}});
+  return out;
 }
 
 sale::Config require_sale(const StateReader& state) {
@@ -147,13 +157,13 @@ json::value get_tier(NodeApi& node, const json::object& p) {
   Address a = address_param(p, "address");
   StateAt at = state_at(node, p);
   sale::Config cfg = require_sale(*at.state);
-  Amount spend = sale::spend_in_window(*at.state, cfg, a, at.time);
-  uint32_t tier = sale::tier_for(cfg, spend);
+  sale::TierStatus st = sale::tier_status(*at.state, cfg, a, at.time);
+  const sale::Tier& tier = cfg.tiers[st.index];
   json::object out{{"address", to_checksum(a)},
-                   {"tier", cfg.tiers[tier].name},
-                   {"index", tier},
-                   {"bonusBps", cfg.tiers[tier].bonus_bps},
-                   {"spend", to_decimal(spend)},
+                   {"tier", tier.name},
+                   {"index", st.index},
+                   {"bonusBps", tier.bonus_bps},
+                   {"spend", to_decimal(st.spend)},
                    {"paymentAsset", cfg.payment_asset},
                    {"windowSeconds", cfg.tier_window},
                    {"height", at.height},
@@ -162,13 +172,13 @@ json::value get_tier(NodeApi& node, const json::object& p) {
   for (const auto& t : cfg.tiers)
     tiers.push_back(json::object{{"name", t.name}, {"minSpend", to_decimal(t.min_spend)}, {"bonusBps", t.bonus_bps}});
   out["tiers"] = std::move(tiers);
-  if (tier + 1 < cfg.tiers.size()) {
-    const auto& next = cfg.tiers[tier + 1];
-    const auto& cur = cfg.tiers[tier];
-    out["next"] = json::object{{"tier", next.name},
-                               {"minSpend", to_decimal(next.min_spend)},
-                               {"remaining", to_decimal(next.min_spend - spend)},
-                               {"progress", percent_text(spend - cur.min_spend, next.min_spend - cur.min_spend)}};
+  if (st.next) {
+    const sale::Tier& next = cfg.tiers[*st.next];
+    out["next"] = json::object{
+        {"tier", next.name},
+        {"minSpend", to_decimal(next.min_spend)},
+        {"remaining", to_decimal(st.to_next)},
+        {"progress", percent_text(st.spend - tier.min_spend, next.min_spend - tier.min_spend)}};
   } else {
     out["next"] = nullptr;
   }
@@ -182,7 +192,7 @@ Result quote(NodeApi& node, const json::object& p) {
   auto referrer = opt_address_param(p, "referrer");
   if (id > UINT32_MAX) fail_params("field 'packageId': no such package");
   auto snap = node.store().snapshot();
-  BlockEnv env{node.params().chain_id, snap->head().height + 1, node.next_block_time(), node.params().validator};
+  BlockEnv env = node.next_block_env();
   sale::Purchase purchase{static_cast<uint32_t>(id), quantity, kU128Max, referrer};
   sale::Plan plan;
   if (Status s = sale::plan_purchase(*snap, env, buyer, purchase, plan); !s.ok()) return rejection(s);
@@ -203,6 +213,7 @@ Result quote(NodeApi& node, const json::object& p) {
                  {"tierBonus", to_decimal(plan.tier_bonus)},
                  {"locked", to_decimal(locked)},
                  {"referralReward", to_decimal(plan.referral_reward)},
+                 {"tierSteps", tier_steps_json(plan, cfg)},
                  {"schedule", vesting::schedule_json(plan.package.schedule)},
                  {"unlocks", unlocks_json(vesting::upcoming_unlocks(plan.package.schedule, locked, env.time,
                                                                     env.time, none, 32))},
@@ -226,7 +237,7 @@ json::value list_positions(NodeApi& node, const json::object& p, const MethodLim
   if (more) ids.pop_back();
   json::array list;
   for (uint64_t id : ids)
-    if (auto pos = vesting::get_position(*at.state, id)) list.push_back(position_view(*at.state, *pos, at.time));
+    if (auto pos = vesting::get_position(*at.state, id)) list.push_back(position_view(*at.state, *pos, at.time, at.now));
   return json::object{{"address", to_checksum(a)},
                       {"positions", std::move(list)},
                       {"nextCursor", more ? json::value(std::to_string(ids.back() + 1)) : json::value(nullptr)},
@@ -239,7 +250,7 @@ json::value get_position(NodeApi& node, const json::object& p) {
   StateAt at = state_at(node, p);
   auto pos = vesting::get_position(*at.state, id);
   if (!pos) return nullptr;
-  json::object o = position_view(*at.state, *pos, at.time);
+  json::object o = position_view(*at.state, *pos, at.time, at.now);
   o["height"] = at.height;
   o["time"] = at.time;
   return o;

@@ -30,20 +30,13 @@ json::value staking_get(NodeApi& node, const json::object& p) {
                                      {"maturity", u.maturity}});
   }
   json::array milestones;
-  uint64_t from = 0;
-  for (;;) {
-    auto ids = vesting::active_position_ids(s, a, from, 256);
-    for (uint64_t id : ids) {
-      auto pos = vesting::get_position(s, id);
-      if (!pos) continue;
-      for (auto& m : milestone_progress(s, *pos, at.time)) {
-        m.as_object()["positionId"] = id;
-        milestones.push_back(std::move(m));
-      }
+  vesting::for_each_position(s, a, false, [&](const vesting::Position& pos) {
+    for (auto& m : milestones_json(staking::milestone_progress(s, pos, at.time))) {
+      m.as_object()["positionId"] = pos.id;
+      milestones.push_back(std::move(m));
     }
-    if (ids.size() < 256) break;
-    from = ids.back() + 1;
-  }
+    return true;
+  });
   return json::object{{"address", to_checksum(a)},
                       {"staked", to_decimal(acct.staked())},
                       {"fromLiquid", to_decimal(acct.free)},
@@ -127,33 +120,18 @@ json::value sale_leaderboard(NodeApi& node, const json::object& p, const MethodL
   StateAt at = state_at(node, p);
   auto cfg = sale::config(*at.state);
   if (!cfg) return nullptr;
-  // Spend in the tier window per buyer, from the spend entries (pruned as buyers buy).
-  uint64_t from = at.time > cfg->tier_window ? at.time - cfg->tier_window + 1 : 0;
-  std::map<Address, Amount> spend;
-  size_t scanned = 0;
-  const std::string prefix = "sale/spend/";
-  at.state->scan(as_bytes(prefix), {}, [&](ByteView key, ByteView value) {
-    if (++scanned > kMaxLeaderboardScan) return false;
-    uint64_t time = get_u64_be(key.data() + prefix.size() + 20);
-    if (time >= from && time <= at.time) {
-      Address a = *Address::from(key.subspan(prefix.size(), 20));
-      spend[a] = checked_add(spend[a], decode_uint(value).value_or(0)).value_or(kU128Max);
-    }
-    return true;
-  });
-  if (scanned > kMaxLeaderboardScan) throw Exception(kInternalError, "too many buyers to rank on this node");
-  std::vector<std::pair<Address, Amount>> rows(spend.begin(), spend.end());
-  // Largest spend first; ties by address ascending.
-  std::stable_sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+  auto rows = sale::spend_leaderboard(*at.state, *cfg, at.time, kMaxLeaderboardScan);
+  if (!rows) throw Exception(kInternalError, "too many buyers to rank on this node");
   json::array list;
-  for (size_t i = offset; i < rows.size() && list.size() < limit; ++i) {
+  for (size_t i = offset; i < rows->size() && list.size() < limit; ++i) {
+    const sale::SpendRank& r = (*rows)[i];
     list.push_back(json::object{{"rank", i + 1},
-                                {"address", to_checksum(rows[i].first)},
-                                {"spend", to_decimal(rows[i].second)},
-                                {"tier", cfg->tiers[sale::tier_for(*cfg, rows[i].second)].name}});
+                                {"address", to_checksum(r.account)},
+                                {"spend", to_decimal(r.spend)},
+                                {"tier", cfg->tiers[r.tier].name}});
   }
   json::value next = nullptr;
-  if (offset + limit < rows.size()) next = std::to_string(offset + limit);
+  if (offset + limit < rows->size()) next = std::to_string(offset + limit);
   return json::object{{"leaders", std::move(list)}, {"paymentAsset", cfg->payment_asset},
                       {"windowSeconds", cfg->tier_window}, {"nextCursor", next}, {"height", at.height},
                       {"time", at.time}};
@@ -161,35 +139,16 @@ json::value sale_leaderboard(NodeApi& node, const json::object& p, const MethodL
 
 }  // namespace
 
-json::array milestone_progress(const StateReader& state, const vesting::Position& p, uint64_t t) {
+json::array milestones_json(const std::vector<staking::MilestoneProgress>& milestones) {
   json::array out;
-  auto met = staking::milestones_at(state, p, t);
-  auto amounts = vesting::part_amounts(p.schedule, p.total);
-  staking::Account acct = staking::account(state, p.beneficiary);
-  size_t k = 0;
-  for (size_t i = 0; i < p.schedule.parts.size(); ++i) {
-    const auto& part = p.schedule.parts[i];
-    if (part.kind != vesting::Part::Kind::kStakeMilestone) continue;
-    json::object m{{"part", i},
-                   {"amount", to_decimal(amounts[i])},
-                   {"minStake", to_decimal(part.min_stake)},
-                   {"duration", part.duration}};
-    if (k < met.size() && met[k].has_value()) {
-      m["metAt"] = met[k].value();
-      m["stakedSeconds"] = part.duration;
-      m["remainingSeconds"] = 0;
-    } else {
-      uint64_t held = 0;
-      if (auto since = staking::staked_since(acct, part.min_stake)) {
-        uint64_t start = std::max(*since, p.anchor);
-        held = t > start ? t - start : 0;
-      }
-      m["metAt"] = nullptr;
-      m["stakedSeconds"] = std::min(held, part.duration);
-      m["remainingSeconds"] = part.duration - std::min(held, part.duration);
-    }
-    out.push_back(std::move(m));
-    ++k;
+  for (const auto& m : milestones) {
+    out.push_back(json::object{{"part", m.part},
+                               {"amount", to_decimal(m.amount)},
+                               {"minStake", to_decimal(m.min_stake)},
+                               {"duration", m.duration},
+                               {"metAt", m.met_at ? json::value(*m.met_at) : json::value(nullptr)},
+                               {"stakedSeconds", m.staked_seconds},
+                               {"remainingSeconds", m.remaining_seconds}});
   }
   return out;
 }

@@ -190,6 +190,13 @@ void cmd_grant(const Globals& g, const std::string& to, const std::string& amoun
 
 void cmd_revoke(const Globals& g, uint64_t id) { send(g, vesting::kRevokeKind, vesting::Revoke{id}.encode()); }
 
+void cmd_accept(const Globals& g, const std::vector<uint64_t>& ids) {
+  if (ids.empty()) throw CliError{"name the offered grants to accept (vest vesting lists them)"};
+  send(g, vesting::kAcceptKind, vesting::Accept{ids}.encode());
+}
+
+void cmd_decline(const Globals& g, uint64_t id) { send(g, vesting::kDeclineKind, vesting::Decline{id}.encode()); }
+
 void cmd_stake(const Globals& g, uint64_t kind, const std::string& amount) {
   std::string native = fetch_assets(g).native;
   send(g, kind, staking::AmountMsg{parse_amount(g, amount, native)}.encode());
@@ -265,6 +272,14 @@ void add_sale_commands(CLI::App& app, Globals& g, SaleOptions& o, std::function<
   auto* revoke = app.add_subcommand("revoke", "Take back the unvested part of a revocable position you funded");
   revoke->add_option("id", o.revoke_id, "Position id")->required();
   revoke->callback([&] { action = [&] { cmd_revoke(g, o.revoke_id); }; });
+
+  auto* accept = app.add_subcommand("accept", "Accept grants offered to you, so they count and can be claimed");
+  accept->add_option("ids", o.ids, "Position ids")->required();
+  accept->callback([&] { action = [&] { cmd_accept(g, o.ids); }; });
+
+  auto* decline = app.add_subcommand("decline", "Decline a grant offered to you; its tokens go back to the funder");
+  decline->add_option("id", o.revoke_id, "Position id")->required();
+  decline->callback([&] { action = [&] { cmd_decline(g, o.revoke_id); }; });
 
   auto* stake = app.add_subcommand("stake", "Bond native tokens (still-vesting ones first)");
   stake->add_option("amount", o.stake_amount, "Amount in native units")->required();

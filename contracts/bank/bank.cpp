@@ -5,6 +5,7 @@
 
 #include "chain/json_fields.h"
 #include "chain/rlp.h"
+#include "contracts/modules.h"
 
 namespace vest::bank {
 
@@ -132,13 +133,19 @@ std::string check_supply(const StateReader& state) {
   return problem;
 }
 
-Status transfer(State& state, const Address& from, const Address& to, std::string_view symbol, Amount amount) {
+std::string amount_text(const StateReader& state, std::string_view symbol, Amount amount) {
+  auto info = asset(state, symbol);
+  return (info ? format_units(amount, info->decimals) : to_decimal(amount)) + " " + std::string(symbol);
+}
+
+Status transfer(State& state, std::vector<Event>& events, const Address& from, const Address& to,
+                std::string_view symbol, Amount amount, std::string_view reason) {
   if (!asset(state, symbol)) return reject(Code::kUnknownAsset, "unknown asset " + std::string(symbol));
   Bytes from_key = balance_key(from, symbol);
   Amount from_balance = read_amount(state, from_key);
   if (from_balance < amount)
-    return reject(Code::kInsufficientFunds, "balance " + to_decimal(from_balance) + " " + std::string(symbol) +
-                                                " is less than " + to_decimal(amount));
+    return reject(Code::kInsufficientFunds, "the balance of " + amount_text(state, symbol, from_balance) +
+                                                " is less than " + amount_text(state, symbol, amount));
   if (from == to || amount == 0) return Status::success();
   Bytes to_key = balance_key(to, symbol);
   auto to_balance = checked_add(read_amount(state, to_key), amount);
@@ -146,6 +153,13 @@ Status transfer(State& state, const Address& from, const Address& to, std::strin
   if (!to_balance) return reject(Code::kOverflow, "recipient balance would overflow");
   write_amount(state, from_key, from_balance - amount);
   write_amount(state, to_key, *to_balance);
+  events.push_back(Event{"bank.transfer",
+                         {from, to},
+                         {{"from", to_checksum(from)},
+                          {"to", to_checksum(to)},
+                          {"asset", std::string(symbol)},
+                          {"amount", to_decimal(amount)},
+                          {"reason", std::string(reason)}}});
   return Status::success();
 }
 
@@ -249,19 +263,16 @@ Status Bank::apply(Context& ctx, uint64_t kind, ByteView payload) {
   if (Status s = check(kind, payload); !s.ok()) return s;
   Transfer t;
   (void)Transfer::decode(payload, t);
-  if (Status s = transfer(ctx.state, ctx.sender, t.to, t.asset, t.amount); !s.ok()) return s;
-  ctx.emit(Event{"bank.transfer",
-                 {ctx.sender, t.to},
-                 {{"from", to_checksum(ctx.sender)},
-                  {"to", to_checksum(t.to)},
-                  {"asset", t.asset},
-                  {"amount", to_decimal(t.amount)}}});
-  return Status::success();
+  if (auto module = module_account_name(t.to))
+    return reject(Code::kModuleAccount, to_checksum(t.to) + " is " + std::string(*module) +
+                                            ", a module account nobody can spend from; the tokens would be lost");
+  return transfer(ctx, ctx.sender, t.to, t.asset, t.amount, "transfer");
 }
 
-Status Bank::charge_fee(State& state, const BlockEnv& block, const Address& payer, Amount fee) {
+Status Bank::charge_fee(State& state, const BlockEnv& block, const Address& payer, Amount fee,
+                        std::vector<Event>& events) {
   std::string native = native_symbol(state);
-  Status s = transfer(state, payer, block.proposer, native, fee);
+  Status s = transfer(state, events, payer, block.proposer, native, fee, "fee");
   if (!s.ok()) return reject(ChainCode::kInsufficientFee, "cannot pay the fee: " + s.message);
   return s;
 }

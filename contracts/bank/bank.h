@@ -36,8 +36,21 @@ Amount supply(const StateReader& state, std::string_view symbol);
 // when it holds.
 std::string check_supply(const StateReader& state);
 
-// Moves funds between accounts; refuses unknown assets and overdrafts.
-Status transfer(State& state, const Address& from, const Address& to, std::string_view symbol, Amount amount);
+// "1.5 VEST": `amount` of `symbol` in whole units with the asset's decimals
+// (base units when the asset is unknown), for messages people read.
+std::string amount_text(const StateReader& state, std::string_view symbol, Amount amount);
+
+// Moves funds between accounts; refuses unknown assets and overdrafts. Every
+// movement of a positive amount between two accounts emits "bank.transfer"
+// {from, to, asset, amount, reason}, so an explorer can follow every balance
+// from events alone; `reason` says why ("transfer", "fee", "sale_payment", ...,
+// docs/protocol.md, "Events").
+Status transfer(State& state, std::vector<Event>& events, const Address& from, const Address& to,
+                std::string_view symbol, Amount amount, std::string_view reason);
+inline Status transfer(Context& ctx, const Address& from, const Address& to, std::string_view symbol, Amount amount,
+                       std::string_view reason) {
+  return transfer(ctx.state, ctx.events, from, to, symbol, amount, reason);
+}
 
 // Creates `amount` new units for `to` and raises the supply. Genesis only: no
 // message mints.
@@ -54,7 +67,8 @@ class Bank : public Contract, public FeeHandler {
   std::string check_invariants(const StateReader& state) const override { return check_supply(state); }
 
   // Fees go to the block's proposer.
-  Status charge_fee(State& state, const BlockEnv& block, const Address& payer, Amount fee) override;
+  Status charge_fee(State& state, const BlockEnv& block, const Address& payer, Amount fee,
+                    std::vector<Event>& events) override;
   Amount fee_balance(const StateReader& state, const Address& payer) const override;
 };
 

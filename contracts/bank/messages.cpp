@@ -12,6 +12,7 @@ Status reject(Code code, std::string message) {
     case Code::kZeroAmount: reason = "zero_amount"; break;
     case Code::kOverflow: reason = "overflow"; break;
     case Code::kMalformedPayload: reason = "malformed_payload"; break;
+    case Code::kModuleAccount: reason = "module_account"; break;
   }
   return Status{static_cast<uint32_t>(code), reason, std::move(message)};
 }

@@ -32,6 +32,7 @@ enum class Code : uint32_t {
   kZeroAmount = 102,
   kOverflow = 103,
   kMalformedPayload = 104,
+  kModuleAccount = 105,  // the recipient is a keyless module account
 };
 
 Status reject(Code code, std::string message);

@@ -37,6 +37,8 @@ const char* reason_of(Code code) {
     case Code::kMalformedPayload: return "malformed_payload";
     case Code::kPackageExists: return "package_exists";
     case Code::kOverflow: return "overflow";
+    case Code::kInsiderPurchase: return "insider_purchase";
+    case Code::kModuleAccount: return "module_account";
   }
   return "unknown";
 }

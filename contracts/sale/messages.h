@@ -91,6 +91,8 @@ enum class Code : uint32_t {
   kMalformedPayload = 214,
   kPackageExists = 215,
   kOverflow = 216,
+  kInsiderPurchase = 217,  // the treasury or the revenue account buying
+  kModuleAccount = 218,    // a keyless module account as buyer or referrer
 };
 
 const char* reason_of(Code code);

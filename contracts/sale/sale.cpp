@@ -1,10 +1,13 @@
 #include "contracts/sale/sale.h"
 
+#include <algorithm>
 #include <cassert>
+#include <map>
 
 #include "chain/json_fields.h"
 #include "chain/rlp.h"
 #include "contracts/bank/bank.h"
+#include "contracts/modules.h"
 #include "contracts/vesting/vesting.h"
 
 namespace vest::sale {
@@ -197,6 +200,88 @@ uint32_t tier_for(const Config& cfg, Amount spend) {
   return tier;
 }
 
+Status tier_steps(const Config& cfg, const Package& pkg, Amount spend, uint64_t quantity, std::vector<TierStep>& out) {
+  out.clear();
+  // Only payment-asset spend moves a buyer up the tiers.
+  const bool counts = pkg.price_asset == cfg.payment_asset && pkg.price > 0;
+  uint64_t left = quantity;
+  while (left > 0) {
+    const uint32_t tier = tier_for(cfg, spend);
+    uint64_t units = left;
+    if (counts && tier + 1 < cfg.tiers.size()) {
+      // Units bought below the next tier's threshold: ceil(gap / price).
+      const Amount gap = cfg.tiers[tier + 1].min_spend - spend;
+      const Amount below = gap / pkg.price + (gap % pkg.price != 0 ? 1 : 0);
+      if (below < units) units = static_cast<uint64_t>(below);
+    }
+    auto unit_bonus = bps_of(pkg.base, cfg.tiers.empty() ? 0 : cfg.tiers[tier].bonus_bps);
+    auto bonus = unit_bonus ? checked_mul(*unit_bonus, units) : std::nullopt;
+    if (!bonus) return reject(Code::kOverflow, "amounts overflow 128 bits");
+    out.push_back(TierStep{tier, units, *bonus});
+    left -= units;
+    if (counts) spend = checked_add(spend, checked_mul(pkg.price, units).value_or(kU128Max)).value_or(kU128Max);
+  }
+  return Status::success();
+}
+
+PackageStatus package_status(const StateReader& state, const Package& p, uint64_t t,
+                             const std::optional<Address>& account) {
+  PackageStatus st;
+  st.package = p;
+  st.sold = sold(state, p.id);
+  if (p.supply_cap) st.remaining = p.supply_cap - std::min(st.sold, p.supply_cap);
+  if (p.paused) {
+    st.status = "paused";
+  } else if (t < p.start) {
+    st.status = "upcoming";
+  } else if (p.end != 0 && t >= p.end) {
+    st.status = "ended";
+  } else if (p.supply_cap && st.sold >= p.supply_cap) {
+    st.status = "sold_out";
+  } else {
+    st.status = "open";
+  }
+  if (account) {
+    st.bought = bought(state, p.id, *account);
+    if (p.account_cap) st.remaining_for_account = p.account_cap - std::min(*st.bought, p.account_cap);
+  }
+  return st;
+}
+
+TierStatus tier_status(const StateReader& state, const Config& cfg, const Address& account, uint64_t t) {
+  TierStatus st;
+  st.spend = spend_in_window(state, cfg, account, t);
+  st.index = tier_for(cfg, st.spend);
+  if (st.index + 1 < cfg.tiers.size()) {
+    st.next = st.index + 1;
+    st.to_next = cfg.tiers[st.index + 1].min_spend - st.spend;
+  }
+  return st;
+}
+
+std::optional<std::vector<SpendRank>> spend_leaderboard(const StateReader& state, const Config& cfg, uint64_t t,
+                                                        size_t max_entries) {
+  // Spend per buyer from the spend entries in the window (pruned as buyers buy).
+  const uint64_t from = t > cfg.tier_window ? t - cfg.tier_window + 1 : 0;
+  const size_t skip = kSpendPrefix.size();
+  std::map<Address, Amount> spend;
+  size_t scanned = 0;
+  state.scan(as_bytes(kSpendPrefix), {}, [&](ByteView key, ByteView value) {
+    if (++scanned > max_entries) return false;
+    const uint64_t time = get_u64_be(key.data() + skip + 20);
+    if (time >= from && time <= t) {
+      Address a = *Address::from(key.subspan(skip, 20));
+      spend[a] = checked_add(spend[a], decode_uint(value).value_or(0)).value_or(kU128Max);
+    }
+    return true;
+  });
+  if (scanned > max_entries) return std::nullopt;
+  std::vector<SpendRank> rows;
+  for (const auto& [a, amount] : spend) rows.push_back(SpendRank{a, amount, tier_for(cfg, amount)});
+  std::stable_sort(rows.begin(), rows.end(), [](const SpendRank& x, const SpendRank& y) { return x.spend > y.spend; });
+  return rows;
+}
+
 Status plan_purchase(const StateReader& state, const BlockEnv& block, const Address& buyer, const Purchase& p,
                      Plan& out) {
   auto cfg = config(state);
@@ -204,6 +289,19 @@ Status plan_purchase(const StateReader& state, const BlockEnv& block, const Addr
   auto pkg = package(state, p.package_id);
   if (!pkg) return reject(Code::kPackageNotFound, "no package " + std::to_string(p.package_id));
   if (p.quantity == 0) return reject(Code::kZeroQuantity, "quantity must be positive");
+  // The treasury and the revenue account would pay themselves: nothing would
+  // move but the inventory (docs/sale-and-vesting.md, "Who can buy").
+  if (buyer == cfg->treasury || buyer == cfg->revenue)
+    return reject(Code::kInsiderPurchase, to_checksum(buyer) + " is the sale's " +
+                                              (buyer == cfg->treasury ? "treasury" : "revenue account") +
+                                              " and cannot buy from itself");
+  if (auto module = module_account_name(buyer))
+    return reject(Code::kModuleAccount, to_checksum(buyer) + " is " + std::string(*module) + ", a module account");
+  if (p.referrer) {
+    if (auto module = module_account_name(*p.referrer))
+      return reject(Code::kModuleAccount,
+                    "the referrer " + to_checksum(*p.referrer) + " is " + std::string(*module) + ", a module account");
+  }
   if (pkg->paused) return reject(Code::kPaused, "package " + pkg->name + " is paused");
   if (block.time < pkg->start)
     return reject(Code::kNotStarted, "package " + pkg->name + " is on sale from " + std::to_string(pkg->start));
@@ -223,40 +321,54 @@ Status plan_purchase(const StateReader& state, const BlockEnv& block, const Addr
   auto base = checked_mul(pkg->base, p.quantity);
   if (!cost || !base) return overflow();
   if (*cost > p.max_price)
-    return reject(Code::kAboveMaxPrice, "the price is " + to_decimal(*cost) + " " + pkg->price_asset +
-                                            ", above the signed maximum " + to_decimal(p.max_price));
-  std::optional<Amount> bonus = pkg->bonus_kind == Package::BonusKind::kBps ? bps_of(*base, pkg->bonus)
-                                                                            : checked_mul(pkg->bonus, p.quantity);
+    return reject(Code::kAboveMaxPrice, "the price is " + bank::amount_text(state, pkg->price_asset, *cost) +
+                                            ", above the signed maximum " +
+                                            bank::amount_text(state, pkg->price_asset, p.max_price));
+  // A purchase of q units earns exactly what q single purchases in a row
+  // would: every amount is computed per unit, and each unit gets the tier its
+  // buyer has reached with the units before it.
+  std::optional<Amount> unit_bonus =
+      pkg->bonus_kind == Package::BonusKind::kBps ? bps_of(pkg->base, pkg->bonus) : std::optional<Amount>(pkg->bonus);
+  std::optional<Amount> bonus = unit_bonus ? checked_mul(*unit_bonus, p.quantity) : std::nullopt;
   if (!bonus) return overflow();
 
   Amount spend = spend_in_window(state, *cfg, buyer, block.time);
-  uint32_t tier = tier_for(*cfg, spend);
-  auto tier_bonus = bps_of(*base, cfg->tiers.empty() ? 0 : cfg->tiers[tier].bonus_bps);
-  if (!tier_bonus) return overflow();
+  std::vector<TierStep> steps;
+  Amount tier_bonus = 0;
+  if (Status s = tier_steps(*cfg, *pkg, spend, p.quantity, steps); !s.ok()) return s;
+  for (const TierStep& step : steps) {
+    auto sum = checked_add(tier_bonus, step.tier_bonus);
+    if (!sum) return overflow();
+    tier_bonus = *sum;
+  }
 
   Amount referral = 0;
   if (p.referrer) {
     if (*p.referrer == buyer) return reject(Code::kSelfReferral, "an account cannot refer itself");
     if (!has_purchased(state, *p.referrer))
       return reject(Code::kReferrerNotBuyer, "the referrer " + to_checksum(*p.referrer) + " has never bought");
-    auto r = bps_of(*base, pkg->referral_bps);
+    auto unit = bps_of(pkg->base, pkg->referral_bps);
+    auto r = unit ? checked_mul(*unit, p.quantity) : std::nullopt;
     if (!r) return overflow();
     referral = *r;
   }
 
   Amount have = bank::balance(state, buyer, pkg->price_asset);
   if (have < *cost)
-    return reject(Code::kInsufficientPayment, "the price is " + to_decimal(*cost) + " " + pkg->price_asset +
-                                                  "; the buyer holds " + to_decimal(have));
+    return reject(Code::kInsufficientPayment, "the price is " + bank::amount_text(state, pkg->price_asset, *cost) +
+                                                  "; the buyer holds " +
+                                                  bank::amount_text(state, pkg->price_asset, have));
   auto delivered = checked_add(*base, *bonus);
-  if (delivered) delivered = checked_add(*delivered, *tier_bonus);
+  if (delivered) delivered = checked_add(*delivered, tier_bonus);
   if (delivered) delivered = checked_add(*delivered, referral);
   if (!delivered) return overflow();
   Amount inventory = bank::balance(state, cfg->treasury, cfg->token_asset);
   if (inventory < *delivered)
-    return reject(Code::kInventoryExhausted, "the treasury holds " + to_decimal(inventory) + " " + cfg->token_asset +
-                                                 ", the purchase needs " + to_decimal(*delivered));
-  out = Plan{*pkg, p.quantity, *cost, *base, *bonus, *tier_bonus, tier, referral, spend};
+    return reject(Code::kInventoryExhausted, "the treasury holds " +
+                                                 bank::amount_text(state, cfg->token_asset, inventory) +
+                                                 ", the purchase needs " +
+                                                 bank::amount_text(state, cfg->token_asset, *delivered));
+  out = Plan{*pkg, p.quantity, *cost, *base, *bonus, tier_bonus, steps.front().tier, referral, spend, steps};
   return Status::success();
 }
 
@@ -270,8 +382,10 @@ Status Sale::buy(Context& ctx, const Purchase& p) {
   uint64_t id = next ? static_cast<uint64_t>(decode_uint(*next).value_or(1)) : 1;
   ctx.state.put(as_bytes(kNextKey), encode_uint(id + 1));
 
-  if (Status s = bank::transfer(ctx.state, ctx.sender, cfg.revenue, pkg.price_asset, plan.cost); !s.ok()) return s;
-  if (Status s = bank::transfer(ctx.state, cfg.treasury, ctx.sender, cfg.token_asset, plan.base); !s.ok()) return s;
+  if (Status s = bank::transfer(ctx, ctx.sender, cfg.revenue, pkg.price_asset, plan.cost, "sale_payment"); !s.ok())
+    return s;
+  if (Status s = bank::transfer(ctx, cfg.treasury, ctx.sender, cfg.token_asset, plan.base, "sale_delivery"); !s.ok())
+    return s;
 
   PurchaseRecord rec;
   rec.id = id;

@@ -57,6 +57,14 @@ struct PurchaseRecord {
   uint64_t height = 0;
 };
 
+// Units of one purchase bought at one tier: `tier_bonus` is what they earn
+// from it (units x the tier's bonus_bps of one unit's base, rounded down per unit).
+struct TierStep {
+  uint32_t tier = 0;
+  uint64_t units = 0;
+  Amount tier_bonus = 0;
+};
+
 // Everything a purchase would do, computed without doing it (sale_quote).
 struct Plan {
   Package package;
@@ -68,6 +76,7 @@ struct Plan {
   uint32_t tier = 0;
   Amount referral_reward = 0;
   Amount spend_before = 0;  // in the tier window, before this purchase
+  std::vector<TierStep> tier_steps;  // in unit order; `tier` is the first's
 };
 
 std::optional<Config> config(const StateReader& state);
@@ -84,10 +93,48 @@ bool has_purchased(const StateReader& state, const Address& account);
 Amount spend_in_window(const StateReader& state, const Config& cfg, const Address& account, uint64_t t);
 // Index into cfg.tiers of the tier `spend` reaches.
 uint32_t tier_for(const Config& cfg, Amount spend);
+// The tiers `quantity` units of `pkg` are bought at by a buyer whose window
+// spend is `spend`: each unit at the tier reached with the units before it.
+// kOverflow when a bonus does not fit in 128 bits.
+Status tier_steps(const Config& cfg, const Package& pkg, Amount spend, uint64_t quantity, std::vector<TierStep>& out);
 
 // Checks a purchase against the state and computes it; the rules of apply().
 Status plan_purchase(const StateReader& state, const BlockEnv& block, const Address& buyer, const Purchase& p,
                      Plan& out);
+
+// ---- read models (the RPC serialises these)
+
+struct PackageStatus {
+  Package package;
+  uint64_t sold = 0;
+  std::optional<uint64_t> remaining;  // nullopt: no supply cap
+  std::string status;                 // "paused", "upcoming", "ended", "sold_out" or "open"
+  // For a given account: units bought, and what its cap still allows (nullopt: no cap).
+  std::optional<uint64_t> bought;
+  std::optional<uint64_t> remaining_for_account;
+};
+PackageStatus package_status(const StateReader& state, const Package& p, uint64_t t,
+                             const std::optional<Address>& account);
+
+struct TierStatus {
+  uint32_t index = 0;  // into Config::tiers
+  Amount spend = 0;    // in the window ending at t
+  // The next tier, and the spend still missing to reach it; nullopt at the top.
+  std::optional<uint32_t> next;
+  Amount to_next = 0;
+};
+TierStatus tier_status(const StateReader& state, const Config& cfg, const Address& account, uint64_t t);
+
+struct SpendRank {
+  Address account;
+  Amount spend = 0;  // payment-asset spend in the tier window ending at t
+  uint32_t tier = 0;
+};
+// Every buyer with spend in the window ending at t, largest spend first, ties
+// by address ascending; nullopt when more than `max_entries` spend entries
+// would have to be read.
+std::optional<std::vector<SpendRank>> spend_leaderboard(const StateReader& state, const Config& cfg, uint64_t t,
+                                                        size_t max_entries);
 
 class Sale : public Contract {
  public:

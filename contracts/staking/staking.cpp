@@ -1,11 +1,14 @@
 #include "contracts/staking/staking.h"
 
+#include <algorithm>
 #include <cassert>
+#include <map>
 
 #include "chain/json_fields.h"
 #include "chain/keccak.h"
 #include "chain/rlp.h"
 #include "contracts/bank/bank.h"
+#include "contracts/modules.h"
 
 namespace vest::staking {
 
@@ -18,7 +21,7 @@ constexpr std::string_view kUnbondPrefix = "staking/unbond/";
 constexpr std::string_view kQueuePrefix = "staking/queue/";
 constexpr std::string_view kSeqKey = "staking/seq";
 constexpr std::string_view kBoardPrefix = "staking/board/";
-constexpr size_t kMaxSteps = 16;
+constexpr size_t kMaxSteps = 64;
 constexpr size_t kMaturedPerBlock = 1000;
 
 Bytes account_key(const Address& a) { return make_key(kAccountPrefix, a.view()); }
@@ -92,12 +95,9 @@ void put_account(State& state, const Address& a, const Account& before, const Ac
 
 std::string native(const StateReader& state) { return bank::native_symbol(state); }
 
-// Native tokens of `a` still in the vesting escrow: (unvested, not yet released).
-std::pair<Amount, Amount> escrowed(const StateReader& state, const Address& a, uint64_t t) {
-  auto h = vesting::holdings(state, a, t);
-  auto it = h.find(native(state));
-  if (it == h.end()) return {0, 0};
-  return {it->second.locked, it->second.locked + it->second.claimable};
+// Native tokens of `a` in positions that may back its stake.
+vesting::Backing escrowed(const StateReader& state, const Address& a, uint64_t t) {
+  return vesting::stake_backing(state, a, native(state), t);
 }
 
 // Accrues rewards up to `t` into `g`. Nothing is emitted while nothing is
@@ -126,17 +126,42 @@ void settle(Account& acct, const Global& g) {
   acct.rpt_paid = g.reward_per_token;
 }
 
-// The stake grew to acct.staked() at time t.
-void history_grow(Account& acct, uint64_t t) {
+// Keeps the steps that answer staked_since() for `levels` (the min_stake of
+// every unmet milestone of the account's positions) and the top step (the
+// current stake). Any other step is merged into the one above it, which
+// changes staked_since() only for levels no existing position asks about; a
+// later position's clock starts at its anchor, after every step. Past
+// kMaxSteps the highest needed steps below the top are merged as well: their
+// milestones then count from a later time, never an earlier one.
+void history_prune(Account& acct, const std::vector<Amount>& levels) {
+  std::vector<StakeStep>& h = acct.history;
+  if (h.empty()) return;
+  std::vector<bool> keep(h.size(), false);
+  keep.back() = true;
+  for (Amount level : levels) {
+    for (size_t i = 0; i < h.size(); ++i) {
+      if (h[i].level >= level) {
+        keep[i] = true;
+        break;
+      }
+    }
+  }
+  std::vector<StakeStep> kept;
+  for (size_t i = 0; i < h.size(); ++i)
+    if (keep[i]) kept.push_back(h[i]);
+  while (kept.size() > kMaxSteps) kept.erase(kept.end() - 2);
+  h = std::move(kept);
+}
+
+// The stake grew to acct.staked() at time t; `levels` as for history_prune.
+void history_grow(Account& acct, uint64_t t, const std::vector<Amount>& levels) {
   Amount level = acct.staked();
   if (!acct.history.empty() && acct.history.back().since == t) {
     acct.history.back().level = level;
   } else if (acct.history.empty() || acct.history.back().level < level) {
     acct.history.push_back(StakeStep{level, t});
   }
-  // Bounded: merging the two lowest steps credits the lower amounts only from
-  // the later time, never longer than they were really staked.
-  while (acct.history.size() > kMaxSteps) acct.history.erase(acct.history.begin());
+  history_prune(acct, levels);
 }
 
 // The stake shrank to acct.staked().
@@ -169,6 +194,8 @@ Event account_event(const char* type, const Address& a, std::vector<std::pair<st
 }
 
 Status stake_amount(Context& ctx, const Params& p, Amount amount, bool from_liquid_only) {
+  // Milestones met so far are recorded before the history changes.
+  std::vector<Amount> levels = settle_milestones(ctx, ctx.sender);
   Global g = global(ctx.state);
   accrue(ctx.state, p, g, ctx.block.time);
   Account before = account(ctx.state, ctx.sender);
@@ -176,7 +203,7 @@ Status stake_amount(Context& ctx, const Params& p, Amount amount, bool from_liqu
   settle(acct, g);
   Amount from_vesting = 0;
   if (!from_liquid_only) {
-    Amount unvested = escrowed(ctx.state, ctx.sender, ctx.block.time).first;
+    Amount unvested = escrowed(ctx.state, ctx.sender, ctx.block.time).unvested;
     Amount bonded = acct.vesting + acct.unbonding_vesting;
     from_vesting = std::min(amount, unvested > bonded ? unvested - bonded : Amount(0));
   }
@@ -187,7 +214,8 @@ Status stake_amount(Context& ctx, const Params& p, Amount amount, bool from_liqu
                                                     " liquid after " + to_decimal(from_vesting) +
                                                     " still-vesting; the account holds " + to_decimal(liquid));
   if (from_liquid > 0) {
-    if (Status s = bank::transfer(ctx.state, ctx.sender, bonded_pool_address(), native(ctx.state), from_liquid);
+    if (Status s = bank::transfer(ctx, ctx.sender, bonded_pool_address(), native(ctx.state), from_liquid,
+                                  "stake_bond");
         !s.ok())
       return s;
   }
@@ -196,7 +224,7 @@ Status stake_amount(Context& ctx, const Params& p, Amount amount, bool from_liqu
   g.total = *total;
   acct.free += from_liquid;
   acct.vesting += from_vesting;
-  history_grow(acct, ctx.block.time);
+  history_grow(acct, ctx.block.time, levels);
   put_global(ctx.state, g);
   put_account(ctx.state, ctx.sender, before, acct);
   ctx.emit(account_event("staking.staked", ctx.sender,
@@ -251,7 +279,8 @@ Status claim_rewards(Context& ctx, const Params& p, bool restake) {
   Amount pool = bank::balance(ctx.state, reward_pool_address(), native(ctx.state));
   Amount pay = std::min(acct.rewards, pool);
   if (pay == 0) return reject(Code::kNoRewards, "no rewards have accrued");
-  if (Status s = bank::transfer(ctx.state, reward_pool_address(), ctx.sender, native(ctx.state), pay); !s.ok())
+  if (Status s = bank::transfer(ctx, reward_pool_address(), ctx.sender, native(ctx.state), pay, "reward_payment");
+      !s.ok())
     return s;
   acct.rewards -= pay;
   g.owed -= std::min(g.owed, pay);
@@ -314,8 +343,8 @@ Status ClaimRewards::decode(ByteView payload, ClaimRewards& out) {
 
 // ---- reads ----
 
-Address bonded_pool_address() { return module_address("vestchain/module/staking"); }
-Address reward_pool_address() { return module_address("vestchain/module/rewards"); }
+Address bonded_pool_address() { return module_address(kBondedPoolModule); }
+Address reward_pool_address() { return module_address(kRewardPoolModule); }
 
 std::optional<Params> params(const StateReader& state) {
   auto v = state.get(as_bytes(kParamsKey));
@@ -423,6 +452,67 @@ std::vector<std::optional<uint64_t>> milestones_at(const StateReader& state, con
   return met;
 }
 
+std::vector<MilestoneProgress> milestone_progress(const StateReader& state, const vesting::Position& p, uint64_t t) {
+  std::vector<MilestoneProgress> out;
+  auto met = milestones_at(state, p, t);
+  auto amounts = vesting::part_amounts(p.schedule, p.total);
+  Account acct = account(state, p.beneficiary);
+  size_t k = 0;
+  for (size_t i = 0; i < p.schedule.parts.size(); ++i) {
+    const auto& part = p.schedule.parts[i];
+    if (part.kind != vesting::Part::Kind::kStakeMilestone) continue;
+    MilestoneProgress m{i, amounts[i], part.min_stake, part.duration, std::nullopt, 0, 0};
+    if (k < met.size() && met[k]) {
+      m.met_at = met[k];
+      m.staked_seconds = part.duration;
+    } else {
+      uint64_t held = 0;
+      if (auto since = staked_since(acct, part.min_stake); since && !p.revoked_at) {
+        uint64_t start = std::max(*since, p.anchor);
+        held = t > start ? t - start : 0;
+      }
+      m.staked_seconds = std::min(held, part.duration);
+      m.remaining_seconds = part.duration - m.staked_seconds;
+    }
+    out.push_back(m);
+    ++k;
+  }
+  return out;
+}
+
+PositionStatus position_status(const StateReader& state, const vesting::Position& p, uint64_t t, size_t unlocks) {
+  PositionStatus st;
+  st.position = p;
+  st.position.milestones_met = milestones_at(state, p, t);
+  const vesting::Position& q = st.position;
+  st.vested = q.vested_at(t);
+  st.claimable = st.vested - q.released;
+  st.locked = q.effective_total() - st.vested;
+  if (!q.revoked_at) st.next_unlocks = vesting::upcoming_unlocks(q.schedule, q.total, q.anchor, t, q.milestones_met, unlocks);
+  st.milestones = milestone_progress(state, p, t);
+  return st;
+}
+
+std::map<std::string, vesting::Holdings> holdings(const StateReader& state, const Address& owner, uint64_t t) {
+  std::map<std::string, vesting::Holdings> out = vesting::holdings(state, owner, t);
+  for (auto& [asset, h] : out) h.locked = h.claimable = 0;
+  vesting::for_each_position(state, owner, false, [&](const vesting::Position& p) {
+    PositionStatus st = position_status(state, p, t, 0);
+    vesting::Holdings& h = out[p.asset];
+    h.locked += st.locked;
+    h.claimable += st.claimable;
+    return true;
+  });
+  return out;
+}
+
+Amount matured_unbonding(const StateReader& state, const Address& a, uint64_t t) {
+  Amount sum = 0;
+  for (const Unbonding& u : unbondings(state, a))
+    if (u.maturity <= t) sum += u.free;
+  return sum;
+}
+
 std::vector<std::pair<Address, Amount>> leaderboard(const StateReader& state, std::optional<Address> after_addr,
                                                     std::optional<Amount> after_amount, size_t limit) {
   std::vector<std::pair<Address, Amount>> out;
@@ -443,22 +533,28 @@ std::vector<std::pair<Address, Amount>> leaderboard(const StateReader& state, st
 
 // ---- hooks for vesting ----
 
-void settle_milestones(Context& ctx, const Address& a) {
-  uint64_t from = 0;
-  for (;;) {
-    auto ids = vesting::active_position_ids(ctx.state, a, from, 256);
-    for (uint64_t id : ids) {
-      auto p = vesting::get_position(ctx.state, id);
-      if (!p || p->milestones_met.empty()) continue;
-      auto met = milestones_at(ctx.state, *p, ctx.block.time);
-      if (met != p->milestones_met) {
-        p->milestones_met = met;
-        vesting::save_position(ctx.state, *p);
-      }
+std::vector<Amount> settle_milestones(Context& ctx, const Address& a) {
+  std::vector<Amount> unmet;
+  std::vector<vesting::Position> changed;
+  vesting::for_each_position(ctx.state, a, false, [&](const vesting::Position& p) {
+    if (p.milestones_met.empty()) return true;
+    auto met = milestones_at(ctx.state, p, ctx.block.time);
+    if (met != p.milestones_met) {
+      changed.push_back(p);
+      changed.back().milestones_met = met;
     }
-    if (ids.size() < 256) break;
-    from = ids.back() + 1;
-  }
+    size_t k = 0;
+    for (const auto& part : p.schedule.parts) {
+      if (part.kind != vesting::Part::Kind::kStakeMilestone) continue;
+      if (k >= met.size() || !met[k]) unmet.push_back(part.min_stake);
+      ++k;
+    }
+    return true;
+  });
+  for (const auto& p : changed) vesting::save_position(ctx.state, p);
+  std::sort(unmet.begin(), unmet.end());
+  unmet.erase(std::unique(unmet.begin(), unmet.end()), unmet.end());
+  return unmet;
 }
 
 Status after_escrow_change(Context& ctx, const Address& a, bool revoked) {
@@ -467,7 +563,7 @@ Status after_escrow_change(Context& ctx, const Address& a, bool revoked) {
   Account before = account(ctx.state, a);
   Amount bonded = before.vesting + before.unbonding_vesting;
   if (bonded == 0) return Status::success();
-  Amount escrow = escrowed(ctx.state, a, ctx.block.time).second;
+  Amount escrow = escrowed(ctx.state, a, ctx.block.time).escrowed;
   if (bonded <= escrow) return Status::success();
   Amount excess = bonded - escrow;
 
@@ -495,7 +591,8 @@ Status after_escrow_change(Context& ctx, const Address& a, bool revoked) {
     history_shrink(acct);
   } else {
     // Claimed tokens that were bonded stay bonded, now backed by the pool.
-    if (Status s = bank::transfer(ctx.state, a, bonded_pool_address(), native(ctx.state), excess); !s.ok()) return s;
+    if (Status s = bank::transfer(ctx, a, bonded_pool_address(), native(ctx.state), excess, "stake_bond"); !s.ok())
+      return s;
     acct.free += from_staked;
     acct.unbonding_free += from_unbonding;
   }
@@ -590,7 +687,7 @@ void Staking::begin_block(Context& ctx) {
     acct.unbonding_vesting -= std::min(acct.unbonding_vesting, vest);
     acct.entries -= std::min<uint64_t>(acct.entries, 1);
     if (free > 0) {
-      Status s = bank::transfer(ctx.state, bonded_pool_address(), a, native(ctx.state), free);
+      Status s = bank::transfer(ctx, bonded_pool_address(), a, native(ctx.state), free, "unbond_return");
       assert(s.ok() && "the bonded pool holds every unbonding token");
       (void)s;
     }
@@ -599,15 +696,18 @@ void Staking::begin_block(Context& ctx) {
   }
 }
 
-Status Staking::charge_fee(State& state, const BlockEnv& block, const Address& payer, Amount fee) {
+Status Staking::charge_fee(State& state, const BlockEnv& block, const Address& payer, Amount fee,
+                           std::vector<Event>& events) {
   auto p = params(state);
   Amount to_pool = p ? mul_div(fee, p->fee_pool_bps, 10000).value_or(0) : 0;
   if (bank::balance(state, payer, native(state)) < fee)
     return reject(ChainCode::kInsufficientFee, "native balance cannot pay the fee");
   if (to_pool > 0) {
-    if (Status s = bank::transfer(state, payer, reward_pool_address(), native(state), to_pool); !s.ok()) return s;
+    if (Status s = bank::transfer(state, events, payer, reward_pool_address(), native(state), to_pool, "fee_pool");
+        !s.ok())
+      return s;
   }
-  return bank_.charge_fee(state, block, payer, fee - to_pool);
+  return bank_.charge_fee(state, block, payer, fee - to_pool, events);
 }
 
 Amount Staking::fee_balance(const StateReader& state, const Address& payer) const {

@@ -68,7 +68,7 @@ struct Account {
   Amount rpt_paid = 0;  // reward_per_token when rewards were last settled
   Amount rewards = 0;   // settled, unpaid
   uint64_t entries = 0;  // unbonding entries
-  std::vector<StakeStep> history;  // ascending levels, at most kMaxSteps
+  std::vector<StakeStep> history;  // ascending levels and times, the top one the current stake; at most 64
 
   Amount staked() const { return free + vesting; }
 };
@@ -99,13 +99,47 @@ std::optional<uint64_t> staked_since(const Account& acct, Amount level);
 // The milestone met-times of a position at `t`: the recorded ones, plus those
 // the account's current stake history meets by `t`.
 std::vector<std::optional<uint64_t>> milestones_at(const StateReader& state, const vesting::Position& p, uint64_t t);
+// ---- read models: what a position, an account's holdings and a milestone
+// are at a time, with the milestones the stake meets counted whether or not a
+// claim has recorded them yet. The RPC serialises these; it computes nothing.
+
+struct MilestoneProgress {
+  size_t part = 0;  // index into the schedule's parts
+  Amount amount = 0;
+  Amount min_stake = 0;
+  uint64_t duration = 0;
+  std::optional<uint64_t> met_at;
+  uint64_t staked_seconds = 0;     // towards `duration`, capped at it
+  uint64_t remaining_seconds = 0;  // 0 once met
+};
+
+struct PositionStatus {
+  vesting::Position position;  // milestones_met as of `t`
+  Amount vested = 0;
+  Amount claimable = 0;
+  Amount locked = 0;
+  std::vector<vesting::Unlock> next_unlocks;  // none once revoked or declined
+  std::vector<MilestoneProgress> milestones;
+};
+
+// Position `p` at block time `t`, with at most `unlocks` next unlocks.
+PositionStatus position_status(const StateReader& state, const vesting::Position& p, uint64_t t, size_t unlocks);
+std::vector<MilestoneProgress> milestone_progress(const StateReader& state, const vesting::Position& p, uint64_t t);
+// vesting::holdings() with the milestones `owner`'s stake meets at `t`.
+std::map<std::string, vesting::Holdings> holdings(const StateReader& state, const Address& owner, uint64_t t);
+// Unbonding of `a` that has matured by `t` but that no block has returned yet
+// (the next block at or after `t` returns it): liquid-backed tokens only.
+Amount matured_unbonding(const StateReader& state, const Address& a, uint64_t t);
+
 // Largest stakers, ties by address ascending; starts after `after` (exclusive).
 std::vector<std::pair<Address, Amount>> leaderboard(const StateReader& state, std::optional<Address> after_addr,
                                                     std::optional<Amount> after_amount, size_t limit);
 
 // Hooks for the vesting contract.
-// Records milestones of `a`'s positions that its stake has met by now.
-void settle_milestones(Context& ctx, const Address& a);
+// Records milestones of `a`'s accepted positions that its stake has met by
+// now; returns the min_stake levels of those still unmet, ascending, which
+// the stake history keeps (docs/staking.md, "Stake history").
+std::vector<Amount> settle_milestones(Context& ctx, const Address& a);
 // After `a`'s escrowed native tokens shrank (a claim paid `claimed` to its
 // balance, or a revoke took tokens back): keeps bonded vesting tokens within
 // what the escrow still holds for `a`.
@@ -123,7 +157,8 @@ class Staking : public Contract, public FeeHandler {
   void begin_block(Context& ctx) override;
 
   // Fees: fee_pool_bps of each fee to the reward pool, the rest to the proposer.
-  Status charge_fee(State& state, const BlockEnv& block, const Address& payer, Amount fee) override;
+  Status charge_fee(State& state, const BlockEnv& block, const Address& payer, Amount fee,
+                    std::vector<Event>& events) override;
   Amount fee_balance(const StateReader& state, const Address& payer) const override;
 
  private:

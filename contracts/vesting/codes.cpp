@@ -13,6 +13,9 @@ const char* reason_of(Code code) {
     case Code::kMalformedPayload: return "malformed_payload";
     case Code::kNothingToClaim: return "nothing_to_claim";
     case Code::kAssetNotGrantable: return "asset_not_grantable";
+    case Code::kModuleAccount: return "module_account";
+    case Code::kCannotDecline: return "cannot_decline";
+    case Code::kNotOffered: return "not_offered";
   }
   return "unknown";
 }

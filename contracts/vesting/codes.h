@@ -18,6 +18,9 @@ enum class Code : uint32_t {
   kMalformedPayload = 306,
   kNothingToClaim = 307,
   kAssetNotGrantable = 308,  // no minimum set in genesis for the asset
+  kModuleAccount = 309,      // a grant to a keyless module account
+  kCannotDecline = 310,      // declining a purchase, a referral, one's own grant or a closed position
+  kNotOffered = 311,         // accepting a position that is not an offered grant
 };
 
 const char* reason_of(Code code);

@@ -13,10 +13,13 @@
 namespace vest::vesting {
 
 // Releases what has vested of the sender's positions to its balance.
-// payload = RLP[[id, ...]]; an empty list claims every position of the
-// sender, oldest first, at most kMaxClaimIds of them.
+// payload = RLP[[id, ...]]; an empty list claims every accepted position of
+// the sender that has something to claim, oldest first, at most kMaxClaimIds
+// of them. Naming an offered position accepts it.
 constexpr uint64_t kClaimKind = 20;
-// Locks the sender's own tokens in a new position for `beneficiary`.
+// Locks the sender's own tokens in a new position for `beneficiary`. A grant
+// to another account is offered: it vests, but counts in the beneficiary's
+// holdings, claim-all and stake only once accepted (kAcceptKind).
 // payload = RLP[beneficiary, asset, amount, schedule, revocable, start]
 // where schedule is the schedule encoding (contracts/vesting/schedule.h) and
 // start 0 means the block time.
@@ -24,6 +27,11 @@ constexpr uint64_t kGrantKind = 21;
 // The funder of a revocable position takes back what has not vested.
 // payload = RLP[id]
 constexpr uint64_t kRevokeKind = 22;
+// The beneficiary accepts offered grants. payload = RLP[[id, ...]] (as a claim).
+constexpr uint64_t kAcceptKind = 23;
+// The beneficiary declines a grant funded by someone else: what it still holds
+// goes back to the funder. payload = RLP[id] (as a revoke).
+constexpr uint64_t kDeclineKind = 24;
 
 constexpr size_t kMaxClaimIds = 100;
 
@@ -49,5 +57,8 @@ struct Revoke {
   Bytes encode() const;
   static Status decode(ByteView payload, Revoke& out);
 };
+
+using Accept = Claim;
+using Decline = Revoke;
 
 }  // namespace vest::vesting

@@ -30,22 +30,24 @@ const char* kind_name(Part::Kind kind) {
     case Part::Kind::kLinear: return "linear";
     case Part::Kind::kTranche: return "tranche";
     case Part::Kind::kStakeMilestone: return "stake";
+    case Part::Kind::kPeriodic: return "periodic";
   }
   return "unknown";
 }
 
 // The fields a part of each kind uses; every other field must be 0.
 struct FieldUse {
-  bool start, cliff, end, time, min_stake, duration;
+  bool start, cliff, end, time, min_stake, duration, period, count;
 };
 
 FieldUse field_use(Part::Kind kind) {
   switch (kind) {
-    case Part::Kind::kLinear: return {true, true, true, false, false, false};
-    case Part::Kind::kTranche: return {false, false, false, true, false, false};
-    case Part::Kind::kStakeMilestone: return {false, false, false, false, true, true};
+    case Part::Kind::kLinear: return {true, true, true, false, false, false, false, false};
+    case Part::Kind::kTranche: return {false, false, false, true, false, false, false, false};
+    case Part::Kind::kStakeMilestone: return {false, false, false, false, true, true, false, false};
+    case Part::Kind::kPeriodic: return {true, false, false, false, false, false, true, true};
   }
-  return {false, false, false, false, false, false};
+  return {false, false, false, false, false, false, false, false};
 }
 
 Status validate_part(const Part& p, size_t i) {
@@ -54,7 +56,8 @@ Status validate_part(const Part& p, size_t i) {
   auto too_far = [&](const char* name) {
     return fail(name, "must be at most " + std::to_string(kMaxOffset) + " seconds");
   };
-  if (p.kind != Part::Kind::kLinear && p.kind != Part::Kind::kTranche && p.kind != Part::Kind::kStakeMilestone)
+  if (p.kind != Part::Kind::kLinear && p.kind != Part::Kind::kTranche && p.kind != Part::Kind::kStakeMilestone &&
+      p.kind != Part::Kind::kPeriodic)
     return fail("kind", "unknown kind " + std::to_string(static_cast<unsigned>(p.kind)));
   if (p.bps < 1 || p.bps > kBpsTotal) return fail("bps", "must be 1 to 10000");
 
@@ -68,7 +71,9 @@ Status validate_part(const Part& p, size_t i) {
                 {"end", use.end, p.end == 0},
                 {"time", use.time, p.time == 0},
                 {"min_stake", use.min_stake, p.min_stake == 0},
-                {"duration", use.duration, p.duration == 0}};
+                {"duration", use.duration, p.duration == 0},
+                {"period", use.period, p.period == 0},
+                {"count", use.count, p.count == 0}};
   for (const auto& f : fields)
     if (!f.used && !f.zero) return fail(f.name, std::string("must be 0 in a ") + kind_name(p.kind) + " part");
 
@@ -89,6 +94,14 @@ Status validate_part(const Part& p, size_t i) {
       if (p.duration == 0) return fail("duration", "must be above 0");
       if (p.duration > kMaxOffset) return too_far("duration");
       break;
+    case Part::Kind::kPeriodic:
+      if (p.start > kMaxOffset) return too_far("start");
+      if (p.period == 0) return fail("period", "must be above 0");
+      if (p.count == 0) return fail("count", "must be above 0");
+      // start + period * count <= kMaxOffset, without overflow.
+      if (p.period > kMaxOffset || p.count > (kMaxOffset - p.start) / p.period)
+        return fail("count", "the last period must end at most " + std::to_string(kMaxOffset) + " seconds in");
+      break;
   }
   return Status::success();
 }
@@ -106,6 +119,11 @@ Amount part_vested(const Part& p, Amount amount, uint64_t anchor, uint64_t t, co
   if (t < anchor) return 0;
   const uint64_t elapsed = t - anchor;
   if (p.kind == Part::Kind::kTranche) return elapsed >= p.time ? amount : 0;
+  if (p.kind == Part::Kind::kPeriodic) {
+    // Periods ended by `elapsed`, in constant time whatever the count.
+    const uint64_t ended = elapsed < p.start ? 0 : std::min(p.count, (elapsed - p.start) / p.period);
+    return ended == p.count ? amount : amount / p.count * ended;
+  }
   if (elapsed < p.cliff) return 0;
   if (elapsed >= p.end) return amount;
   // start <= cliff <= elapsed < end, so the quotient is at most `amount`.
@@ -187,8 +205,10 @@ bool json_part(const json::value& v, size_t i, Part& out, std::string& error) {
     p.kind = Part::Kind::kTranche;
   } else if (type_s && *type_s == "stake") {
     p.kind = Part::Kind::kStakeMilestone;
+  } else if (type_s && *type_s == "periodic") {
+    p.kind = Part::Kind::kPeriodic;
   } else {
-    error = where + ".type: must be \"linear\", \"tranche\" or \"stake\"";
+    error = where + ".type: must be \"linear\", \"tranche\", \"periodic\" or \"stake\"";
     return false;
   }
   const FieldUse use = field_use(p.kind);
@@ -196,7 +216,8 @@ bool json_part(const json::value& v, size_t i, Part& out, std::string& error) {
     const std::string_view k = kv.key();
     const bool known = k == "type" || k == "bps" || (k == "start" && use.start) || (k == "cliff" && use.cliff) ||
                        (k == "end" && use.end) || (k == "time" && use.time) ||
-                       (k == "min_stake" && use.min_stake) || (k == "duration" && use.duration);
+                       (k == "min_stake" && use.min_stake) || (k == "duration" && use.duration) ||
+                       (k == "period" && use.period) || (k == "count" && use.count);
     if (!known) {
       error = where + "." + std::string(k) + ": not a field of a " + kind_name(p.kind) + " part";
       return false;
@@ -222,6 +243,11 @@ bool json_part(const json::value& v, size_t i, Part& out, std::string& error) {
     case Part::Kind::kStakeMilestone:
       if (!json_amount(*o, where, "min_stake", p.min_stake, error)) return false;
       if (!json_u64(*o, where, "duration", true, p.duration, error)) return false;
+      break;
+    case Part::Kind::kPeriodic:
+      if (!json_u64(*o, where, "start", false, p.start, error)) return false;
+      if (!json_u64(*o, where, "period", true, p.period, error)) return false;
+      if (!json_u64(*o, where, "count", true, p.count, error)) return false;
       break;
   }
   out = p;
@@ -257,6 +283,16 @@ Part Part::stake(uint32_t bps, Amount min_stake, uint64_t duration) {
   return p;
 }
 
+Part Part::periodic(uint32_t bps, uint64_t start, uint64_t period, uint64_t count) {
+  Part p;
+  p.kind = Kind::kPeriodic;
+  p.bps = bps;
+  p.start = start;
+  p.period = period;
+  p.count = count;
+  return p;
+}
+
 Status validate(const Schedule& schedule) {
   const auto& parts = schedule.parts;
   if (parts.empty() || parts.size() > kMaxParts) return bad("parts: must have 1 to 16 parts");
@@ -274,11 +310,13 @@ Status validate_at(const Schedule& schedule, uint64_t anchor) {
   const uint64_t room = std::numeric_limits<uint64_t>::max() - anchor;
   for (size_t i = 0; i < schedule.parts.size(); ++i) {
     const Part& p = schedule.parts[i];
-    // end >= cliff >= start, so end is the largest offset of a linear part.
-    const uint64_t offset = p.kind == Part::Kind::kLinear ? p.end : p.time;
-    if (offset > room)
-      return bad(field(i, p.kind == Part::Kind::kLinear ? "end" : "time") + ": anchor " + std::to_string(anchor) +
-                 " + offset overflows");
+    // end >= cliff >= start, so end is the largest offset of a linear part;
+    // validate() bounds a periodic part's last period end by kMaxOffset.
+    const uint64_t offset = p.kind == Part::Kind::kLinear     ? p.end
+                            : p.kind == Part::Kind::kPeriodic ? p.start + p.period * p.count
+                                                              : p.time;
+    const char* name = p.kind == Part::Kind::kLinear ? "end" : p.kind == Part::Kind::kPeriodic ? "count" : "time";
+    if (offset > room) return bad(field(i, name) + ": anchor " + std::to_string(anchor) + " + offset overflows");
   }
   return Status::success();
 }
@@ -292,6 +330,7 @@ Bytes encode(const Schedule& schedule) {
       case Part::Kind::kLinear: e.uint(p.start).uint(p.cliff).uint(p.end); break;
       case Part::Kind::kTranche: e.uint(p.time); break;
       case Part::Kind::kStakeMilestone: e.uint(p.min_stake).uint(p.duration); break;
+      case Part::Kind::kPeriodic: e.uint(p.start).uint(p.period).uint(p.count); break;
     }
     e.end_list();
   }
@@ -327,6 +366,12 @@ Status decode(ByteView encoded, Schedule& out) {
         p.kind = Part::Kind::kStakeMilestone;
         p.min_stake = pr.u128v();
         p.duration = pr.u64();
+        break;
+      case static_cast<uint64_t>(Part::Kind::kPeriodic):
+        p.kind = Part::Kind::kPeriodic;
+        p.start = pr.u64();
+        p.period = pr.u64();
+        p.count = pr.u64();
         break;
       default: return bad(field(i, "kind") + ": unknown kind " + std::to_string(kind));
     }
@@ -366,13 +411,23 @@ std::vector<Unlock> upcoming_unlocks(const Schedule& schedule, Amount total, uin
     if (offset <= std::numeric_limits<uint64_t>::max() - anchor && anchor + offset > t) times.push_back(anchor + offset);
   };
   size_t met_index = 0;
-  for (const Part& p : schedule.parts) {
+  for (size_t i = 0; i < schedule.parts.size(); ++i) {
+    const Part& p = schedule.parts[i];
     switch (p.kind) {
       case Part::Kind::kLinear:
         add_offset(p.cliff);
         add_offset(p.end);
         break;
       case Part::Kind::kTranche: add_offset(p.time); break;
+      case Part::Kind::kPeriodic: {
+        // The next `limit` period ends after t (at most `limit` steps are
+        // shown); when a share rounds to 0, only the last period releases.
+        const uint64_t elapsed = t < anchor ? 0 : t - anchor;
+        uint64_t first = elapsed < p.start ? 1 : (elapsed - p.start) / p.period + 1;
+        if (amounts[i] / p.count == 0) first = p.count;
+        for (uint64_t k = first; k <= p.count && k - first < limit; ++k) add_offset(p.start + k * p.period);
+        break;
+      }
       case Part::Kind::kStakeMilestone: {
         const size_t k = met_index++;
         if (k < milestone_met_at.size() && milestone_met_at[k] && *milestone_met_at[k] > t)
@@ -450,6 +505,11 @@ json::object schedule_json(const Schedule& schedule) {
       case Part::Kind::kStakeMilestone:
         o["min_stake"] = to_decimal(p.min_stake);
         o["duration"] = p.duration;
+        break;
+      case Part::Kind::kPeriodic:
+        o["start"] = p.start;
+        o["period"] = p.period;
+        o["count"] = p.count;
         break;
     }
     parts.push_back(std::move(o));

@@ -15,6 +15,11 @@
 //   linear   = [1, bps, start, cliff, end]          cliff == start: no cliff
 //   tranche  = [2, bps, time]
 //   stake    = [3, bps, min_stake, duration]
+//   periodic = [4, bps, start, period, count]
+//
+// A periodic part releases equal shares at the end of each of `count` periods
+// of `period` seconds from `start`: floor(part / count) per period, the last
+// period the remainder; its cost does not grow with the count.
 #pragma once
 
 #include <boost/json.hpp>
@@ -37,21 +42,24 @@ constexpr uint64_t kMaxOffset = 36'525ull * 86'400ull;
 
 // One part of a schedule. Fields that do not belong to the part's kind are 0.
 struct Part {
-  enum class Kind : uint8_t { kLinear = 1, kTranche = 2, kStakeMilestone = 3 };
+  enum class Kind : uint8_t { kLinear = 1, kTranche = 2, kStakeMilestone = 3, kPeriodic = 4 };
 
   Kind kind = Kind::kTranche;
   uint32_t bps = 0;       // share of the total, 1..10000
-  uint64_t start = 0;     // linear: offset where accrual begins
+  uint64_t start = 0;     // linear: offset where accrual begins; periodic: where the first period begins
   uint64_t cliff = 0;     // linear: offset before which nothing vests; start <= cliff <= end
   uint64_t end = 0;       // linear: offset from which the whole part is vested; end > start
   uint64_t time = 0;      // tranche: offset at which the whole part vests
   Amount min_stake = 0;   // stake milestone: tokens to keep staked, > 0
   uint64_t duration = 0;  // stake milestone: seconds to keep them staked, > 0
+  uint64_t period = 0;    // periodic: seconds per period, > 0
+  uint64_t count = 0;     // periodic: number of periods, > 0; start + period * count <= kMaxOffset
 
   // A linear part; without `cliff` the cliff is the start (no cliff).
   static Part linear(uint32_t bps, uint64_t start, uint64_t end, std::optional<uint64_t> cliff = std::nullopt);
   static Part tranche(uint32_t bps, uint64_t time);
   static Part stake(uint32_t bps, Amount min_stake, uint64_t duration);
+  static Part periodic(uint32_t bps, uint64_t start, uint64_t period, uint64_t count);
 
   friend bool operator==(const Part&, const Part&) = default;
 };

@@ -6,6 +6,7 @@
 #include "chain/keccak.h"
 #include "chain/rlp.h"
 #include "contracts/bank/bank.h"
+#include "contracts/modules.h"
 #include "contracts/staking/staking.h"
 
 namespace vest::vesting {
@@ -17,6 +18,7 @@ constexpr std::string_view kNextKey = "vesting/next";
 constexpr std::string_view kPositionPrefix = "vesting/pos/";
 constexpr std::string_view kOwnerPrefix = "vesting/owner/";
 constexpr std::string_view kActivePrefix = "vesting/active/";
+constexpr std::string_view kOfferedPrefix = "vesting/offered/";
 
 Bytes id_bytes(uint64_t id) {
   Bytes b;
@@ -27,6 +29,9 @@ Bytes id_bytes(uint64_t id) {
 Bytes position_key(uint64_t id) { return make_key(kPositionPrefix, id_bytes(id)); }
 Bytes owner_key(const Address& a, uint64_t id) { return make_key(kOwnerPrefix, a.view(), id_bytes(id)); }
 Bytes active_key(const Address& a, uint64_t id) { return make_key(kActivePrefix, a.view(), id_bytes(id)); }
+Bytes offered_key(const Address& a, uint64_t id) { return make_key(kOfferedPrefix, a.view(), id_bytes(id)); }
+// The index a position holding tokens is listed in.
+Bytes index_key(const Position& p) { return p.accepted ? active_key(p.beneficiary, p.id) : offered_key(p.beneficiary, p.id); }
 
 std::vector<uint64_t> ids_under(const StateReader& state, std::string_view index, const Address& owner,
                                 uint64_t from_id, size_t limit) {
@@ -40,11 +45,11 @@ std::vector<uint64_t> ids_under(const StateReader& state, std::string_view index
   return ids;
 }
 
-// A position leaves its owner's active index once everything it will ever
-// release has been released.
+// A position leaves its owner's active (or offered) index once everything it
+// will ever release has been released.
 void save_and_retire(State& state, const Position& p) {
   save_position(state, p);
-  if (p.released == p.effective_total()) state.erase(active_key(p.beneficiary, p.id));
+  if (p.released == p.effective_total()) state.erase(index_key(p));
 }
 
 Bytes encode_position(const Position& p) {
@@ -54,7 +59,7 @@ Bytes encode_position(const Position& p) {
   e.uint(p.origin_ref).uint(p.created_height).uint(p.revoked_at).uint(p.vested_at_revoke).begin_list();
   // Milestone met times, 0 for not met (a milestone cannot be met at time 0).
   for (const auto& m : p.milestones_met) e.uint(m.value_or(0));
-  e.end_list().end_list();
+  e.end_list().uint(p.accepted ? 1 : 0).uint(p.declined ? 1 : 0).end_list();
   return e.finish();
 }
 
@@ -80,7 +85,11 @@ std::optional<Position> decode_position(uint64_t id, ByteView v) {
     uint64_t t = met.u64();
     p.milestones_met.push_back(t ? std::optional<uint64_t>(t) : std::nullopt);
   }
-  if (!met.done() || !r.done() || origin < 1 || origin > 3) return std::nullopt;
+  uint64_t accepted = r.u64();
+  uint64_t declined = r.u64();
+  if (!met.done() || !r.done() || origin < 1 || origin > 3 || accepted > 1 || declined > 1) return std::nullopt;
+  p.accepted = accepted == 1;
+  p.declined = declined == 1;
   if (!decode(schedule, p.schedule).ok()) return std::nullopt;
   p.origin = static_cast<Origin>(origin);
   return p;
@@ -115,7 +124,7 @@ Amount Position::vested_at(uint64_t t) const {
   return vested(schedule, total, anchor, t, milestones_met);
 }
 
-Address escrow_address() { return module_address("vestchain/module/vesting"); }
+Address escrow_address() { return module_address(kVestingEscrowModule); }
 
 // ---- messages ----
 
@@ -197,22 +206,51 @@ std::vector<uint64_t> active_position_ids(const StateReader& state, const Addres
   return ids_under(state, kActivePrefix, owner, from_id, limit);
 }
 
-std::map<std::string, Holdings> holdings(const StateReader& state, const Address& owner, uint64_t t) {
-  std::map<std::string, Holdings> out;
+std::vector<uint64_t> offered_position_ids(const StateReader& state, const Address& owner, uint64_t from_id,
+                                           size_t limit) {
+  return ids_under(state, kOfferedPrefix, owner, from_id, limit);
+}
+
+void for_each_position(const StateReader& state, const Address& owner, bool offered,
+                       const std::function<bool(const Position&)>& fn) {
+  constexpr size_t kBatch = 256;
   uint64_t from = 0;
   for (;;) {
-    auto ids = active_position_ids(state, owner, from, 256);
+    auto ids = ids_under(state, offered ? kOfferedPrefix : kActivePrefix, owner, from, kBatch);
     for (uint64_t id : ids) {
       auto p = get_position(state, id);
-      if (!p) continue;
-      Holdings& h = out[p->asset];
-      h.locked += p->locked_at(t);
-      h.claimable += p->claimable_at(t);
+      if (p && !fn(*p)) return;
     }
-    if (ids.size() < 256) break;
+    if (ids.size() < kBatch) return;
     from = ids.back() + 1;
   }
+}
+
+std::map<std::string, Holdings> holdings(const StateReader& state, const Address& owner, uint64_t t) {
+  std::map<std::string, Holdings> out;
+  for_each_position(state, owner, false, [&](const Position& p) {
+    Holdings& h = out[p.asset];
+    h.locked += p.locked_at(t);
+    h.claimable += p.claimable_at(t);
+    return true;
+  });
+  for_each_position(state, owner, true, [&](const Position& p) {
+    out[p.asset].offered += p.effective_total() - p.released;
+    return true;
+  });
   return out;
+}
+
+Backing stake_backing(const StateReader& state, const Address& owner, std::string_view asset, uint64_t t) {
+  Backing b;
+  for_each_position(state, owner, false, [&](const Position& p) {
+    if (p.asset == asset && p.backs_stake()) {
+      b.unvested += p.locked_at(t);
+      b.escrowed += p.effective_total() - p.released;
+    }
+    return true;
+  });
+  return b;
 }
 
 std::optional<Amount> min_grant(const StateReader& state, std::string_view asset) {
@@ -234,13 +272,17 @@ std::optional<Amount> min_grant(const StateReader& state, std::string_view asset
 
 Status create_position(Context& ctx, const NewPosition& p, uint64_t& id) {
   if (p.total == 0) return reject(Code::kBelowMinimum, "a position needs a positive amount");
+  if (auto module = module_account_name(p.beneficiary))
+    return reject(Code::kModuleAccount, to_checksum(p.beneficiary) + " is " + std::string(*module) +
+                                            ", a module account that can never claim");
   if (Status s = validate_at(p.schedule, p.anchor); !s.ok()) return s;
   // Only stake in the native token can meet a milestone.
   for (const Part& part : p.schedule.parts)
     if (part.kind == Part::Kind::kStakeMilestone && p.asset != bank::native_symbol(ctx.state))
       return reject(Code::kBadSchedule, "stake milestones need a position in the native token " +
                                             bank::native_symbol(ctx.state) + ", not " + p.asset);
-  if (Status s = bank::transfer(ctx.state, p.funder, escrow_address(), p.asset, p.total); !s.ok()) return s;
+  if (Status s = bank::transfer(ctx, p.funder, escrow_address(), p.asset, p.total, "escrow_deposit"); !s.ok())
+    return s;
   auto next = ctx.state.get(as_bytes(kNextKey));
   id = next ? static_cast<uint64_t>(decode_uint(*next).value_or(1)) : 1;
   ctx.state.put(as_bytes(kNextKey), encode_uint(id + 1));
@@ -256,16 +298,20 @@ Status create_position(Context& ctx, const NewPosition& p, uint64_t& id) {
   pos.origin = p.origin;
   pos.origin_ref = p.origin_ref;
   pos.created_height = ctx.block.height;
+  // Nobody attaches a position to someone else's account unasked: a grant from
+  // another account waits for its beneficiary to accept it.
+  pos.accepted = p.origin != Origin::kGrant || p.funder == p.beneficiary;
   for (const Part& part : p.schedule.parts)
     if (part.kind == Part::Kind::kStakeMilestone) pos.milestones_met.push_back(std::nullopt);
   save_position(ctx.state, pos);
   ctx.state.put(owner_key(pos.beneficiary, id), {});
-  ctx.state.put(active_key(pos.beneficiary, id), {});
+  ctx.state.put(index_key(pos), {});
   ctx.emit(position_event("vesting.created", pos,
                           {{"funder", to_checksum(pos.funder)},
                            {"total", to_decimal(pos.total)},
                            {"origin", origin_name(pos.origin)},
                            {"revocable", pos.revocable ? "true" : "false"},
+                           {"accepted", pos.accepted ? "true" : "false"},
                            {"anchor", std::to_string(pos.anchor)}}));
   return Status::success();
 }
@@ -305,11 +351,13 @@ Status Vesting::init_genesis(State& state, const boost::json::object& genesis) {
 
 Status Vesting::check(uint64_t kind, ByteView payload) const {
   switch (kind) {
-    case kClaimKind: {
+    case kClaimKind:
+    case kAcceptKind: {
       Claim c;
       if (Status s = Claim::decode(payload, c); !s.ok()) return s;
       if (c.ids.size() > kMaxClaimIds)
-        return reject(Code::kMalformedPayload, "at most " + std::to_string(kMaxClaimIds) + " ids per claim");
+        return reject(Code::kMalformedPayload, "at most " + std::to_string(kMaxClaimIds) + " ids per message");
+      if (kind == kAcceptKind && c.ids.empty()) return reject(Code::kMalformedPayload, "accept names no position");
       return Status::success();
     }
     case kGrantKind: {
@@ -320,7 +368,8 @@ Status Vesting::check(uint64_t kind, ByteView payload) const {
       if (g.amount == 0) return reject(Code::kBelowMinimum, "grant amount must be positive");
       return Status::success();
     }
-    case kRevokeKind: {
+    case kRevokeKind:
+    case kDeclineKind: {
       Revoke r;
       return Revoke::decode(payload, r);
     }
@@ -346,33 +395,118 @@ Status Vesting::apply(Context& ctx, uint64_t kind, ByteView payload) {
       (void)Revoke::decode(payload, r);
       return revoke(ctx, r);
     }
+    case kAcceptKind: {
+      Accept a;
+      (void)Accept::decode(payload, a);
+      return accept(ctx, a);
+    }
+    case kDeclineKind: {
+      Decline d;
+      (void)Decline::decode(payload, d);
+      return decline(ctx, d);
+    }
   }
   return reject(ChainCode::kUnknownKind, "not a vesting message");
 }
 
+namespace {
+
+// The sender's position `id`, or the rejection that names why it is not.
+Status own_position(const Context& ctx, uint64_t id, Position& out) {
+  auto p = get_position(ctx.state, id);
+  if (!p) return reject(Code::kNotFound, "no position " + std::to_string(id));
+  if (p->beneficiary != ctx.sender)
+    return reject(Code::kNotBeneficiary, "position " + std::to_string(id) + " belongs to " +
+                                             to_checksum(p->beneficiary));
+  out = std::move(*p);
+  return Status::success();
+}
+
+// Moves an offered grant into its beneficiary's active index.
+void accept_position(Context& ctx, Position& p) {
+  if (p.released < p.effective_total()) {
+    ctx.state.erase(offered_key(p.beneficiary, p.id));
+    ctx.state.put(active_key(p.beneficiary, p.id), {});
+  }
+  p.accepted = true;
+  save_position(ctx.state, p);
+  ctx.emit(position_event("vesting.accepted", p, {{"funder", to_checksum(p.funder)}}));
+}
+
+}  // namespace
+
 Status Vesting::claim(Context& ctx, const Claim& c) {
   std::vector<uint64_t> ids = c.ids;
-  if (ids.empty()) ids = active_position_ids(ctx.state, ctx.sender, 0, kMaxClaimIds);
+  // Naming an offered grant accepts it.
+  for (uint64_t id : ids) {
+    Position p;
+    if (Status s = own_position(ctx, id, p); !s.ok()) return s;
+    if (!p.accepted && !p.declined && !p.revoked_at) accept_position(ctx, p);
+  }
   // Milestones the sender's stake has met become part of what is claimable.
   staking::settle_milestones(ctx, ctx.sender);
+  if (ids.empty()) {
+    // Every accepted position with something to claim, however many hold
+    // nothing claimable yet.
+    for_each_position(ctx.state, ctx.sender, false, [&](const Position& p) {
+      if (p.claimable_at(ctx.block.time) > 0) ids.push_back(p.id);
+      return ids.size() < kMaxClaimIds;
+    });
+  }
   Amount claimed_any = 0;
   for (uint64_t id : ids) {
-    auto p = get_position(ctx.state, id);
-    if (!p) return reject(Code::kNotFound, "no position " + std::to_string(id));
-    if (p->beneficiary != ctx.sender)
-      return reject(Code::kNotBeneficiary, "position " + std::to_string(id) + " belongs to " +
-                                               to_checksum(p->beneficiary));
-    Amount amount = p->claimable_at(ctx.block.time);
+    Position p;
+    if (Status s = own_position(ctx, id, p); !s.ok()) return s;
+    Amount amount = p.claimable_at(ctx.block.time);
     if (amount == 0) continue;
-    p->released += amount;
-    save_and_retire(ctx.state, *p);
-    if (Status s = bank::transfer(ctx.state, escrow_address(), ctx.sender, p->asset, amount); !s.ok()) return s;
+    p.released += amount;
+    save_and_retire(ctx.state, p);
+    if (Status s = bank::transfer(ctx, escrow_address(), ctx.sender, p.asset, amount, "escrow_release"); !s.ok())
+      return s;
     claimed_any += amount;
-    ctx.emit(position_event("vesting.claimed", *p,
-                            {{"amount", to_decimal(amount)}, {"released", to_decimal(p->released)}}));
+    ctx.emit(position_event("vesting.claimed", p,
+                            {{"amount", to_decimal(amount)}, {"released", to_decimal(p.released)}}));
   }
   if (claimed_any == 0) return reject(Code::kNothingToClaim, "nothing has vested that is not claimed yet");
   return staking::after_escrow_change(ctx, ctx.sender, false);
+}
+
+Status Vesting::accept(Context& ctx, const Accept& a) {
+  for (uint64_t id : a.ids) {
+    Position p;
+    if (Status s = own_position(ctx, id, p); !s.ok()) return s;
+    if (p.accepted || p.declined || p.revoked_at)
+      return reject(Code::kNotOffered, "position " + std::to_string(id) + " is not an offered grant");
+    accept_position(ctx, p);
+  }
+  // Its milestones are tracked from now on, like those of every accepted position.
+  staking::settle_milestones(ctx, ctx.sender);
+  return Status::success();
+}
+
+Status Vesting::decline(Context& ctx, const Decline& d) {
+  Position p;
+  if (Status s = own_position(ctx, d.id, p); !s.ok()) return s;
+  if (p.origin != Origin::kGrant || p.funder == p.beneficiary)
+    return reject(Code::kCannotDecline, "position " + std::to_string(d.id) + " is a " + origin_name(p.origin) +
+                                            (p.origin == Origin::kGrant ? " of one's own" : "") +
+                                            "; only grants from others can be declined");
+  if (p.revoked_at || p.released == p.effective_total())
+    return reject(Code::kCannotDecline, "position " + std::to_string(d.id) + " holds nothing any more");
+  const bool backed_stake = p.backs_stake();
+  if (backed_stake) staking::settle_milestones(ctx, ctx.sender);
+  Amount returned = p.effective_total() - p.released;
+  ctx.state.erase(index_key(p));
+  p.revoked_at = ctx.block.time;
+  p.vested_at_revoke = p.released;
+  p.revocable = false;
+  p.declined = true;
+  save_position(ctx.state, p);
+  if (Status s = bank::transfer(ctx, escrow_address(), p.funder, p.asset, returned, "decline_return"); !s.ok())
+    return s;
+  ctx.emit(position_event("vesting.declined", p,
+                          {{"funder", to_checksum(p.funder)}, {"returned", to_decimal(returned)}}));
+  return backed_stake ? staking::after_escrow_change(ctx, ctx.sender, true) : Status::success();
 }
 
 Status Vesting::grant(Context& ctx, const Grant& g) {
@@ -412,7 +546,8 @@ Status Vesting::revoke(Context& ctx, const Revoke& r) {
   p->revocable = false;
   save_and_retire(ctx.state, *p);
   if (returned > 0) {
-    if (Status s = bank::transfer(ctx.state, escrow_address(), p->funder, p->asset, returned); !s.ok()) return s;
+    if (Status s = bank::transfer(ctx, escrow_address(), p->funder, p->asset, returned, "revoke_return"); !s.ok())
+      return s;
   }
   ctx.emit(position_event("vesting.revoked", *p,
                           {{"funder", to_checksum(p->funder)},

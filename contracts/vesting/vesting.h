@@ -10,10 +10,14 @@
 //   vesting/next                       next position id (absent = 1)
 //   vesting/pos/<id u64>               the position record (encode_position)
 //   vesting/owner/<address><id u64>    (empty): the beneficiary's positions
+//   vesting/active/<address><id u64>   (empty): accepted positions still holding tokens
+//   vesting/offered/<address><id u64>  (empty): offered grants still holding tokens
 // Invariant: the escrow's balance of each asset equals the sum over its
 // positions of (effective total - released).
 #pragma once
 
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,8 +47,16 @@ struct Position {
   uint64_t revoked_at = 0;    // block time of the revoke, 0 when not revoked
   Amount vested_at_revoke = 0;
   std::vector<std::optional<uint64_t>> milestones_met;  // per stake-milestone part
+  // False for a grant from another account until its beneficiary accepts it:
+  // an offered position vests but is left out of holdings, claim-all and stake.
+  bool accepted = true;
+  bool declined = false;  // the beneficiary declined it (revoked_at is the time)
 
-  // The total after a revoke (what had vested then), else `total`.
+  // Whether the position may back its beneficiary's stake: accepted, open, and
+  // not revocable by anyone but the beneficiary, so that nobody else can make
+  // the stake (and its milestones) smaller (docs/staking.md).
+  bool backs_stake() const { return accepted && !revoked_at && (!revocable || funder == beneficiary); }
+  // The total after a revoke or decline (what had vested or been released then), else `total`.
   Amount effective_total() const { return revoked_at ? vested_at_revoke : total; }
   Amount vested_at(uint64_t t) const;
   Amount claimable_at(uint64_t t) const { return vested_at(t) - released; }
@@ -60,17 +72,35 @@ std::optional<Position> get_position(const StateReader& state, uint64_t id);
 void save_position(State& state, const Position& p);
 // Ids of `owner`'s positions, ascending, starting at `from_id`, at most `limit`.
 std::vector<uint64_t> position_ids(const StateReader& state, const Address& owner, uint64_t from_id, size_t limit);
-// The same over the positions still holding tokens for `owner` (locked or
-// claimable); a position leaves this index once fully released.
+// The same over the accepted positions still holding tokens for `owner`
+// (locked or claimable); a position leaves this index once fully released.
 std::vector<uint64_t> active_position_ids(const StateReader& state, const Address& owner, uint64_t from_id,
                                           size_t limit);
+// The same over offered grants (not yet accepted) still holding tokens.
+std::vector<uint64_t> offered_position_ids(const StateReader& state, const Address& owner, uint64_t from_id,
+                                           size_t limit);
+// Calls `fn` for each position of `owner`'s active (or offered) index in id
+// order; stops when it returns false.
+void for_each_position(const StateReader& state, const Address& owner, bool offered,
+                       const std::function<bool(const Position&)>& fn);
 
-// Per-asset sums over an account's positions at time t.
+// Per-asset sums over an account's positions at time t, as recorded (stake
+// milestones count once a claim or stake change has recorded them; the staking
+// contract's holdings() also counts those its stake meets now).
 struct Holdings {
-  Amount locked = 0;     // not yet vested
-  Amount claimable = 0;  // vested, not yet released
+  Amount locked = 0;     // accepted positions: not yet vested
+  Amount claimable = 0;  // accepted positions: vested, not yet released
+  Amount offered = 0;    // offered grants: what they hold, vested or not
 };
 std::map<std::string, Holdings> holdings(const StateReader& state, const Address& owner, uint64_t t);
+
+// `owner`'s tokens of `asset` in positions that back stake (Position::backs_stake):
+// not yet vested at t, and still in the escrow (not yet released).
+struct Backing {
+  Amount unvested = 0;
+  Amount escrowed = 0;
+};
+Backing stake_backing(const StateReader& state, const Address& owner, std::string_view asset, uint64_t t);
 
 struct NewPosition {
   Address beneficiary;
@@ -91,7 +121,9 @@ Status create_position(Context& ctx, const NewPosition& p, uint64_t& id);
 class Vesting : public Contract {
  public:
   std::string_view name() const override { return "vesting"; }
-  std::vector<uint64_t> kinds() const override { return {kClaimKind, kGrantKind, kRevokeKind}; }
+  std::vector<uint64_t> kinds() const override {
+    return {kClaimKind, kGrantKind, kRevokeKind, kAcceptKind, kDeclineKind};
+  }
   Status init_genesis(State& state, const boost::json::object& genesis) override;
   Status check(uint64_t kind, ByteView payload) const override;
   Status apply(Context& ctx, uint64_t kind, ByteView payload) override;
@@ -100,6 +132,8 @@ class Vesting : public Contract {
   Status claim(Context& ctx, const Claim& c);
   Status grant(Context& ctx, const Grant& g);
   Status revoke(Context& ctx, const Revoke& r);
+  Status accept(Context& ctx, const Accept& a);
+  Status decline(Context& ctx, const Decline& d);
 };
 
 // The smallest grant of `asset` (nullopt: the asset cannot be granted).

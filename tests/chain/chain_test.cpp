@@ -70,8 +70,15 @@ TEST_CASE("blocks move funds, charge fees and commit receipts", "[chain]") {
   CHECK(rec->index == 0);
   CHECK(rec->raw == tx.raw);
   CHECK(rec->sender == t.addrs[0]);
-  REQUIRE(rec->receipt.events.size() == 1);
-  CHECK(rec->receipt.events[0].type == "bank.transfer");
+  // The fee's two movements (reward pool share, proposer), then the transfer.
+  REQUIRE(rec->receipt.events.size() == 3);
+  std::vector<std::string> reasons;
+  for (const Event& e : rec->receipt.events) {
+    CHECK(e.type == "bank.transfer");
+    for (const auto& [k, v] : e.fields)
+      if (k == "reason") reasons.push_back(v);
+  }
+  CHECK(reasons == std::vector<std::string>{"fee_pool", "fee", "transfer"});
 
   auto b1 = t.chain->store().block(1);
   REQUIRE(b1);

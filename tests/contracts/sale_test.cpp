@@ -71,9 +71,18 @@ TEST_CASE("sale: a purchase pays, delivers base tokens and locks the bonus", "[s
   CHECK(sale::sold(t.chain->store(), 1) == 2);
   CHECK(sale::bought(t.chain->store(), 1, t.addrs[0]) == 2);
 
+  // Every balance movement has its event: fee (pool share, proposer), payment,
+  // delivery of the base, and the bonus into escrow.
   std::vector<std::string> types;
-  for (const Event& e : r.events) types.push_back(e.type);
-  CHECK(types == std::vector<std::string>{"sale.purchase", "vesting.created"});
+  for (const Event& e : r.events) {
+    std::string reason;
+    for (const auto& [k, v] : e.fields)
+      if (k == "reason") reason = ":" + v;
+    types.push_back(e.type + reason);
+  }
+  CHECK(types == std::vector<std::string>{"bank.transfer:fee_pool", "bank.transfer:fee", "bank.transfer:sale_payment",
+                                          "bank.transfer:sale_delivery", "sale.purchase",
+                                          "bank.transfer:escrow_deposit", "vesting.created"});
 }
 
 TEST_CASE("sale: every purchase rule refuses with its reason and moves nothing", "[sale]") {

@@ -69,7 +69,7 @@ Schedule random_schedule(std::mt19937_64& rng) {
   for (uint32_t cut : cuts) {
     const uint32_t bps = cut - prev;
     prev = cut;
-    switch (below(rng, 3)) {
+    switch (below(rng, 4)) {
       case 0: {
         uint64_t a = random_offset(rng), b = random_offset(rng);
         if (a == b) b = a == kMaxOffset ? a - 1 : a + 1;
@@ -80,6 +80,13 @@ Schedule random_schedule(std::mt19937_64& rng) {
         break;
       }
       case 1: s.parts.push_back(Part::tranche(bps, random_offset(rng))); break;
+      case 2: {
+        const uint64_t count = 1 + below(rng, 3);
+        const uint64_t start = random_offset(rng) / 2;
+        const uint64_t period = 1 + below(rng, (kMaxOffset - start) / count);
+        s.parts.push_back(Part::periodic(bps, start, period, count));
+        break;
+      }
       default: s.parts.push_back(Part::stake(bps, 1 + below(rng, 1'000'000), 1 + below(rng, kMaxOffset))); break;
     }
   }
@@ -105,6 +112,7 @@ std::vector<uint64_t> probe_times(std::mt19937_64& rng, const Schedule& s, uint6
   around(anchor);
   for (const Part& p : s.parts) {
     for (uint64_t off : {p.start, p.cliff, p.end, p.time}) around(add_sat(anchor, off));
+    for (uint64_t k = 1; k <= p.count; ++k) around(add_sat(anchor, p.start + k * p.period));
     if (p.kind == Part::Kind::kLinear)
       for (int k = 0; k < 3; ++k) times.push_back(add_sat(anchor, p.start + below(rng, p.end - p.start + 1)));
   }
@@ -216,6 +224,54 @@ TEST_CASE("schedule: stake milestones vest once met, from the time they were met
   CHECK(vested(s, 1000, kAnchor, kMaxTime, {kAnchor, kAnchor, kAnchor}) == 1000);
   // A met time after the query time does not count yet.
   CHECK(vested(s, 1000, kAnchor, kAnchor, {kAnchor + 1, kAnchor + 1}) == 0);
+}
+
+TEST_CASE("schedule: a periodic part releases equal shares, the last period the remainder", "[vesting]") {
+  // Four years of monthly unlocks (30-day months) as one part.
+  constexpr uint64_t kMonth = 2'592'000;
+  const Schedule s = one(Part::periodic(10000, 0, kMonth, 48));
+  REQUIRE(validate(s).ok());
+  const Amount total = 1000 * kE18 + 7;  // not a multiple of 48
+  const Amount per = total / 48;
+  CHECK(vested(s, total, kAnchor, kAnchor, kNoneMet) == 0);
+  CHECK(vested(s, total, kAnchor, kAnchor + kMonth - 1, kNoneMet) == 0);
+  CHECK(vested(s, total, kAnchor, kAnchor + kMonth, kNoneMet) == per);
+  CHECK(vested(s, total, kAnchor, kAnchor + 2 * kMonth - 1, kNoneMet) == per);
+  CHECK(vested(s, total, kAnchor, kAnchor + 47 * kMonth, kNoneMet) == 47 * per);
+  CHECK(vested(s, total, kAnchor, kAnchor + 48 * kMonth - 1, kNoneMet) == 47 * per);
+  CHECK(vested(s, total, kAnchor, kAnchor + 48 * kMonth, kNoneMet) == total);
+  CHECK(vested(s, total, kAnchor, kMaxTime, kNoneMet) == total);
+
+  // The next unlocks are the next period ends, as many as asked for.
+  auto next = upcoming_unlocks(s, total, kAnchor, kAnchor + 5 * kMonth + 10, kNoneMet, 3);
+  CHECK(next == std::vector<Unlock>{{kAnchor + 6 * kMonth, per}, {kAnchor + 7 * kMonth, per},
+                                    {kAnchor + 8 * kMonth, per}});
+  auto last = upcoming_unlocks(s, total, kAnchor, kAnchor + 47 * kMonth, kNoneMet, 8);
+  CHECK(last == std::vector<Unlock>{{kAnchor + 48 * kMonth, total - 47 * per}});
+
+  // A start offset delays the first period; the encoding and JSON round-trip.
+  const Schedule delayed = one(Part::periodic(10000, 365 * 86400, kMonth, 12));
+  CHECK(vested(delayed, total, kAnchor, kAnchor + 365 * 86400 + kMonth - 1, kNoneMet) == 0);
+  CHECK(vested(delayed, total, kAnchor, kAnchor + 365 * 86400 + kMonth, kNoneMet) == total / 12);
+  Schedule back;
+  REQUIRE(decode(encode(delayed), back).ok());
+  CHECK(back == delayed);
+  std::string error;
+  Schedule parsed;
+  REQUIRE(parse_schedule_json(schedule_json(delayed), parsed, error));
+  CHECK(parsed == delayed);
+  REQUIRE(parse_schedule_json(json::parse(R"({"parts":[{"type":"periodic","bps":10000,"period":2592000,"count":48}]})"),
+                              parsed, error));
+  CHECK(parsed == s);
+
+  // Fields are checked like every other part's.
+  CHECK(validate_message(one(Part::periodic(10000, 0, 0, 48))) == "parts[0].period: must be above 0");
+  CHECK(validate_message(one(Part::periodic(10000, 0, kMonth, 0))) == "parts[0].count: must be above 0");
+  CHECK(validate_message(one(Part::periodic(10000, 0, kMonth, 1'000'000))) ==
+        "parts[0].count: the last period must end at most " + std::to_string(kMaxOffset) + " seconds in");
+  CHECK(validate_message(one(Part::periodic(10000, 0, kMaxTime, 2))).find("parts[0].count") == 0);
+  CHECK(json_error(R"({"parts":[{"type":"periodic","bps":10000,"period":10,"count":2,"end":5}]})") ==
+        "parts[0].end: not a field of a periodic part");
 }
 
 TEST_CASE("schedule: part amounts add up to awkward totals exactly", "[vesting]") {
@@ -352,8 +408,8 @@ TEST_CASE("schedule: decode refuses malformed bytes", "[vesting]") {
   CHECK(decode_message(test::unhex("80")) == "schedule: expected a list");
   CHECK(decode_message({}) == "schedule: truncated");
   CHECK(decode_message(test::unhex("c0")) == "parts: must have 1 to 16 parts");
-  // [[4, 10000, 0]]: no such kind.
-  CHECK(decode_message(test::unhex("c6c50482271080")) == "parts[0].kind: unknown kind 4");
+  // [[5, 10000, 0]]: no such kind.
+  CHECK(decode_message(test::unhex("c6c50582271080")) == "parts[0].kind: unknown kind 5");
   // [[2, 5000, 0]]: shares add up to half.
   CHECK(decode_message(test::unhex("c6c50282138880")) == "parts: bps add up to 5000, must be 10000");
   // [[2, 10000, 0, 0]] and [[2, 10000]]: a field too many, a field short.
@@ -470,7 +526,7 @@ TEST_CASE("schedule: JSON round-trips and its errors name the field", "[vesting]
   CHECK(json_error(R"({"parts":[1]})") == "parts[0]: must be an object");
   CHECK(json_error(R"({"parts":[{"bps":10000,"time":0}]})") == "parts[0].type: missing");
   CHECK(json_error(R"({"parts":[{"type":"cliff","bps":10000}]})") ==
-        "parts[0].type: must be \"linear\", \"tranche\" or \"stake\"");
+        "parts[0].type: must be \"linear\", \"tranche\", \"periodic\" or \"stake\"");
   CHECK(json_error(R"({"parts":[{"type":"tranche","bps":5000,"time":0},{"type":"tranche","bps":5000}]})") ==
         "parts[1].time: missing");
   CHECK(json_error(R"({"parts":[{"type":"tranche","time":0}]})") == "parts[0].bps: missing");

@@ -105,22 +105,43 @@ TEST_CASE("staking: still-vesting tokens are bonded first", "[staking]") {
   }
 }
 
-TEST_CASE("staking: revoking a grant removes the stake it backed", "[staking]") {
+TEST_CASE("staking: a revocable grant from another account never backs stake, so its revoke leaves the stake alone",
+          "[staking]") {
   TestChain t;
   vesting::Schedule s{{vesting::Part::linear(10000, 0, 1000)}};
   vesting::Grant g{t.addrs[1], "VEST", 1000 * kVest, vesting::encode(s), true, 0};
   REQUIRE(t.run(t.sign(0, vesting::kGrantKind, g.encode())).ok());
-  REQUIRE(t.run(stake(t, 1, 900 * kVest), 0).ok());  // all from vesting tokens
-  CHECK(acct(t, 1).vesting == 900 * kVest);
-  REQUIRE(t.run(t.sign(0, vesting::kRevokeKind, vesting::Revoke{1}.encode()), 500).ok());
-  // Half vested: 500 VEST stay escrowed for account 1, so at most 500 stay bonded.
-  CHECK(acct(t, 1).vesting == 500 * kVest);
-  CHECK(staking::global(t.chain->store()).total == 500 * kVest);
-  // The vested half is claimable; claiming it converts the bonded part to liquid-backed stake.
-  REQUIRE(t.run(claim(t, 1), 10).ok());
+  REQUIRE(t.run(t.sign(1, vesting::kAcceptKind, vesting::Accept{{1}}.encode())).ok());
+  Amount liquid = t.balance(1);
+  REQUIRE(t.run(stake(t, 1, 900 * kVest), 0).ok());  // all liquid: the grant could be taken back
   CHECK(acct(t, 1).vesting == 0);
-  CHECK(acct(t, 1).free == 500 * kVest);
-  CHECK(t.balance_of(staking::bonded_pool_address()) == 500 * kVest);
+  CHECK(acct(t, 1).free == 900 * kVest);
+  CHECK(t.balance(1) == liquid - 900 * kVest - kMinFee);
+  REQUIRE(t.run(t.sign(0, vesting::kRevokeKind, vesting::Revoke{1}.encode()), 500).ok());
+  CHECK(acct(t, 1).staked() == 900 * kVest);
+  CHECK(staking::global(t.chain->store()).total == 900 * kVest);
+  // The vested half stays claimable by the beneficiary.
+  REQUIRE(t.run(claim(t, 1), 10).ok());
+  CHECK(acct(t, 1).staked() == 900 * kVest);
+}
+
+TEST_CASE("staking: a non-revocable accepted grant backs stake; declining it removes that stake", "[staking]") {
+  TestChain t;
+  vesting::Schedule s{{vesting::Part::linear(10000, 0, 1000)}};
+  vesting::Grant g{t.addrs[1], "VEST", 1000 * kVest, vesting::encode(s), false, 0};
+  REQUIRE(t.run(t.sign(0, vesting::kGrantKind, g.encode())).ok());
+  // Offered, not accepted: it backs nothing yet.
+  REQUIRE(t.run(stake(t, 1, 100 * kVest), 0).ok());
+  CHECK(acct(t, 1).vesting == 0);
+  REQUIRE(t.run(t.sign(1, vesting::kAcceptKind, vesting::Accept{{1}}.encode()), 0).ok());
+  REQUIRE(t.run(stake(t, 1, 900 * kVest), 0).ok());
+  CHECK(acct(t, 1).vesting == 900 * kVest);
+  // Declining is the beneficiary's own choice: the stake it backed goes with it.
+  Amount funder = t.balance(0);
+  REQUIRE(t.run(t.sign(1, vesting::kDeclineKind, vesting::Decline{1}.encode()), 0).ok());
+  CHECK(acct(t, 1).vesting == 0);
+  CHECK(acct(t, 1).staked() == 100 * kVest);
+  CHECK(t.balance(0) == funder + 1000 * kVest);
 }
 
 TEST_CASE("staking: rewards accrue pro rata, exactly, and not while nobody stakes", "[staking]") {

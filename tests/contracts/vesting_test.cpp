@@ -111,9 +111,10 @@ TEST_CASE("vesting: grants, minimums and revokes", "[vesting]") {
     auto pos = *vesting::get_position(t.chain->store(), 1);
     CHECK(pos.effective_total() == 250 * kVest);
     CHECK(pos.vested_at(start + 900) == 250 * kVest);
-    // The beneficiary claims the vested part, later, all of it and no more.
+    // The beneficiary claims the vested part, later, all of it and no more
+    // (naming the offered grant accepts it).
     Amount b_before = t.balance(1);
-    REQUIRE(t.run(claim(t, 1), 5000).ok());
+    REQUIRE(t.run(claim(t, 1, {1}), 5000).ok());
     CHECK(t.balance(1) == b_before + 250 * kVest - kMinFee);
     CHECK(t.balance_of(vesting::escrow_address()) == 0);
     // A revoked position cannot be revoked again.
@@ -138,12 +139,16 @@ TEST_CASE("vesting: finished positions leave the active list, so claiming all fi
   std::vector<VerifiedTx> grants;
   for (int i = 0; i < 100; ++i) grants.push_back(grant(t, 0, t.addrs[1], 10 * kVest, false, at_once));
   REQUIRE(t.produce(grants).included.size() == 100);
+  std::vector<uint64_t> ids;
+  for (uint64_t id = 1; id <= 100; ++id) ids.push_back(id);
+  REQUIRE(t.run(t.sign(1, vesting::kAcceptKind, vesting::Accept{ids}.encode())).ok());
   REQUIRE(t.run(claim(t, 1)).ok());
   CHECK(t.balance_of(vesting::escrow_address()) == 0);
   CHECK(vesting::active_position_ids(t.chain->store(), t.addrs[1], 0, 200).empty());
 
   // One more: an empty claim reaches it although 100 older positions exist.
   REQUIRE(t.run(grant(t, 0, t.addrs[1], 10 * kVest, false, at_once)).ok());
+  REQUIRE(t.run(t.sign(1, vesting::kAcceptKind, vesting::Accept{{101}}.encode())).ok());
   CHECK(vesting::active_position_ids(t.chain->store(), t.addrs[1], 0, 200) == std::vector<uint64_t>{101});
   Amount before = t.balance(1);
   REQUIRE(t.run(claim(t, 1)).ok());
@@ -157,9 +162,10 @@ TEST_CASE("vesting: a revoked position leaves the active list once its vested pa
   TestChain t;
   REQUIRE(t.run(grant(t, 0, t.addrs[1], 1000 * kVest, true, linear_schedule(0, 1000))).ok());
   REQUIRE(t.run(t.sign(0, vesting::kRevokeKind, vesting::Revoke{1}.encode()), 100).ok());
-  CHECK(vesting::active_position_ids(t.chain->store(), t.addrs[1], 0, 10) == std::vector<uint64_t>{1});
-  REQUIRE(t.run(claim(t, 1)).ok());
+  CHECK(vesting::offered_position_ids(t.chain->store(), t.addrs[1], 0, 10) == std::vector<uint64_t>{1});
+  REQUIRE(t.run(claim(t, 1, {1})).ok());
   CHECK(vesting::active_position_ids(t.chain->store(), t.addrs[1], 0, 10).empty());
+  CHECK(vesting::offered_position_ids(t.chain->store(), t.addrs[1], 0, 10).empty());
 }
 
 TEST_CASE("vesting: stake milestones are refused for a position in another asset", "[vesting]") {
@@ -181,11 +187,17 @@ TEST_CASE("vesting: holdings sum locked and claimable per asset", "[vesting]") {
   TestChain t;
   REQUIRE(t.run(grant(t, 0, t.addrs[1], 1000 * kVest, false, linear_schedule(0, 1000))).ok());
   REQUIRE(t.run(grant(t, 2, t.addrs[1], 500 * kVest, false, linear_schedule(0, 1000))).ok());
+  // Offered grants are counted apart until accepted.
+  auto offered = vesting::holdings(t.chain->store(), t.addrs[1], t.chain->head().time);
+  CHECK(offered["VEST"].offered == 1500 * kVest);
+  CHECK(offered["VEST"].locked == 0);
+  REQUIRE(t.produce({t.sign(1, vesting::kAcceptKind, vesting::Accept{{1, 2}}.encode())}, 0).included.size() == 1);
   uint64_t now = t.chain->head().time;
   auto h = vesting::holdings(t.chain->store(), t.addrs[1], now);
   // The first grant is 10 s older than the second.
   CHECK(h["VEST"].claimable == 10 * kVest);
   CHECK(h["VEST"].locked == 1490 * kVest);
+  CHECK(h["VEST"].offered == 0);
   CHECK(vesting::position_ids(t.chain->store(), t.addrs[1], 0, 10) == std::vector<uint64_t>{1, 2});
 }
 

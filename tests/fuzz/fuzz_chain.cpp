@@ -163,17 +163,18 @@ rpc::NodeInfo FuzzChain::info() const {
   return i;
 }
 
-uint64_t FuzzChain::next_block_time() const { return chain_->head().time + 10; }
+BlockEnv FuzzChain::next_block_env() const {
+  Head head = chain_->head();
+  return BlockEnv{params().chain_id, head.height + 1, head.time + 10, params().validator};
+}
 
 Status FuzzChain::submit(ByteView raw, Hash& hash) {
   VerifiedTx tx;
   if (Status s = verify_transaction(raw, params().chain_id, params().max_tx_bytes, tx); !s.ok()) return s;
   hash = tx.hash;
   if (store().transaction(tx.hash)) return reject(ChainCode::kAlreadyKnown, "transaction is already in block");
-  Head head = chain_->head();
-  BlockEnv next{params().chain_id, head.height + 1, next_block_time(), params().validator};
   node::Mempool mempool(node::MempoolLimits{});
-  return mempool.add(tx, *executor_, *store().snapshot(), next);
+  return mempool.add(tx, *executor_, *store().snapshot(), next_block_env());
 }
 
 void FuzzChain::wait_for(const Hash& hash, std::chrono::milliseconds timeout,

@@ -40,7 +40,7 @@ class FuzzChain : public rpc::NodeApi {
   const ChainParams& params() const override { return chain_->params(); }
   const Hash& genesis_hash() const override { return chain_->genesis_hash(); }
   rpc::NodeInfo info() const override;
-  uint64_t next_block_time() const override;
+  BlockEnv next_block_env() const override;
   Status submit(ByteView raw, Hash& hash) override;
   size_t pending_count(const Address&) const override { return 0; }
   std::optional<VerifiedTx> pending(const Hash&) const override { return std::nullopt; }

@@ -281,13 +281,16 @@ TEST_CASE("adversarial: overflowing, excessive and zero amounts change nothing",
     auto send = [&](Amount amount, Amount fee = kDevMinFee, std::string asset = "VEST") {
       return signed_tx(kDevKey0, 0, bank::kTransferKind, transfer(kDevAddr1, amount, std::move(asset)), fee);
     };
+    // Amounts in the message are in whole units with the asset's symbol.
     check_refused(node, send(kU128Max), 100, "insufficient_funds",
-                  "is less than 340282366920938463463374607431768211455", watch);
+                  "is less than 340282366920938463463.374607431768211455 VEST", watch);
     // amount + fee would wrap around 2^128.
     check_refused(node, send(kU128Max - kDevMinFee + 1), 100, "insufficient_funds", "is less than", watch);
     // The whole balance: the fee is paid first, so the amount is no longer there.
     check_refused(node, send(vest0), 100, "insufficient_funds",
-                  "balance " + to_decimal(vest0 - kDevMinFee) + " VEST is less than " + to_decimal(vest0), watch);
+                  "balance of " + format_units(vest0 - kDevMinFee, 18) + " VEST is less than " +
+                      format_units(vest0, 18) + " VEST",
+                  watch);
     check_refused(node, send(vest0 - kDevMinFee + 1), 100, "insufficient_funds", "is less than", watch);
     check_refused(node, send(usdv0 + 1, kDevMinFee, "USDV"), 100, "insufficient_funds", "USDV is less than", watch);
     check_refused(node, send(0), 102, "zero_amount", "transfer amount must be positive", watch);

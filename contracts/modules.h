@@ -1,0 +1,25 @@
+// The keyless module accounts of the native contracts. Nobody holds their
+// keys: only the contract that owns one moves its tokens, so a message that
+// names one as a recipient, beneficiary, buyer or referrer is refused
+// (docs/sale-and-vesting.md, "Module accounts").
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "chain/address.h"
+
+namespace vest {
+
+// module_address() of each name: the vesting escrow, the staking bonded pool
+// and the staking reward pool.
+inline constexpr std::string_view kVestingEscrowModule = "vestchain/module/vesting";
+inline constexpr std::string_view kBondedPoolModule = "vestchain/module/staking";
+inline constexpr std::string_view kRewardPoolModule = "vestchain/module/rewards";
+
+// "the vesting escrow", "the bonded pool" or "the reward pool" when `a` is a
+// module account, else nullopt.
+std::optional<std::string_view> module_account_name(const Address& a);
+inline bool is_module_account(const Address& a) { return module_account_name(a).has_value(); }
+
+}  // namespace vest

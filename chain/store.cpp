@@ -18,7 +18,7 @@ namespace {
 
 // "2": vesting positions have an active index (vesting/active/), and the genesis
 // document hash is recorded. A store of another version is refused, not misread.
-// "3": rules of "rules that hold under attack": every balance movement emits
+// "3": every balance movement emits
 // bank.transfer (receipts change), positions record acceptance (offered
 // grants, vesting/offered/), periodic schedule parts, per-unit tier bonus.
 constexpr std::string_view kSchemaVersion = "3";

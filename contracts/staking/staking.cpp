@@ -209,10 +209,12 @@ Status stake_amount(Context& ctx, const Params& p, Amount amount, bool from_liqu
   }
   Amount from_liquid = amount - from_vesting;
   Amount liquid = bank::balance(ctx.state, ctx.sender, native(ctx.state));
-  if (from_liquid > liquid)
-    return reject(Code::kInsufficientStakeable, "staking " + to_decimal(amount) + " needs " + to_decimal(from_liquid) +
-                                                    " liquid after " + to_decimal(from_vesting) +
-                                                    " still-vesting; the account holds " + to_decimal(liquid));
+  if (from_liquid > liquid) {
+    auto text = [&](Amount a) { return bank::amount_text(ctx.state, native(ctx.state), a); };
+    return reject(Code::kInsufficientStakeable, "staking " + text(amount) + " needs " + text(from_liquid) +
+                                                    " liquid after " + text(from_vesting) +
+                                                    " still-vesting; the account holds " + text(liquid));
+  }
   if (from_liquid > 0) {
     if (Status s = bank::transfer(ctx, ctx.sender, bonded_pool_address(), native(ctx.state), from_liquid,
                                   "stake_bond");
@@ -244,7 +246,8 @@ Status unstake(Context& ctx, const Params& p, Amount amount) {
   settle(acct, g);
   if (amount > acct.staked())
     return reject(Code::kInsufficientStake,
-                  "unstaking " + to_decimal(amount) + " but " + to_decimal(acct.staked()) + " is staked");
+                  "unstaking " + bank::amount_text(ctx.state, native(ctx.state), amount) + " but " +
+                      bank::amount_text(ctx.state, native(ctx.state), acct.staked()) + " is staked");
   if (acct.entries >= p.max_unbonding)
     return reject(Code::kTooManyUnbonding, "the account already has " + std::to_string(acct.entries) +
                                                " unbonding entries, the most allowed");

@@ -514,8 +514,8 @@ Status Vesting::grant(Context& ctx, const Grant& g) {
   if (!min && !bank::valid_symbol(g.asset)) return reject(Code::kAssetNotGrantable, "the asset symbol is not valid");
   if (!min) return reject(Code::kAssetNotGrantable, "asset " + g.asset + " cannot be granted on this chain");
   if (g.amount < *min)
-    return reject(Code::kBelowMinimum, "grant of " + to_decimal(g.amount) + " is below the minimum " +
-                                           to_decimal(*min) + " " + g.asset);
+    return reject(Code::kBelowMinimum, "a grant of " + bank::amount_text(ctx.state, g.asset, g.amount) +
+                                           " is below the minimum " + bank::amount_text(ctx.state, g.asset, *min));
   NewPosition p;
   p.beneficiary = g.beneficiary;
   p.asset = g.asset;

@@ -325,10 +325,11 @@ TEST_CASE("adversarial: overflowing, excessive and zero amounts change nothing",
                   watch);
     // The whole balance: the fee is paid first.
     check_refused(node, stake(staking::kStakeKind, vest0), 401, "insufficient_stakeable",
-                  "the account holds " + to_decimal(vest0 - kDevMinFee), watch);
+                  "the account holds " + format_units(vest0 - kDevMinFee, 18) + " VEST", watch);
     check_refused(node, stake(staking::kStakeKind, 0), 400, "zero_amount", "amount must be positive", watch);
     check_refused(node, stake(staking::kUnstakeKind, 0), 400, "zero_amount", "amount must be positive", watch);
-    check_refused(node, stake(staking::kUnstakeKind, 1), 402, "insufficient_stake", "but 0 is staked", watch);
+    check_refused(node, stake(staking::kUnstakeKind, 1), 402, "insufficient_stake",
+                  "unstaking 0.000000000000000001 VEST but 0 VEST is staked", watch);
   }
   CHECK(balance(node, kDevAddr0) == vest0);
 }

@@ -143,12 +143,27 @@ void cmd_vesting(const Globals& g, const std::string& addr_text) {
   uint64_t now = u64(page.at("time"));
   std::cout << "Vesting of " << to_checksum(a) << " at " << format_time(now) << "\n";
   if (all.empty()) std::cout << "  no positions\n";
-  for (const auto& p : all) {
+  // Grants offered by others come last: they count for nothing until accepted.
+  json::array ordered, offered;
+  for (const auto& p : all) (p.at("accepted").as_bool() ? ordered : offered).push_back(p);
+  if (!offered.empty()) {
+    ordered.push_back(json::value(nullptr));  // the heading of the offered ones
+    for (const auto& p : offered) ordered.push_back(p);
+  }
+  for (const auto& p : ordered) {
+    if (p.is_null()) {
+      std::cout << "Offered to you by others (not counted until you accept: vest accept ID; vest decline ID returns it)\n";
+      continue;
+    }
     unsigned d = assets.decimals[str(p.at("asset"))];
     std::cout << "#" << u64(p.at("id")) << " " << str(p.at("origin")) << "  " << progress_bar(str(p.at("percentVested")))
               << "\n  total " << human(str(p.at("total")), d) << " " << str(p.at("asset")) << ", vested "
               << human(str(p.at("vested")), d) << ", claimed " << human(str(p.at("released")), d) << ", claimable "
-              << human(str(p.at("claimable")), d) << "\n";
+              << human(str(p.at("claimable")), d);
+    // The head block may be old on an idle chain: what a claim sent now would get.
+    if (p.at("now").is_object() && p.at("now").at("claimable") != p.at("claimable"))
+      std::cout << " (" << human(str(p.at("now").at("claimable")), d) << " at the next block)";
+    std::cout << "\n";
     const auto& next = p.at("nextUnlocks").as_array();
     if (!next.empty())
       std::cout << "  next unlock " << format_time(u64(next[0].at("time"))) << ": +"

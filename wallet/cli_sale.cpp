@@ -93,8 +93,14 @@ void print_quote(const Globals& g, const json::value& q) {
             << "  base now      " << human(str(q.at("base")), td) << " " << token << "\n"
             << "  bonus         " << human(str(q.at("bonus")), td) << " " << token << "\n"
             << "  tier bonus    " << human(str(q.at("tierBonus")), td) << " " << token << " (" << str(q.at("tier"))
-            << ")\n"
-            << "  vesting       " << human(str(q.at("locked")), td) << " " << token << "\n";
+            << ")\n";
+  // Units bought at different tiers: the tier reached within the purchase applies to the later units.
+  const auto& steps = q.at("tierSteps").as_array();
+  if (steps.size() > 1)
+    for (const auto& step : steps)
+      std::cout << "    " << u64(step.at("units")) << " x " << str(step.at("tier")) << "  +"
+                << human(str(step.at("tierBonus")), td) << " " << token << "\n";
+  std::cout << "  vesting       " << human(str(q.at("locked")), td) << " " << token << "\n";
   if (str(q.at("referralReward")) != "0")
     std::cout << "  referrer gets " << human(str(q.at("referralReward")), td) << " " << token << ", vesting\n";
   for (const auto& u : q.at("unlocks").as_array())

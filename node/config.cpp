@@ -1,5 +1,6 @@
 #include "node/config.h"
 
+#include <limits>
 #include <toml++/toml.h>
 
 #include "chain/keccak.h"
@@ -12,12 +13,38 @@ template <typename T>
 bool read_uint(const toml::table& t, std::string_view key, T& out, std::string& error, const std::string& path) {
   auto node = t.get(key);
   if (!node) return true;
-  auto v = node->value<int64_t>();
-  if (!v || *v < 0) {
-    error = path + key.data() + ": expected a non-negative integer";
+  auto v = node->value_exact<int64_t>();
+  if (!v || *v < 0 || static_cast<uint64_t>(*v) > std::numeric_limits<T>::max()) {
+    error = path + std::string(key) + ": expected a non-negative integer" +
+            (v && *v >= 0 ? " up to " + std::to_string(std::numeric_limits<T>::max()) : "");
     return false;
   }
   out = static_cast<T>(*v);
+  return true;
+}
+
+bool read_bool(const toml::table& t, std::string_view key, bool& out, std::string& error, const std::string& path) {
+  auto node = t.get(key);
+  if (!node) return true;
+  auto v = node->value_exact<bool>();
+  if (!v) {
+    error = path + std::string(key) + ": expected true or false";
+    return false;
+  }
+  out = *v;
+  return true;
+}
+
+bool read_string(const toml::table& t, std::string_view key, std::string& out, std::string& error,
+                 const std::string& path) {
+  auto node = t.get(key);
+  if (!node) return true;
+  auto v = node->value_exact<std::string>();
+  if (!v) {
+    error = path + std::string(key) + ": expected a string";
+    return false;
+  }
+  out = *v;
   return true;
 }
 
@@ -48,12 +75,16 @@ bool load_config_file(const std::filesystem::path& path, Config& config, std::st
                       "mempool"},
                   "", error))
     return false;
-  if (auto v = t["dev"].value<bool>()) config.dev = *v;
-  if (auto v = t["instant"].value<bool>()) config.instant = *v;
-  if (auto v = t["genesis"].value<std::string>()) config.genesis = *v;
-  if (auto v = t["datadir"].value<std::string>()) config.datadir = *v;
-  if (auto v = t["validator_key"].value<std::string>()) config.validator_key = *v;
-  if (auto v = t["log_level"].value<std::string>()) config.log_level = *v;
+  std::string genesis = config.genesis.string(), datadir = config.datadir.string(),
+              validator_key = config.validator_key.string();
+  if (!read_bool(t, "dev", config.dev, error, "") || !read_bool(t, "instant", config.instant, error, "") ||
+      !read_string(t, "genesis", genesis, error, "") || !read_string(t, "datadir", datadir, error, "") ||
+      !read_string(t, "validator_key", validator_key, error, "") ||
+      !read_string(t, "log_level", config.log_level, error, ""))
+    return false;
+  config.genesis = genesis;
+  config.datadir = datadir;
+  config.validator_key = validator_key;
   if (t.contains("block_time_ms")) {
     uint64_t ms = 0;
     if (!read_uint(t, "block_time_ms", ms, error, "")) return false;
@@ -65,9 +96,9 @@ bool load_config_file(const std::filesystem::path& path, Config& config, std::st
                      "request_timeout_s", "wait_timeout_s", "threads"},
                     "rpc.", error))
       return false;
-    if (auto v = (*rpc)["listen"].value<std::string>()) config.rpc.listen = *v;
     RpcConfig& r = config.rpc;
-    if (!read_uint(*rpc, "max_body_bytes", r.max_body_bytes, error, "rpc.") ||
+    if (!read_string(*rpc, "listen", r.listen, error, "rpc.") ||
+        !read_uint(*rpc, "max_body_bytes", r.max_body_bytes, error, "rpc.") ||
         !read_uint(*rpc, "max_batch", r.max_batch, error, "rpc.") ||
         !read_uint(*rpc, "max_connections", r.max_connections, error, "rpc.") ||
         !read_uint(*rpc, "idle_timeout_s", r.idle_timeout_s, error, "rpc.") ||

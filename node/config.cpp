@@ -48,6 +48,25 @@ bool read_string(const toml::table& t, std::string_view key, std::string& out, s
   return true;
 }
 
+bool read_strings(const toml::table& t, std::string_view key, std::vector<std::string>& out, std::string& error,
+                  const std::string& path) {
+  auto node = t.get(key);
+  if (!node) return true;
+  const toml::array* list = node->as_array();
+  std::vector<std::string> values;
+  for (size_t i = 0; list && i < list->size(); ++i) {
+    auto v = list->get(i)->value_exact<std::string>();
+    if (!v) break;
+    values.push_back(*v);
+  }
+  if (!list || values.size() != list->size()) {
+    error = path + std::string(key) + ": expected a list of strings";
+    return false;
+  }
+  out = std::move(values);
+  return true;
+}
+
 bool check_keys(const toml::table& t, std::initializer_list<std::string_view> known, const std::string& path,
                 std::string& error) {
   for (const auto& [k, v] : t) {
@@ -93,7 +112,8 @@ bool load_config_file(const std::filesystem::path& path, Config& config, std::st
   if (auto* rpc = t["rpc"].as_table()) {
     if (!check_keys(*rpc,
                     {"listen", "max_body_bytes", "max_batch", "max_connections", "idle_timeout_s",
-                     "request_timeout_s", "wait_timeout_s", "threads"},
+                     "header_timeout_s", "request_timeout_s", "wait_timeout_s", "threads", "allow_hosts",
+                     "cors_origins"},
                     "rpc.", error))
       return false;
     RpcConfig& r = config.rpc;
@@ -102,6 +122,9 @@ bool load_config_file(const std::filesystem::path& path, Config& config, std::st
         !read_uint(*rpc, "max_batch", r.max_batch, error, "rpc.") ||
         !read_uint(*rpc, "max_connections", r.max_connections, error, "rpc.") ||
         !read_uint(*rpc, "idle_timeout_s", r.idle_timeout_s, error, "rpc.") ||
+        !read_uint(*rpc, "header_timeout_s", r.header_timeout_s, error, "rpc.") ||
+        !read_strings(*rpc, "allow_hosts", r.allow_hosts, error, "rpc.") ||
+        !read_strings(*rpc, "cors_origins", r.cors_origins, error, "rpc.") ||
         !read_uint(*rpc, "request_timeout_s", r.request_timeout_s, error, "rpc.") ||
         !read_uint(*rpc, "wait_timeout_s", r.wait_timeout_s, error, "rpc.") ||
         !read_uint(*rpc, "threads", r.threads, error, "rpc."))

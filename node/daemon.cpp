@@ -1,6 +1,7 @@
 #include "node/daemon.h"
 
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <boost/asio.hpp>
 #include <fstream>
@@ -52,6 +53,22 @@ bool load_key(const Config& config, PrivateKey& key, std::string& error) {
   key = *k;
   return true;
 }
+
+// Raises the soft limit on open files to the hard limit; returns the soft limit.
+rlim_t raise_open_file_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  return lim.rlim_cur;
+}
+
+// Files the node keeps open besides RPC connections: LevelDB (chain/store.cpp opens
+// at most 512 tables), its log and lock, standard streams, the listening socket.
+constexpr rlim_t kReservedFiles = 640;
 
 }  // namespace
 
@@ -133,7 +150,17 @@ int run_daemon(const Config& in) {
   limits.max_batch = config.rpc.max_batch;
   limits.max_connections = config.rpc.max_connections;
   limits.idle_timeout = std::chrono::seconds(config.rpc.idle_timeout_s);
+  limits.header_timeout = std::chrono::seconds(config.rpc.header_timeout_s);
   limits.read_timeout = std::chrono::seconds(config.rpc.request_timeout_s);
+  const rlim_t open_files = raise_open_file_limit();
+  const size_t fit = open_files > 2 * kReservedFiles ? static_cast<size_t>(open_files - kReservedFiles)
+                                                      : static_cast<size_t>(open_files / 2);
+  if (limits.max_connections > fit) {
+    log_warn("rpc.max_connections lowered from " + std::to_string(limits.max_connections) + " to " +
+             std::to_string(fit) + " to fit the open file limit of " + std::to_string(open_files) +
+             " (ulimit -n)");
+    limits.max_connections = fit;
+  }
 
   boost::asio::io_context io;
   rpc::Server server(io, boost::asio::ip::tcp::endpoint(address, port), dispatcher, limits);
@@ -150,6 +177,8 @@ int run_daemon(const Config& in) {
            std::to_string(info.mempool_txs) + "\n# TYPE vestd_mempool_bytes gauge\nvestd_mempool_bytes " +
            std::to_string(info.mempool_bytes) + "\n";
   });
+  server.set_access(rpc::Access{config.rpc.allow_hosts, config.rpc.cors_origins});
+  if (level == LogLevel::kDebug) server.set_debug_log([](std::string_view m) { log_debug(m); });
   if (auto start_error = server.start()) {
     log_error("cannot serve RPC on " + config.rpc.listen + ": " + start_error.message());
     return 1;
@@ -159,7 +188,20 @@ int run_daemon(const Config& in) {
            std::to_string(genesis.params.chain_id) + ") genesis " + to_hex_0x(node->genesis_hash().view()));
   log_info("head " + std::to_string(head.height) + " " + to_hex_0x(head.hash.view()) + ", data in " +
            config.datadir.string());
-  log_info("RPC listening on " + host + ":" + std::to_string(server.local_port()) + (config.dev ? " (dev mode)" : ""));
+  log_info("RPC listening on " + host + ":" + std::to_string(server.local_port()) + (config.dev ? " (dev mode)" : "") +
+           ", at most " + std::to_string(limits.max_connections) + " connections");
+  if (config.dev && !address.is_loopback()) {
+    log_warn("!!! --dev with RPC on " + host + ", not a loopback address: anyone who reaches port " +
+             std::to_string(server.local_port()) +
+             " can mine blocks and move this chain's clock (dev_*), and the devnet keys are public. "
+             "Use --rpc 127.0.0.1:PORT unless this is a throwaway test network. !!!");
+  }
+  for (const std::string& h : config.rpc.allow_hosts) {
+    if (h == "*") log_warn("rpc.allow_hosts has *: requests naming any host are served (no DNS rebinding protection)");
+  }
+  for (const std::string& o : config.rpc.cors_origins) {
+    if (o == "*") log_warn("rpc.cors_origins has *: any web page the operator visits may call this node");
+  }
   node->start();
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);

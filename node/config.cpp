@@ -90,7 +90,7 @@ bool load_config_file(const std::filesystem::path& path, Config& config, std::st
     error = "config " + path.string() + ": " + std::string(e.description());
     return false;
   }
-  if (!check_keys(t, {"dev", "genesis", "datadir", "validator_key", "block_time_ms", "instant", "log_level", "rpc",
+  if (!check_keys(t, {"dev", "genesis", "datadir", "validator_key", "block_time_ms", "instant", "log_level", "log_format", "rpc",
                       "mempool"},
                   "", error))
     return false;
@@ -99,7 +99,8 @@ bool load_config_file(const std::filesystem::path& path, Config& config, std::st
   if (!read_bool(t, "dev", config.dev, error, "") || !read_bool(t, "instant", config.instant, error, "") ||
       !read_string(t, "genesis", genesis, error, "") || !read_string(t, "datadir", datadir, error, "") ||
       !read_string(t, "validator_key", validator_key, error, "") ||
-      !read_string(t, "log_level", config.log_level, error, ""))
+      !read_string(t, "log_level", config.log_level, error, "") ||
+      !read_string(t, "log_format", config.log_format, error, ""))
     return false;
   config.genesis = genesis;
   config.datadir = datadir;

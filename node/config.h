@@ -33,6 +33,7 @@ struct Config {
   std::optional<uint64_t> block_time_ms;
   bool instant = false;
   std::string log_level = "info";
+  std::string log_format = "text";  // or "json": one object per line
   RpcConfig rpc;
   MempoolLimits mempool;
 };

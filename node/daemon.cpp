@@ -2,8 +2,10 @@
 
 #include <malloc.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <boost/asio.hpp>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -38,9 +40,25 @@ bool load_key(const Config& config, PrivateKey& key, std::string& error) {
       return false;
     }
     hex = devnet_validator_key_hex();
-  } else if (!read_file(config.validator_key, hex)) {
-    error = "cannot read validator key " + config.validator_key.string();
-    return false;
+  } else {
+    // Like ssh with a private key file: readable by its owner only.
+    struct stat st {};
+    const std::string path = config.validator_key.string();
+    if (::stat(path.c_str(), &st) != 0) {
+      error = "cannot read validator key " + path;
+      return false;
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      error = std::string("permissions ") + mode + " for '" + path +
+              "' are too open: the validator key must not be accessible by others; chmod 600 " + path;
+      return false;
+    }
+    if (!read_file(config.validator_key, hex)) {
+      error = "cannot read validator key " + path;
+      return false;
+    }
   }
   while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.back()))) hex.pop_back();
   auto bytes = from_hex(hex);
@@ -80,6 +98,12 @@ int run_daemon(const Config& in) {
     return 1;
   }
   set_log_level(level);
+  LogFormat format;
+  if (!parse_log_format(config.log_format, format)) {
+    log_error("unknown log format " + config.log_format + " (text or json)");
+    return 1;
+  }
+  set_log_format(format);
   if (config.genesis.empty()) {
     if (!config.dev) {
       log_error("--genesis is required unless --dev");
@@ -169,14 +193,7 @@ int run_daemon(const Config& in) {
     h.body["height"] = node->store().head()->height;
     return h;
   });
-  server.set_metrics([&node] {
-    rpc::NodeInfo info = node->info();
-    Head head = *node->store().head();
-    return "# TYPE vestd_head_height gauge\nvestd_head_height " + std::to_string(head.height) +
-           "\n# TYPE vestd_mempool_transactions gauge\nvestd_mempool_transactions " +
-           std::to_string(info.mempool_txs) + "\n# TYPE vestd_mempool_bytes gauge\nvestd_mempool_bytes " +
-           std::to_string(info.mempool_bytes) + "\n";
-  });
+  server.set_metrics([&node] { return node->metrics_text(); });
   server.set_access(rpc::Access{config.rpc.allow_hosts, config.rpc.cors_origins});
   if (level == LogLevel::kDebug) server.set_debug_log([](std::string_view m) { log_debug(m); });
   if (auto start_error = server.start()) {

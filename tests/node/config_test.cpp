@@ -38,6 +38,13 @@ TEST_CASE("config: typed values load") {
   CHECK(c.log_level == "debug");
   CHECK(c.rpc.listen == "127.0.0.1:9000");
   CHECK(c.rpc.max_connections == 5000);
+  REQUIRE(load("log_format = \"json\"\n[rpc]\nallow_hosts = [\"vestd.internal\"]\n"
+               "cors_origins = [\"https://app.example\", \"http://localhost:3000\"]\nheader_timeout_s = 2\n",
+               c) == "");
+  CHECK(c.log_format == "json");
+  CHECK(c.rpc.allow_hosts == std::vector<std::string>{"vestd.internal"});
+  CHECK(c.rpc.cors_origins == std::vector<std::string>{"https://app.example", "http://localhost:3000"});
+  CHECK(c.rpc.header_timeout_s == 2);
 }
 
 TEST_CASE("config: a value of the wrong type is refused, naming the key") {
@@ -52,6 +59,10 @@ TEST_CASE("config: a value of the wrong type is refused, naming the key") {
   CHECK(load_error("[rpc]\nthreads = 5000000000\n") ==
         "rpc.threads: expected a non-negative integer up to 4294967295");
   CHECK(load_error("[rpc]\nmax_conections = 10\n") == "unknown setting rpc.max_conections");
+  CHECK(load_error("[rpc]\nallow_hosts = \"vestd.internal\"\n") == "rpc.allow_hosts: expected a list of strings");
+  CHECK(load_error("[rpc]\ncors_origins = [\"https://a.example\", 1]\n") ==
+        "rpc.cors_origins: expected a list of strings");
+  CHECK(load_error("log_format = true\n") == "log_format: expected a string");
   // The refused value is not taken.
   node::Config c;
   CHECK(load("instant = true\ndev = \"yes\"\n", c) != "");

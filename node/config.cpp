@@ -1,5 +1,6 @@
 #include "node/config.h"
 
+#include <limits>
 #include <toml++/toml.h>
 
 #include "chain/keccak.h"
@@ -12,12 +13,57 @@ template <typename T>
 bool read_uint(const toml::table& t, std::string_view key, T& out, std::string& error, const std::string& path) {
   auto node = t.get(key);
   if (!node) return true;
-  auto v = node->value<int64_t>();
-  if (!v || *v < 0) {
-    error = path + key.data() + ": expected a non-negative integer";
+  auto v = node->value_exact<int64_t>();
+  if (!v || *v < 0 || static_cast<uint64_t>(*v) > std::numeric_limits<T>::max()) {
+    error = path + std::string(key) + ": expected a non-negative integer" +
+            (v && *v >= 0 ? " up to " + std::to_string(std::numeric_limits<T>::max()) : "");
     return false;
   }
   out = static_cast<T>(*v);
+  return true;
+}
+
+bool read_bool(const toml::table& t, std::string_view key, bool& out, std::string& error, const std::string& path) {
+  auto node = t.get(key);
+  if (!node) return true;
+  auto v = node->value_exact<bool>();
+  if (!v) {
+    error = path + std::string(key) + ": expected true or false";
+    return false;
+  }
+  out = *v;
+  return true;
+}
+
+bool read_string(const toml::table& t, std::string_view key, std::string& out, std::string& error,
+                 const std::string& path) {
+  auto node = t.get(key);
+  if (!node) return true;
+  auto v = node->value_exact<std::string>();
+  if (!v) {
+    error = path + std::string(key) + ": expected a string";
+    return false;
+  }
+  out = *v;
+  return true;
+}
+
+bool read_strings(const toml::table& t, std::string_view key, std::vector<std::string>& out, std::string& error,
+                  const std::string& path) {
+  auto node = t.get(key);
+  if (!node) return true;
+  const toml::array* list = node->as_array();
+  std::vector<std::string> values;
+  for (size_t i = 0; list && i < list->size(); ++i) {
+    auto v = list->get(i)->value_exact<std::string>();
+    if (!v) break;
+    values.push_back(*v);
+  }
+  if (!list || values.size() != list->size()) {
+    error = path + std::string(key) + ": expected a list of strings";
+    return false;
+  }
+  out = std::move(values);
   return true;
 }
 
@@ -44,16 +90,21 @@ bool load_config_file(const std::filesystem::path& path, Config& config, std::st
     error = "config " + path.string() + ": " + std::string(e.description());
     return false;
   }
-  if (!check_keys(t, {"dev", "genesis", "datadir", "validator_key", "block_time_ms", "instant", "log_level", "rpc",
+  if (!check_keys(t, {"dev", "genesis", "datadir", "validator_key", "block_time_ms", "instant", "log_level", "log_format", "rpc",
                       "mempool"},
                   "", error))
     return false;
-  if (auto v = t["dev"].value<bool>()) config.dev = *v;
-  if (auto v = t["instant"].value<bool>()) config.instant = *v;
-  if (auto v = t["genesis"].value<std::string>()) config.genesis = *v;
-  if (auto v = t["datadir"].value<std::string>()) config.datadir = *v;
-  if (auto v = t["validator_key"].value<std::string>()) config.validator_key = *v;
-  if (auto v = t["log_level"].value<std::string>()) config.log_level = *v;
+  std::string genesis = config.genesis.string(), datadir = config.datadir.string(),
+              validator_key = config.validator_key.string();
+  if (!read_bool(t, "dev", config.dev, error, "") || !read_bool(t, "instant", config.instant, error, "") ||
+      !read_string(t, "genesis", genesis, error, "") || !read_string(t, "datadir", datadir, error, "") ||
+      !read_string(t, "validator_key", validator_key, error, "") ||
+      !read_string(t, "log_level", config.log_level, error, "") ||
+      !read_string(t, "log_format", config.log_format, error, ""))
+    return false;
+  config.genesis = genesis;
+  config.datadir = datadir;
+  config.validator_key = validator_key;
   if (t.contains("block_time_ms")) {
     uint64_t ms = 0;
     if (!read_uint(t, "block_time_ms", ms, error, "")) return false;
@@ -62,15 +113,19 @@ bool load_config_file(const std::filesystem::path& path, Config& config, std::st
   if (auto* rpc = t["rpc"].as_table()) {
     if (!check_keys(*rpc,
                     {"listen", "max_body_bytes", "max_batch", "max_connections", "idle_timeout_s",
-                     "request_timeout_s", "wait_timeout_s", "threads"},
+                     "header_timeout_s", "request_timeout_s", "wait_timeout_s", "threads", "allow_hosts",
+                     "cors_origins"},
                     "rpc.", error))
       return false;
-    if (auto v = (*rpc)["listen"].value<std::string>()) config.rpc.listen = *v;
     RpcConfig& r = config.rpc;
-    if (!read_uint(*rpc, "max_body_bytes", r.max_body_bytes, error, "rpc.") ||
+    if (!read_string(*rpc, "listen", r.listen, error, "rpc.") ||
+        !read_uint(*rpc, "max_body_bytes", r.max_body_bytes, error, "rpc.") ||
         !read_uint(*rpc, "max_batch", r.max_batch, error, "rpc.") ||
         !read_uint(*rpc, "max_connections", r.max_connections, error, "rpc.") ||
         !read_uint(*rpc, "idle_timeout_s", r.idle_timeout_s, error, "rpc.") ||
+        !read_uint(*rpc, "header_timeout_s", r.header_timeout_s, error, "rpc.") ||
+        !read_strings(*rpc, "allow_hosts", r.allow_hosts, error, "rpc.") ||
+        !read_strings(*rpc, "cors_origins", r.cors_origins, error, "rpc.") ||
         !read_uint(*rpc, "request_timeout_s", r.request_timeout_s, error, "rpc.") ||
         !read_uint(*rpc, "wait_timeout_s", r.wait_timeout_s, error, "rpc.") ||
         !read_uint(*rpc, "threads", r.threads, error, "rpc."))

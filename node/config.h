@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "node/mempool.h"
 
@@ -14,11 +15,14 @@ struct RpcConfig {
   std::string listen = "127.0.0.1:8645";
   size_t max_body_bytes = 1u << 20;
   size_t max_batch = 100;
-  size_t max_connections = 256;
+  size_t max_connections = 8192;  // lowered to fit the open file limit at start
   uint64_t idle_timeout_s = 30;
+  uint64_t header_timeout_s = 5;
   uint64_t request_timeout_s = 10;
   uint64_t wait_timeout_s = 60;  // the longest tx_submit {wait: true} may wait
   unsigned threads = 2;
+  std::vector<std::string> allow_hosts;   // Host names served besides localhost's; "*": any
+  std::vector<std::string> cors_origins;  // browser origins allowed to call; "*": any
 };
 
 struct Config {
@@ -29,6 +33,7 @@ struct Config {
   std::optional<uint64_t> block_time_ms;
   bool instant = false;
   std::string log_level = "info";
+  std::string log_format = "text";  // or "json": one object per line
   RpcConfig rpc;
   MempoolLimits mempool;
 };

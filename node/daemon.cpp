@@ -1,8 +1,11 @@
 #include "node/daemon.h"
 
 #include <malloc.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <boost/asio.hpp>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -37,9 +40,25 @@ bool load_key(const Config& config, PrivateKey& key, std::string& error) {
       return false;
     }
     hex = devnet_validator_key_hex();
-  } else if (!read_file(config.validator_key, hex)) {
-    error = "cannot read validator key " + config.validator_key.string();
-    return false;
+  } else {
+    // Like ssh with a private key file: readable by its owner only.
+    struct stat st {};
+    const std::string path = config.validator_key.string();
+    if (::stat(path.c_str(), &st) != 0) {
+      error = "cannot read validator key " + path;
+      return false;
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      error = std::string("permissions ") + mode + " for '" + path +
+              "' are too open: the validator key must not be accessible by others; chmod 600 " + path;
+      return false;
+    }
+    if (!read_file(config.validator_key, hex)) {
+      error = "cannot read validator key " + path;
+      return false;
+    }
   }
   while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.back()))) hex.pop_back();
   auto bytes = from_hex(hex);
@@ -53,6 +72,22 @@ bool load_key(const Config& config, PrivateKey& key, std::string& error) {
   return true;
 }
 
+// Raises the soft limit on open files to the hard limit; returns the soft limit.
+rlim_t raise_open_file_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  return lim.rlim_cur;
+}
+
+// Files the node keeps open besides RPC connections: LevelDB (chain/store.cpp opens
+// at most 512 tables), its log and lock, standard streams, the listening socket.
+constexpr rlim_t kReservedFiles = 640;
+
 }  // namespace
 
 int run_daemon(const Config& in) {
@@ -63,6 +98,12 @@ int run_daemon(const Config& in) {
     return 1;
   }
   set_log_level(level);
+  LogFormat format;
+  if (!parse_log_format(config.log_format, format)) {
+    log_error("unknown log format " + config.log_format + " (text or json)");
+    return 1;
+  }
+  set_log_format(format);
   if (config.genesis.empty()) {
     if (!config.dev) {
       log_error("--genesis is required unless --dev");
@@ -133,7 +174,17 @@ int run_daemon(const Config& in) {
   limits.max_batch = config.rpc.max_batch;
   limits.max_connections = config.rpc.max_connections;
   limits.idle_timeout = std::chrono::seconds(config.rpc.idle_timeout_s);
+  limits.header_timeout = std::chrono::seconds(config.rpc.header_timeout_s);
   limits.read_timeout = std::chrono::seconds(config.rpc.request_timeout_s);
+  const rlim_t open_files = raise_open_file_limit();
+  const size_t fit = open_files > 2 * kReservedFiles ? static_cast<size_t>(open_files - kReservedFiles)
+                                                      : static_cast<size_t>(open_files / 2);
+  if (limits.max_connections > fit) {
+    log_warn("rpc.max_connections lowered from " + std::to_string(limits.max_connections) + " to " +
+             std::to_string(fit) + " to fit the open file limit of " + std::to_string(open_files) +
+             " (ulimit -n)");
+    limits.max_connections = fit;
+  }
 
   boost::asio::io_context io;
   rpc::Server server(io, boost::asio::ip::tcp::endpoint(address, port), dispatcher, limits);
@@ -142,14 +193,9 @@ int run_daemon(const Config& in) {
     h.body["height"] = node->store().head()->height;
     return h;
   });
-  server.set_metrics([&node] {
-    rpc::NodeInfo info = node->info();
-    Head head = *node->store().head();
-    return "# TYPE vestd_head_height gauge\nvestd_head_height " + std::to_string(head.height) +
-           "\n# TYPE vestd_mempool_transactions gauge\nvestd_mempool_transactions " +
-           std::to_string(info.mempool_txs) + "\n# TYPE vestd_mempool_bytes gauge\nvestd_mempool_bytes " +
-           std::to_string(info.mempool_bytes) + "\n";
-  });
+  server.set_metrics([&node] { return node->metrics_text(); });
+  server.set_access(rpc::Access{config.rpc.allow_hosts, config.rpc.cors_origins});
+  if (level == LogLevel::kDebug) server.set_debug_log([](std::string_view m) { log_debug(m); });
   if (auto start_error = server.start()) {
     log_error("cannot serve RPC on " + config.rpc.listen + ": " + start_error.message());
     return 1;
@@ -159,7 +205,20 @@ int run_daemon(const Config& in) {
            std::to_string(genesis.params.chain_id) + ") genesis " + to_hex_0x(node->genesis_hash().view()));
   log_info("head " + std::to_string(head.height) + " " + to_hex_0x(head.hash.view()) + ", data in " +
            config.datadir.string());
-  log_info("RPC listening on " + host + ":" + std::to_string(server.local_port()) + (config.dev ? " (dev mode)" : ""));
+  log_info("RPC listening on " + host + ":" + std::to_string(server.local_port()) + (config.dev ? " (dev mode)" : "") +
+           ", at most " + std::to_string(limits.max_connections) + " connections");
+  if (config.dev && !address.is_loopback()) {
+    log_warn("!!! --dev with RPC on " + host + ", not a loopback address: anyone who reaches port " +
+             std::to_string(server.local_port()) +
+             " can mine blocks and move this chain's clock (dev_*), and the devnet keys are public. "
+             "Use --rpc 127.0.0.1:PORT unless this is a throwaway test network. !!!");
+  }
+  for (const std::string& h : config.rpc.allow_hosts) {
+    if (h == "*") log_warn("rpc.allow_hosts has *: requests naming any host are served (no DNS rebinding protection)");
+  }
+  for (const std::string& o : config.rpc.cors_origins) {
+    if (o == "*") log_warn("rpc.cors_origins has *: any web page the operator visits may call this node");
+  }
   node->start();
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -22,6 +22,15 @@ int main(int argc, char** argv) {
   app.add_option("--block-time-ms", block_time_ms, "Block interval in ms (default: the genesis value)");
   app.add_flag("--instant", instant, "Seal a block as soon as transactions arrive");
   app.add_option("--log-level", log_level, "debug, info, warn or error");
+  std::string log_format;
+  app.add_option("--log-format", log_format, "text (default) or json: one JSON object per line");
+  std::vector<std::string> allow_hosts, cors_origins;
+  app.add_option("--rpc-allow-host", allow_hosts,
+                 "Also serve requests whose Host header names HOST (repeatable; * for any)")
+      ->allow_extra_args(false);
+  app.add_option("--rpc-cors-origin", cors_origins,
+                 "Let web pages of ORIGIN (https://app.example) call the RPC (repeatable; * for any)")
+      ->allow_extra_args(false);
 
   std::string check_datadir, check_genesis;
   CheckOptions check;
@@ -50,5 +59,8 @@ int main(int argc, char** argv) {
   if (!validator_key.empty()) config.validator_key = validator_key;
   if (block_time_ms) config.block_time_ms = block_time_ms;
   if (!log_level.empty()) config.log_level = log_level;
+  if (!log_format.empty()) config.log_format = log_format;
+  if (!allow_hosts.empty()) config.rpc.allow_hosts = allow_hosts;
+  if (!cors_origins.empty()) config.rpc.cors_origins = cors_origins;
   return run_daemon(config);
 }

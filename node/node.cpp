@@ -71,15 +71,38 @@ rpc::NodeInfo Node::info() const {
   return i;
 }
 
+Status Node::refused(Status s, const Hash* hash) {
+  {
+    std::lock_guard lock(rejections_mutex_);
+    ++rejections_[s.reason];
+  }
+  if (log_enabled(LogLevel::kDebug)) {
+    log_debug("transaction rejected", {{"hash", hash ? to_hex_0x(hash->view()) : std::string()},
+                                       {"reason", s.reason},
+                                       {"code", std::to_string(s.code)},
+                                       {"error", s.message}});
+  }
+  return s;
+}
+
 Status Node::submit(ByteView raw, Hash& hash) {
   VerifiedTx tx;
-  if (Status s = verify_pool_.verify_one(raw, params().chain_id, params().max_tx_bytes, tx); !s.ok()) return s;
+  if (Status s = verify_pool_.verify_one(raw, params().chain_id, params().max_tx_bytes, tx); !s.ok())
+    return refused(std::move(s), nullptr);
   hash = tx.hash;
   if (chain_->store().transaction(tx.hash))
-    return reject(ChainCode::kAlreadyKnown, "transaction is already in block");
+    return refused(reject(ChainCode::kAlreadyKnown, "transaction is already in block"), &tx.hash);
   auto state = chain_->store().snapshot();
   Status s = mempool_.add(tx, executor_, *state, next_env());
-  if (!s.ok()) return s;
+  if (!s.ok()) return refused(std::move(s), &tx.hash);
+  ++txs_admitted_;
+  if (log_enabled(LogLevel::kDebug)) {
+    log_debug("transaction admitted", {{"hash", to_hex_0x(tx.hash.view())},
+                                       {"from", to_checksum(tx.sender)},
+                                       {"nonce", std::to_string(tx.tx.nonce)},
+                                       {"kind", std::to_string(tx.tx.kind)},
+                                       {"pending", std::to_string(mempool_.size())}});
+  }
   {
     std::lock_guard lock(wake_mutex_);
     tx_arrived_ = true;
@@ -133,9 +156,13 @@ void Node::expire_waiters() {
 }
 
 bool Node::produce_block(std::string& error) {
+  const auto started = std::chrono::steady_clock::now();
   auto candidates = mempool_.select(params().max_block_txs);
   Chain::Produced out;
-  if (!chain_->produce(candidates, block_time_now(), key_, out, error)) return false;
+  if (!chain_->produce(candidates, block_time_now(), key_, out, error)) {
+    ++produce_failures_;
+    return false;
+  }
 
   std::set<Address> touched;
   for (const Event& e : out.block.events) touched.insert(e.addresses.begin(), e.addresses.end());
@@ -148,8 +175,41 @@ bool Node::produce_block(std::string& error) {
   auto state = chain_->store().snapshot();
   auto removed = mempool_.after_block(included, out.dropped, touched, executor_, *state, next_env());
 
+  const auto took_us = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
+  size_t failed = 0;
+  for (const Receipt& r : out.receipts) failed += r.ok() ? 0 : 1;
+  ++blocks_produced_;
+  txs_committed_ += included.size() - failed;
+  txs_failed_ += failed;
+  txs_dropped_ += removed.size();  // the block's left-out candidates and their successors too
+  size_t bucket = 0;
+  while (bucket < kProduceBuckets && took_us > kProduceBucketsUs[bucket]) ++bucket;
+  ++produce_us_[bucket];
+  produce_us_sum_ += took_us;
+
   log_info("block " + std::to_string(out.block.header.height) + " " + to_hex_0x(out.block.hash.view()) + " txs " +
            std::to_string(included.size()) + (out.dropped.empty() ? "" : " dropped " + std::to_string(out.dropped.size())));
+  if (log_enabled(LogLevel::kDebug)) {
+    log_debug("block produced", {{"height", std::to_string(out.block.header.height)},
+                                 {"hash", to_hex_0x(out.block.hash.view())},
+                                 {"time", std::to_string(out.block.header.time)},
+                                 {"txs", std::to_string(included.size())},
+                                 {"failed", std::to_string(failed)},
+                                 {"dropped", std::to_string(out.dropped.size())},
+                                 {"took_us", std::to_string(took_us)}});
+    for (size_t i = 0; i < out.receipts.size(); ++i) {
+      if (out.receipts[i].ok()) continue;
+      log_debug("transaction failed in its block", {{"hash", to_hex_0x(included[i].view())},
+                                                    {"height", std::to_string(out.block.header.height)},
+                                                    {"reason", out.receipts[i].reason},
+                                                    {"error", out.receipts[i].message}});
+    }
+    for (const auto& [h, why] : removed) {
+      log_debug("transaction dropped from the mempool",
+                {{"hash", to_hex_0x(h.view())}, {"reason", why.reason}, {"error", why.message}});
+    }
+  }
   for (const Hash& h : included) notify(h, rpc::WaitResult{rpc::WaitResult::Kind::kCommitted, {}});
   for (auto& [h, why] : removed) notify(h, rpc::WaitResult{rpc::WaitResult::Kind::kDropped, why});
   return true;
@@ -196,6 +256,68 @@ Status Node::dev_mine(uint32_t blocks, uint64_t& height) {
 Status Node::dev_increase_time(uint64_t seconds, uint64_t& offset) {
   offset = time_offset_.fetch_add(seconds) + seconds;
   return Status::success();
+}
+
+namespace {
+
+// "0.001500": microseconds as seconds, for Prometheus.
+std::string seconds_text(uint64_t us) {
+  std::string frac = std::to_string(us % 1000000);
+  return std::to_string(us / 1000000) + "." + std::string(6 - frac.size(), '0') + frac;
+}
+
+void metric_head(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help, uint64_t value) {
+  metric_head(out, name, type, help);
+  out.append(name).append(" ").append(std::to_string(value)).append("\n");
+}
+
+}  // namespace
+
+std::string Node::metrics_text() const {
+  std::string out;
+  const Head head = chain_->head();
+  const uint64_t now = block_time_now();
+  metric(out, "vestd_head_height", "gauge", "Height of the head block.", head.height);
+  metric(out, "vestd_head_time_seconds", "gauge", "Block time of the head block (Unix seconds, with the dev offset).",
+         head.time);
+  metric(out, "vestd_head_age_seconds", "gauge", "Seconds since the head block's time on the node's block clock.",
+         now > head.time ? now - head.time : 0);
+  metric(out, "vestd_blocks_produced_total", "counter", "Blocks this node produced and committed.",
+         blocks_produced_.load());
+  metric(out, "vestd_block_production_failures_total", "counter", "Blocks that could not be produced (logged).",
+         produce_failures_.load());
+  metric(out, "vestd_transactions_committed_total", "counter", "Transactions included in a block whose message ran.",
+         txs_committed_.load());
+  metric(out, "vestd_transactions_failed_total", "counter",
+         "Transactions included in a block whose message reverted (fee paid).", txs_failed_.load());
+  metric(out, "vestd_transactions_dropped_total", "counter",
+         "Pending transactions left out of a block or evicted after one as no longer valid.", txs_dropped_.load());
+  metric(out, "vestd_mempool_admitted_total", "counter", "Transactions admitted to the mempool.", txs_admitted_.load());
+  metric_head(out, "vestd_mempool_rejected_total", "counter", "Submitted transactions refused, by reason.");
+  {
+    std::lock_guard lock(rejections_mutex_);
+    for (const auto& [reason, n] : rejections_) {
+      out += "vestd_mempool_rejected_total{reason=\"" + reason + "\"} " + std::to_string(n) + "\n";
+    }
+  }
+  metric(out, "vestd_mempool_transactions", "gauge", "Transactions waiting in the mempool.", mempool_.size());
+  metric(out, "vestd_mempool_bytes", "gauge", "Bytes of the transactions waiting in the mempool.", mempool_.bytes());
+  metric_head(out, "vestd_block_production_seconds", "histogram",
+              "Time to select, execute, sign and commit one block.");
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i <= kProduceBuckets; ++i) {
+    cumulative += produce_us_[i].load();
+    const std::string le = i < kProduceBuckets ? seconds_text(kProduceBucketsUs[i]) : "+Inf";
+    out += "vestd_block_production_seconds_bucket{le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+  }
+  out += "vestd_block_production_seconds_sum " + seconds_text(produce_us_sum_.load()) + "\n";
+  out += "vestd_block_production_seconds_count " + std::to_string(cumulative) + "\n";
+  return out;
 }
 
 }  // namespace vest::node

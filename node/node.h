@@ -2,11 +2,13 @@
 // the RPC layer through rpc::NodeApi.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "chain/chain.h"
@@ -49,6 +51,12 @@ class Node : public rpc::NodeApi {
   Status dev_mine(uint32_t blocks, uint64_t& height) override;
   Status dev_increase_time(uint64_t seconds, uint64_t& offset) override;
 
+  // Prometheus text (# HELP, # TYPE, samples) of the node's own counters: blocks and
+  // transactions committed and failed, mempool admissions and rejections by reason,
+  // block production time, the head and its age (docs/operations.md, "Monitoring").
+  // Thread-safe.
+  std::string metrics_text() const;
+
  private:
   Node(const Genesis& genesis, const PrivateKey& key, NodeOptions options);
   void producer_loop();
@@ -58,6 +66,13 @@ class Node : public rpc::NodeApi {
   BlockEnv next_env() const;
   void notify(const Hash& hash, rpc::WaitResult result);
   void expire_waiters();
+
+  // Counts a refused submission by its reason, and logs it at debug level.
+  Status refused(Status s, const Hash* hash);
+
+  // Upper bounds of the block production time histogram, in microseconds.
+  static constexpr uint64_t kProduceBucketsUs[] = {1000, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 5000000};
+  static constexpr size_t kProduceBuckets = std::size(kProduceBucketsUs);
 
   struct Waiter {
     std::chrono::steady_clock::time_point deadline;
@@ -83,6 +98,17 @@ class Node : public rpc::NodeApi {
 
   std::mutex waiters_mutex_;
   std::multimap<Hash, Waiter> waiters_;  // guarded by waiters_mutex_
+
+  std::atomic<uint64_t> blocks_produced_{0};
+  std::atomic<uint64_t> txs_committed_{0};  // included, message executed
+  std::atomic<uint64_t> txs_failed_{0};     // included, message reverted (fee paid)
+  std::atomic<uint64_t> txs_dropped_{0};    // left out of a block or evicted after one
+  std::atomic<uint64_t> txs_admitted_{0};
+  std::atomic<uint64_t> produce_failures_{0};
+  std::array<std::atomic<uint64_t>, kProduceBuckets + 1> produce_us_{};  // the last: above every bound
+  std::atomic<uint64_t> produce_us_sum_{0};
+  mutable std::mutex rejections_mutex_;
+  std::map<std::string, uint64_t> rejections_;  // by reason; guarded by rejections_mutex_
 };
 
 }  // namespace vest::node

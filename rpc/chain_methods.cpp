@@ -272,23 +272,23 @@ void require_dev(NodeApi& node) {
 }  // namespace
 
 void register_chain_methods(Dispatcher& d, NodeApi& node, MethodLimits limits) {
-  d.add_sync("node_status", [&node](const json::value&) { return Result(node_status(node)); });
-  d.add_sync("chain_getAssets", [&node](const json::value&) { return Result(chain_get_assets(node)); });
-  d.add_sync("chain_getBlock",
+  d.add_sync("node_status", {}, [&node](const json::value&) { return Result(node_status(node)); });
+  d.add_sync("chain_getAssets", {}, [&node](const json::value&) { return Result(chain_get_assets(node)); });
+  d.add_sync("chain_getBlock", {"height", "hash"},
              [&node](const json::value& v) { return Result(chain_get_block(node, params_object(v))); });
-  d.add_sync("chain_getTransaction",
+  d.add_sync("chain_getTransaction", {"hash"},
              [&node](const json::value& v) { return Result(chain_get_transaction(node, params_object(v))); });
-  d.add_sync("chain_getEvents", [&node, limits](const json::value& v) {
+  d.add_sync("chain_getEvents", {"height", "address", "kind", "cursor", "limit"}, [&node, limits](const json::value& v) {
     return Result(chain_get_events(node, params_object(v), limits));
   });
-  d.add_sync("account_get", [&node](const json::value& v) { return Result(account_get(node, params_object(v))); });
-  d.add_sync("account_getTransactions", [&node, limits](const json::value& v) {
+  d.add_sync("account_get", {"address", "atHeight"}, [&node](const json::value& v) { return Result(account_get(node, params_object(v))); });
+  d.add_sync("account_getTransactions", {"address", "cursor", "limit"}, [&node, limits](const json::value& v) {
     return Result(account_get_transactions(node, params_object(v), limits));
   });
-  d.add("tx_submit", [&node, limits](const json::value& v, Dispatcher::Reply reply) {
+  d.add("tx_submit", {"raw", "wait", "timeout"}, [&node, limits](const json::value& v, Dispatcher::Reply reply) {
     tx_submit(node, params_object(v), limits, std::move(reply));
   });
-  d.add_sync("dev_mine", [&node](const json::value& v) {
+  d.add_sync("dev_mine", {"blocks"}, [&node](const json::value& v) {
     require_dev(node);
     const json::object& p = params_object(v);
     uint64_t blocks = opt_u64(p, "blocks").value_or(1);
@@ -298,7 +298,7 @@ void register_chain_methods(Dispatcher& d, NodeApi& node, MethodLimits limits) {
     if (!s.ok()) throw Exception(kInternalError, s.message);
     return Result(json::value(json::object{{"height", height}}));
   });
-  d.add_sync("dev_increaseTime", [&node](const json::value& v) {
+  d.add_sync("dev_increaseTime", {"seconds"}, [&node](const json::value& v) {
     require_dev(node);
     uint64_t seconds = get_u64(params_object(v), "seconds");
     if (seconds == 0 || seconds > 100ull * 365 * 86400) fail_params("field 'seconds': must be between 1 and 100 years");

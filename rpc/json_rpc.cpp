@@ -1,5 +1,6 @@
 #include "rpc/json_rpc.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -105,9 +106,71 @@ bool all_finite(const json::value& v) {
 Exception::Exception(int code, std::string message, json::value data)
     : std::runtime_error(message), error_{code, std::move(message), std::move(data)} {}
 
+namespace {
+
+// At most this many bytes of an unknown parameter's name are quoted back.
+constexpr std::size_t kMaxQuotedName = 64;
+
+// `name`, cut to kMaxQuotedName bytes at a character boundary.
+std::string quoted_name(std::string_view name) {
+  if (name.size() <= kMaxQuotedName) return std::string(name);
+  std::size_t n = kMaxQuotedName;
+  while (n > 0 && (static_cast<unsigned char>(name[n]) & 0xc0) == 0x80) --n;
+  return std::string(name.substr(0, n)) + "...";
+}
+
+// The -32602 message for `params` that `accepted` does not allow, or "" when it does.
+std::string params_problem(std::string_view method, const ParamNames& accepted, const json::value& params) {
+  if (accepted.accepts_any() || params.is_null()) return {};
+  const json::object* obj = params.if_object();
+  if (const json::array* a = params.if_array()) {
+    if (a->empty()) return {};
+    if (a->size() == 1) obj = (*a)[0].if_object();
+  }
+  if (!obj) return "params must be an object";
+  for (const auto& kv : *obj) {
+    if (accepted.accepts(kv.key())) continue;
+    std::string message = "unknown parameter '" + quoted_name(kv.key()) + "'";
+    if (accepted.names().empty()) return message + " (" + std::string(method) + " takes none)";
+    message += " (" + std::string(method) + " takes ";
+    for (std::size_t i = 0; i < accepted.names().size(); ++i) {
+      message += (i ? ", " : "") + accepted.names()[i];
+    }
+    return message + ")";
+  }
+  return {};
+}
+
+// Prometheus text of a count of microseconds in seconds: "0.001500".
+std::string seconds_text(std::uint64_t us) {
+  std::string frac = std::to_string(us % 1000000);
+  return std::to_string(us / 1000000) + "." + std::string(6 - frac.size(), '0') + frac;
+}
+
+}  // namespace
+
+bool ParamNames::accepts(std::string_view name) const {
+  if (any_) return true;
+  for (const std::string& n : names_)
+    if (n == name) return true;
+  return false;
+}
+
+void Dispatcher::Method::record(bool failed, std::chrono::steady_clock::duration took) const {
+  if (failed) ++errors;
+  const auto us = static_cast<std::uint64_t>(
+      std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(took).count()));
+  std::size_t bucket = 0;
+  while (bucket < kLatencyBuckets && us > kLatencyBucketsUs[bucket]) ++bucket;
+  ++latency[bucket];
+  latency_sum_us += us;
+}
+
 // One call in flight: answers once, and answers -32603 if the handler drops it.
 struct Dispatcher::Call {
   const Dispatcher* dispatcher;
+  const Method* entry;
+  std::chrono::steady_clock::time_point start;
   std::string_view method;
   json::value id;
   bool notification;
@@ -118,6 +181,7 @@ struct Dispatcher::Call {
   void finish(Result result) {
     if (answered.exchange(true)) return;
     if (!result.ok()) ++dispatcher->errors_;
+    entry->record(!result.ok(), std::chrono::steady_clock::now() - start);
     if (notification) {
       complete(nullptr);
     } else if (result.ok()) {
@@ -160,12 +224,14 @@ struct Dispatcher::Batch {
   }
 };
 
-void Dispatcher::add(std::string name, Handler handler) {
-  methods_[std::move(name)].handler = std::move(handler);
+void Dispatcher::add(std::string name, ParamNames params, Handler handler) {
+  Method& m = methods_[std::move(name)];
+  m.handler = std::move(handler);
+  m.params = std::move(params);
 }
 
-void Dispatcher::add_sync(std::string name, SyncHandler handler) {
-  add(std::move(name),
+void Dispatcher::add_sync(std::string name, ParamNames params, SyncHandler handler) {
+  add(std::move(name), std::move(params),
       [h = std::move(handler)](const json::value& params, Reply reply) { reply(h(params)); });
 }
 
@@ -245,6 +311,8 @@ void Dispatcher::run_one(const json::value& request, std::shared_ptr<const json:
 
   auto call = std::make_shared<Call>();
   call->dispatcher = this;
+  call->entry = &found->second;
+  call->start = std::chrono::steady_clock::now();
   call->method = found->first;
   call->id = reply_id;
   call->notification = !id;
@@ -253,6 +321,9 @@ void Dispatcher::run_one(const json::value& request, std::shared_ptr<const json:
 
   static const json::value kNoParams;
   const json::value& args = params ? *params : kNoParams;
+  if (std::string problem = params_problem(found->first, found->second.params, args); !problem.empty()) {
+    return call->finish(Error{kInvalidParams, std::move(problem), nullptr});
+  }
   // `call` stays alive through the handler so a throw is reported as itself; once
   // every Reply copy and `call` are gone uncalled, ~Call answers -32603.
   try {
@@ -272,6 +343,26 @@ void Dispatcher::append_metrics(std::string& out) const {
   for (const auto& [name, method] : methods_) {
     out += "vest_rpc_calls_total{method=\"" + name + "\"} " + std::to_string(method.calls.load()) +
            "\n";
+  }
+  out += "# HELP vest_rpc_call_errors_total JSON-RPC error answers per method (invalid params included).\n";
+  out += "# TYPE vest_rpc_call_errors_total counter\n";
+  for (const auto& [name, method] : methods_) {
+    out += "vest_rpc_call_errors_total{method=\"" + name + "\"} " + std::to_string(method.errors.load()) +
+           "\n";
+  }
+  out += "# HELP vest_rpc_call_duration_seconds Time from reading a call to its answer, per method.\n";
+  out += "# TYPE vest_rpc_call_duration_seconds histogram\n";
+  for (const auto& [name, method] : methods_) {
+    const std::string label = "{method=\"" + name + "\"";
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i <= kLatencyBuckets; ++i) {
+      cumulative += method.latency[i].load();
+      const std::string le = i < kLatencyBuckets ? seconds_text(kLatencyBucketsUs[i]) : "+Inf";
+      out += "vest_rpc_call_duration_seconds_bucket" + label + ",le=\"" + le + "\"} " +
+             std::to_string(cumulative) + "\n";
+    }
+    out += "vest_rpc_call_duration_seconds_sum" + label + "} " + seconds_text(method.latency_sum_us.load()) + "\n";
+    out += "vest_rpc_call_duration_seconds_count" + label + "} " + std::to_string(cumulative) + "\n";
   }
   out += "# HELP vest_rpc_errors_total JSON-RPC error responses, parse errors included.\n";
   out += "# TYPE vest_rpc_errors_total counter\n";

@@ -2,16 +2,20 @@
 // and builds the response text. Knows nothing about HTTP.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <boost/json.hpp>
+#include <chrono>
 #include <concepts>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "rpc/limits.h"
 
@@ -73,6 +77,28 @@ class InvalidParams : public Exception {
       : Exception(kInvalidParams, std::move(message), std::move(data)) {}
 };
 
+// The parameter names a method accepts. The dispatcher refuses a params object (or
+// `[{...}]`) holding any other name with -32602 "unknown parameter 'x'", and params
+// that are not an object, `[{...}]`, `[]` or null with -32602 "params must be an
+// object", before the handler runs. any() leaves params to the handler (free-form
+// methods, such as tests' echo).
+class ParamNames {
+ public:
+  ParamNames(std::initializer_list<std::string_view> names) : names_(names.begin(), names.end()) {}
+  static ParamNames any() {
+    ParamNames p{};
+    p.any_ = true;
+    return p;
+  }
+  bool accepts_any() const { return any_; }
+  bool accepts(std::string_view name) const;
+  const std::vector<std::string>& names() const { return names_; }
+
+ private:
+  std::vector<std::string> names_;
+  bool any_ = false;
+};
+
 class Dispatcher {
  public:
   using Reply = std::function<void(Result)>;
@@ -90,11 +116,11 @@ class Dispatcher {
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // Registers (or replaces) a method. Register everything before serving: not
-  // thread-safe against handle().
-  void add(std::string name, Handler handler);
+  // Registers (or replaces) a method taking the named `params`. Register everything
+  // before serving: not thread-safe against handle().
+  void add(std::string name, ParamNames params, Handler handler);
   // Registers a method that answers before returning.
-  void add_sync(std::string name, SyncHandler handler);
+  void add_sync(std::string name, ParamNames params, SyncHandler handler);
   // Set before serving; called from handler threads.
   void set_internal_error_log(InternalErrorLog log);
 
@@ -103,13 +129,27 @@ class Dispatcher {
   // byte of a result or message that is not is replaced by U+FFFD). Thread-safe.
   void handle(std::string_view text, const Limits& limits, Done done) const;
 
-  // Appends Prometheus text: calls per method and error responses. Thread-safe.
+  // Appends Prometheus text: calls, error answers and a latency histogram per
+  // method, and all error responses. Thread-safe.
   void append_metrics(std::string& out) const;
+
+  // Upper bounds of the latency histogram's buckets, in microseconds.
+  static constexpr std::uint64_t kLatencyBucketsUs[] = {500,     1000,    2500,    5000,     10000,
+                                                       25000,   50000,   100000,  250000,   500000,
+                                                       1000000, 2500000, 5000000, 10000000, 60000000};
+  static constexpr std::size_t kLatencyBuckets = std::size(kLatencyBucketsUs);
 
  private:
   struct Method {
     Handler handler;
+    ParamNames params{};
     mutable std::atomic<std::uint64_t> calls{0};
+    mutable std::atomic<std::uint64_t> errors{0};
+    // Answered calls by latency bucket (the last: above every bound), and their sum.
+    mutable std::array<std::atomic<std::uint64_t>, kLatencyBuckets + 1> latency{};
+    mutable std::atomic<std::uint64_t> latency_sum_us{0};
+
+    void record(bool failed, std::chrono::steady_clock::duration took) const;
   };
   struct Call;
   struct Batch;

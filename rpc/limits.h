@@ -15,8 +15,11 @@ struct Limits {
   std::size_t max_batch = 100;
   // Deepest nesting of JSON arrays and objects; above it the request gets -32700.
   std::size_t max_depth = 64;
-  // Most open connections (HTTP and WebSocket); above it a new one gets 503 and is closed.
-  std::size_t max_connections = 256;
+  // Most open connections (HTTP and WebSocket). At the limit a new connection takes
+  // the place of the one idle longest (waiting for a request; failing that, the one
+  // reading its request headers longest), which is closed; when every connection is
+  // busy (handling a request, reading a body, WebSocket) the new one gets 503.
+  std::size_t max_connections = 8192;
   // Most messages of one WebSocket connection being handled or answered at once;
   // reading also pauses while their sizes add up to max_body_bytes.
   std::size_t max_ws_pending = 32;
@@ -26,6 +29,9 @@ struct Limits {
   // How long a request may take to arrive once its first byte came (slow senders);
   // also the WebSocket handshake limit.
   std::chrono::milliseconds read_timeout{10'000};
+  // How long the request line and headers may take: from the connection's accept for
+  // its first request, from the first byte for a later one (at most read_timeout).
+  std::chrono::milliseconds header_timeout{5'000};
   // How long writing one HTTP response may take (slow readers).
   std::chrono::milliseconds write_timeout{10'000};
 };

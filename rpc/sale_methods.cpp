@@ -259,17 +259,17 @@ json::value get_position(NodeApi& node, const json::object& p) {
 }  // namespace
 
 void register_sale_methods(Dispatcher& d, NodeApi& node, MethodLimits limits) {
-  d.add_sync("sale_listPackages", [&node](const json::value& v) { return Result(list_packages(node, params_object(v))); });
-  d.add_sync("sale_getPackage", [&node](const json::value& v) { return Result(get_package(node, params_object(v))); });
-  d.add_sync("sale_getPurchases", [&node, limits](const json::value& v) {
+  d.add_sync("sale_listPackages", {"address", "atHeight"}, [&node](const json::value& v) { return Result(list_packages(node, params_object(v))); });
+  d.add_sync("sale_getPackage", {"id", "address", "atHeight"}, [&node](const json::value& v) { return Result(get_package(node, params_object(v))); });
+  d.add_sync("sale_getPurchases", {"address", "cursor", "limit", "atHeight"}, [&node, limits](const json::value& v) {
     return Result(get_purchases(node, params_object(v), limits));
   });
-  d.add_sync("sale_getTier", [&node](const json::value& v) { return Result(get_tier(node, params_object(v))); });
-  d.add_sync("sale_quote", [&node](const json::value& v) { return quote(node, params_object(v)); });
-  d.add_sync("vesting_list", [&node, limits](const json::value& v) {
+  d.add_sync("sale_getTier", {"address", "atHeight"}, [&node](const json::value& v) { return Result(get_tier(node, params_object(v))); });
+  d.add_sync("sale_quote", {"packageId", "quantity", "buyer", "referrer"}, [&node](const json::value& v) { return quote(node, params_object(v)); });
+  d.add_sync("vesting_list", {"address", "cursor", "limit", "atHeight"}, [&node, limits](const json::value& v) {
     return Result(list_positions(node, params_object(v), limits));
   });
-  d.add_sync("vesting_get", [&node](const json::value& v) { return Result(get_position(node, params_object(v))); });
+  d.add_sync("vesting_get", {"id", "atHeight"}, [&node](const json::value& v) { return Result(get_position(node, params_object(v))); });
 }
 
 }  // namespace vest::rpc

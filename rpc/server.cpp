@@ -10,7 +10,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <cctype>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -63,22 +65,45 @@ struct ServerState {
   const Limits limits;
   Server::HealthCallback health;
   Server::MetricsCallback metrics;
-  std::string cors_origin;
+  Access access;
+  std::function<void(std::string_view)> debug_log;
 
   net::strand<net::io_context::executor_type> strand;  // acceptor and stop()
   tcp::acceptor acceptor;
   net::steady_timer retry_timer;
 
-  std::mutex mutex;  // guards the three below
-  std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections;
+  // Closing order of connections that may make room for a new one: those waiting
+  // for a request (kWaiting) before those reading request headers (kReadingHeaders),
+  // each oldest first (by the order they entered that state).
+  enum class Evictable { kWaiting = 0, kReadingHeaders = 1 };
+  using EvictKey = std::pair<Evictable, std::uint64_t>;
+  struct Registered {
+    std::weak_ptr<Connection> connection;
+    std::optional<EvictKey> evict_key;  // set while the connection may be evicted
+    bool evicted = false;               // closing to make room; counted in `evicting`
+  };
+
+  std::mutex mutex;  // guards the five below
+  std::unordered_map<std::uint64_t, Registered> connections;
+  std::map<EvictKey, std::uint64_t> evictable;  // -> connection id
   std::uint64_t next_id = 0;
+  std::uint64_t next_evict_seq = 0;
   bool stopped = false;
 
-  std::atomic<std::size_t> active{0};
+  std::atomic<std::size_t> active{0};    // open connections (their Slots)
+  std::atomic<std::size_t> evicting{0};  // of those, closing to make room
   std::atomic<std::uint64_t> accepted{0};
   std::atomic<std::uint64_t> refused{0};
+  std::atomic<std::uint64_t> evicted{0};
+  std::atomic<std::uint64_t> header_timeouts{0};
+  std::atomic<std::uint64_t> forbidden{0};
+  std::atomic<std::uint64_t> unsupported_media{0};
   std::atomic<std::uint64_t> http_requests{0};
   std::atomic<std::uint64_t> ws_messages{0};
+
+  void debug(std::string_view message) const {
+    if (debug_log) debug_log(message);
+  }
 };
 
 }  // namespace detail
@@ -90,7 +115,7 @@ using detail::ServerState;
 using Response = http::response<http::string_body>;
 using Request = http::request<http::string_body>;
 
-// One of the max_connections places, plus the registration stop() uses.
+// One of the max_connections places, plus the registration stop() and eviction use.
 class Slot {
  public:
   explicit Slot(std::shared_ptr<ServerState> state) : state_(std::move(state)) {
@@ -102,25 +127,77 @@ class Slot {
   Slot& operator=(Slot&&) = delete;
   ~Slot() {
     if (!state_) return;
+    bool was_evicted = false;
     {
       std::lock_guard lock(state_->mutex);
-      state_->connections.erase(id_);
+      auto it = state_->connections.find(id_);
+      if (it != state_->connections.end()) {
+        if (it->second.evict_key) state_->evictable.erase(*it->second.evict_key);
+        was_evicted = it->second.evicted;
+        state_->connections.erase(it);
+      }
     }
+    if (was_evicted) --state_->evicting;
     --state_->active;
+    if (state_->debug_log) state_->debug("rpc connection " + std::to_string(id_) + " closed" +
+                                         (was_evicted ? " (evicted to make room)" : ""));
   }
+
+  std::uint64_t id() const { return id_; }
 
   // Makes `c` the connection stop() closes; false once the server is stopping.
   bool bind(std::weak_ptr<Connection> c) {
     std::lock_guard lock(state_->mutex);
     if (state_->stopped) return false;
-    state_->connections[id_] = std::move(c);
+    state_->connections[id_].connection = std::move(c);
     return true;
   }
 
+  // Marks the connection as one that may be closed to make room (`state` says how
+  // soon), or, with nullopt, as busy.
+  void set_evictable(std::optional<ServerState::Evictable> state) {
+    std::lock_guard lock(state_->mutex);
+    auto it = state_->connections.find(id_);
+    if (it == state_->connections.end()) return;
+    Registered& r = it->second;
+    if (r.evict_key) state_->evictable.erase(*r.evict_key);
+    r.evict_key.reset();
+    if (!state || r.evicted) return;
+    r.evict_key = ServerState::EvictKey{*state, state_->next_evict_seq++};
+    state_->evictable.emplace(*r.evict_key, id_);
+  }
+
  private:
+  using Registered = ServerState::Registered;
   std::shared_ptr<ServerState> state_;
   std::uint64_t id_ = 0;
 };
+
+// Closes the connection that waited longest, to make room; false when none may be.
+bool evict_one(ServerState& s) {
+  std::shared_ptr<Connection> victim;
+  std::uint64_t id = 0;
+  {
+    std::lock_guard lock(s.mutex);
+    while (!victim && !s.evictable.empty()) {
+      auto first = s.evictable.begin();
+      id = first->second;
+      s.evictable.erase(first);
+      auto it = s.connections.find(id);
+      if (it == s.connections.end()) continue;
+      it->second.evict_key.reset();
+      victim = it->second.connection.lock();
+      if (victim) {
+        it->second.evicted = true;
+        ++s.evicting;
+      }
+    }
+  }
+  if (!victim) return false;
+  ++s.evicted;
+  victim->close();
+  return true;
+}
 
 std::string render_metrics(const ServerState& s) {
   std::string out;
@@ -135,7 +212,15 @@ std::string render_metrics(const ServerState& s) {
   metric("vest_rpc_connections_accepted_total", "counter", "Connections accepted.",
          s.accepted.load());
   metric("vest_rpc_connections_refused_total", "counter",
-         "Connections refused over the connection limit.", s.refused.load());
+         "Connections refused with 503: at the limit and none idle to close.", s.refused.load());
+  metric("vest_rpc_connections_evicted_total", "counter",
+         "Idle connections closed to make room for a new one.", s.evicted.load());
+  metric("vest_rpc_header_timeouts_total", "counter",
+         "Connections closed because request headers did not arrive in time.", s.header_timeouts.load());
+  metric("vest_rpc_forbidden_total", "counter", "Requests refused with 403: Host or Origin not allowed.",
+         s.forbidden.load());
+  metric("vest_rpc_unsupported_media_total", "counter",
+         "POST requests refused with 415: Content-Type not application/json.", s.unsupported_media.load());
   metric("vest_rpc_http_requests_total", "counter", "HTTP requests read.", s.http_requests.load());
   metric("vest_rpc_ws_messages_total", "counter", "WebSocket messages read.", s.ws_messages.load());
   s.dispatcher.append_metrics(out);
@@ -244,13 +329,88 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   bool paused_ = false;
 };
 
+char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+// A header value fit to quote in an answer: printable ASCII, at most 100 bytes.
+std::string printable(std::string_view value) {
+  std::string out;
+  for (char c : value.substr(0, 100)) out += c >= 0x20 && c < 0x7f ? c : '?';
+  if (value.size() > 100) out += "...";
+  return out;
+}
+
+// The name of a Host header value ("localhost:8645", "[::1]:8645"), lower case,
+// without the port or IPv6 brackets; empty when malformed.
+std::string host_name(std::string_view value) {
+  std::string_view name = value, port;
+  if (value.starts_with('[')) {
+    const std::size_t close = value.find(']');
+    if (close == std::string_view::npos) return {};
+    name = value.substr(1, close - 1);
+    port = value.substr(close + 1);
+    if (!port.empty() && port[0] != ':') return {};
+  } else if (const std::size_t colon = value.find(':'); colon != std::string_view::npos) {
+    name = value.substr(0, colon);
+    port = value.substr(colon);
+  }
+  if (!port.empty()) {
+    port.remove_prefix(1);
+    if (port.empty() || port.size() > 5) return {};
+    for (char c : port)
+      if (c < '0' || c > '9') return {};
+  }
+  std::string out;
+  for (char c : name) out += lower(c);
+  return out;
+}
+
+bool host_allowed(const Access& access, std::string_view header) {
+  const std::string name = host_name(header);
+  if (name.empty()) return false;
+  if (name == "localhost" || name == "127.0.0.1" || name == "::1") return true;
+  for (const std::string& h : access.hosts) {
+    std::string_view allowed = h;
+    if (allowed.size() > 2 && allowed.front() == '[' && allowed.back() == ']') {
+      allowed = allowed.substr(1, allowed.size() - 2);
+    }
+    if (allowed == "*" || iequals(allowed, name)) return true;
+  }
+  return false;
+}
+
+bool origin_allowed(const Access& access, std::string_view origin) {
+  while (origin.ends_with('/')) origin.remove_suffix(1);
+  for (const std::string& o : access.origins) {
+    std::string_view allowed = o;
+    while (allowed.ends_with('/')) allowed.remove_suffix(1);
+    if (allowed == "*" || iequals(allowed, origin)) return true;
+  }
+  return false;
+}
+
+// True for "application/json", with parameters ("; charset=utf-8") or without.
+bool is_json_content_type(std::string_view value) {
+  value = value.substr(0, value.find(';'));
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  return iequals(value, kJson);
+}
+
 class HttpSession : public Connection, public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(tcp::socket socket, Slot slot, std::shared_ptr<ServerState> state)
       : stream_(std::move(socket)),
         executor_(stream_.get_executor()),
         slot_(std::move(slot)),
-        state_(std::move(state)) {}
+        state_(std::move(state)),
+        header_deadline_(Clock::now() + state_->limits.header_timeout) {}
 
   bool bind() { return slot_.bind(weak_from_this()); }
 
@@ -265,27 +425,64 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   }
 
  private:
-  // Waits up to idle_timeout for the first byte, then read_timeout for the whole request.
+  using Clock = std::chrono::steady_clock;
+
+  // Waits for the first byte of a request: up to header_timeout from the accept on a
+  // new connection, idle_timeout on a kept-alive one. Meanwhile the connection may
+  // be evicted to make room.
   void wait_request() {
     const Limits& limits = state_->limits;
     parser_.emplace();
     parser_->body_limit(limits.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-    if (buffer_.size() > 0) return read_request();
-    stream_.expires_after(limits.idle_timeout);
+    if (buffer_.size() > 0) return read_header();
+    slot_.set_evictable(ServerState::Evictable::kWaiting);
+    if (requests_ == 0) {
+      stream_.expires_at(header_deadline_);
+    } else {
+      stream_.expires_after(limits.idle_timeout);
+    }
     stream_.async_read_some(buffer_.prepare(kReadChunk),
                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec == beast::error::timeout && self->requests_ == 0) {
+                                self->header_timed_out();
+                              }
                               if (ec) return;
                               self->buffer_.commit(n);
-                              self->read_request();
+                              self->read_header();
                             });
   }
 
-  void read_request() {
-    stream_.expires_after(state_->limits.read_timeout);
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  // The request line and headers within header_timeout, and within read_timeout of
+  // the request's first byte.
+  void read_header() {
+    const Limits& limits = state_->limits;
+    const auto now = Clock::now();
+    request_deadline_ = now + limits.read_timeout;
+    if (requests_ > 0) header_deadline_ = now + limits.header_timeout;
+    slot_.set_evictable(ServerState::Evictable::kReadingHeaders);
+    stream_.expires_at(std::min(header_deadline_, request_deadline_));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->slot_.set_evictable(std::nullopt);
+                              if (ec == beast::error::timeout) self->header_timed_out();
+                              if (ec) return self->on_read(ec);
+                              if (self->parser_->is_done()) return self->on_read(ec);
+                              self->read_body();
+                            });
+  }
+
+  void read_body() {
+    stream_.expires_at(request_deadline_);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void header_timed_out() {
+    ++state_->header_timeouts;
+    if (state_->debug_log) {
+      state_->debug("rpc connection " + std::to_string(slot_.id()) + ": request headers did not arrive in time");
+    }
   }
 
   void on_read(beast::error_code ec) {
@@ -300,10 +497,32 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
     }
     if (ec) return;
     ++state_->http_requests;
+    ++requests_;
     on_request(parser_->release());
   }
 
+  // 403 with `message`, logged at debug level.
+  void forbid(const Request& req, std::string message) {
+    ++state_->forbidden;
+    if (state_->debug_log) state_->debug("rpc connection " + std::to_string(slot_.id()) + ": 403 " + message);
+    send_error(http::status::forbidden, message, req);
+  }
+
   void on_request(Request req) {
+    const Access& access = state_->access;
+    if (auto host = req.find(http::field::host); host != req.end() && !host_allowed(access, host->value())) {
+      return forbid(req, "host '" + printable(host->value()) +
+                             "' is not allowed; vestd serves it with --rpc-allow-host (rpc.allow_hosts)");
+    }
+    allow_origin_.clear();
+    if (auto origin = req.find(http::field::origin); origin != req.end()) {
+      if (!origin_allowed(access, origin->value())) {
+        return forbid(req, "origin '" + printable(origin->value()) +
+                               "' is not allowed; vestd serves it with --rpc-cors-origin (rpc.cors_origins)");
+      }
+      allow_origin_ = std::string(origin->value());
+    }
+
     std::string_view target = req.target();
     const std::string_view path = target.substr(0, target.find('?'));
     const bool known = path == "/" || path == "/health" || path == "/metrics";
@@ -314,14 +533,23 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
     if (req.method() == http::verb::options) {
       Response res = make_response(http::status::no_content, req, "", "");
       res.set(http::field::allow, "GET, POST, OPTIONS");
-      if (!state_->cors_origin.empty()) {
+      if (!allow_origin_.empty()) {
         res.set(http::field::access_control_allow_methods, "GET, POST, OPTIONS");
         res.set(http::field::access_control_allow_headers, "Content-Type");
         res.set(http::field::access_control_max_age, "600");
       }
       return send(std::move(res));
     }
-    if (req.method() == http::verb::post && path == "/") return call(std::move(req));
+    if (req.method() == http::verb::post && path == "/") {
+      if (auto type = req.find(http::field::content_type); type == req.end() || !is_json_content_type(type->value())) {
+        ++state_->unsupported_media;
+        if (state_->debug_log) {
+          state_->debug("rpc connection " + std::to_string(slot_.id()) + ": 415 POST without application/json");
+        }
+        return send_error(http::status::unsupported_media_type, "Content-Type must be application/json", req);
+      }
+      return call(std::move(req));
+    }
     if (req.method() == http::verb::get && path == "/health") return send(health(req));
     if (req.method() == http::verb::get && path == "/metrics") {
       return send(make_response(http::status::ok, req, render_metrics(*state_),
@@ -362,14 +590,17 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
 
   void upgrade(Request req) {
     upgraded_ = true;
+    slot_.set_evictable(std::nullopt);
     auto ws = std::make_shared<WsSession>(std::move(stream_), std::move(slot_), state_);
     if (ws->bind()) ws->run(req);
   }
 
+  // Sets the body, and the CORS headers when the request came from an allowed origin.
   Response finish(Response res, std::string body, std::string_view content_type) {
     if (!content_type.empty()) res.set(http::field::content_type, content_type);
-    if (!state_->cors_origin.empty()) {
-      res.set(http::field::access_control_allow_origin, state_->cors_origin);
+    if (!allow_origin_.empty()) {
+      res.set(http::field::access_control_allow_origin, allow_origin_);
+      res.set(http::field::vary, "Origin");
     }
     res.body() = std::move(body);
     res.prepare_payload();
@@ -383,13 +614,13 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
     return finish(std::move(res), std::move(body), content_type);
   }
 
-  // A JSON error body; closes the connection except after 404 and 405, whose request
-  // was read whole.
+  // A JSON error body; closes the connection except after 403, 404, 405 and 415,
+  // whose request was read whole.
   void send_error(http::status status, std::string_view message, const Request& req = {}) {
     Response res{status, req.version()};
-    res.keep_alive(status == http::status::not_found || status == http::status::method_not_allowed
-                       ? req.keep_alive()
-                       : false);
+    const bool read_whole = status == http::status::not_found || status == http::status::method_not_allowed ||
+                            status == http::status::forbidden || status == http::status::unsupported_media_type;
+    res.keep_alive(read_whole ? req.keep_alive() : false);
     send(finish(std::move(res), json::serialize(json::object{{"error", message}}), kJson));
   }
 
@@ -428,6 +659,10 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Response response_;
+  std::string allow_origin_;  // the current request's Origin, when allowed
+  Clock::time_point header_deadline_;
+  Clock::time_point request_deadline_;
+  std::uint64_t requests_ = 0;  // read whole on this connection
   bool upgraded_ = false;
 };
 
@@ -452,12 +687,22 @@ void on_accept(const std::shared_ptr<ServerState>& s, beast::error_code ec, tcp:
     });
     return;
   }
-  if (s->active.load() >= s->limits.max_connections) {
+  // Those closing to make room no longer count.
+  if (s->active.load() - s->evicting.load() >= s->limits.max_connections && !evict_one(*s)) {
     ++s->refused;
+    if (s->debug_log) s->debug("rpc connection refused with 503: " + std::to_string(s->active.load()) + " open");
     refuse(std::move(socket));
   } else {
     ++s->accepted;
-    auto session = std::make_shared<HttpSession>(std::move(socket), Slot(s), s);
+    Slot slot(s);
+    if (s->debug_log) {
+      beast::error_code ep_ec;
+      const tcp::endpoint peer = socket.remote_endpoint(ep_ec);
+      s->debug("rpc connection " + std::to_string(slot.id()) + " from " +
+               (ep_ec ? std::string("?") : peer.address().to_string() + ":" + std::to_string(peer.port())) +
+               " accepted (" + std::to_string(s->active.load()) + " open)");
+    }
+    auto session = std::make_shared<HttpSession>(std::move(socket), std::move(slot), s);
     if (session->bind()) session->run();
   }
   accept(s);
@@ -483,7 +728,9 @@ void Server::set_health(HealthCallback callback) { state_->health = std::move(ca
 
 void Server::set_metrics(MetricsCallback callback) { state_->metrics = std::move(callback); }
 
-void Server::set_cors_origin(std::string origin) { state_->cors_origin = std::move(origin); }
+void Server::set_access(Access access) { state_->access = std::move(access); }
+
+void Server::set_debug_log(std::function<void(std::string_view)> log) { state_->debug_log = std::move(log); }
 
 boost::system::error_code Server::start() {
   boost::system::error_code ec;
@@ -515,8 +762,8 @@ void Server::stop() {
     {
       std::lock_guard lock(s->mutex);
       s->stopped = true;
-      for (auto& [id, weak] : s->connections) {
-        if (auto c = weak.lock()) open.push_back(std::move(c));
+      for (auto& [id, registered] : s->connections) {
+        if (auto c = registered.connection.lock()) open.push_back(std::move(c));
       }
     }
     for (auto& c : open) c->close();

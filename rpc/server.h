@@ -3,7 +3,11 @@
 //   GET  / Upgrade  WebSocket; each message is a request or batch
 //   GET  /health    the health callback's status and JSON body
 //   GET  /metrics   Prometheus text: the server's counters, then the metrics callback's text
-//   OPTIONS *       204, with CORS headers when an origin is configured
+//   OPTIONS *       204, with CORS headers for an allowed origin
+// Every request first passes the Access checks: a Host header that is not allowed
+// gets 403, so does an Origin header that is not allowed (browser pages of other
+// sites, WebSocket upgrades included); a POST whose Content-Type is not
+// application/json gets 415.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -14,6 +18,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "rpc/json_rpc.h"
 #include "rpc/limits.h"
@@ -23,6 +29,18 @@ namespace vest::rpc {
 namespace detail {
 struct ServerState;
 }
+
+// Which requests are served, by their Host and Origin headers.
+struct Access {
+  // Host names served (any port) besides localhost, 127.0.0.1 and ::1, which always
+  // are; "*" serves any. A request without a Host header is served.
+  std::vector<std::string> hosts;
+  // Origins ("https://app.example", scheme://host[:port]) whose pages may call the
+  // node: their requests and WebSocket upgrades are served and answered with
+  // Access-Control-Allow-Origin; "*" allows any. A request without Origin (not from
+  // a browser page) is served.
+  std::vector<std::string> origins;
+};
 
 struct Health {
   unsigned http_status = 200;
@@ -48,8 +66,11 @@ class Server {
   // The setters below are not thread-safe: call them before start().
   void set_health(HealthCallback callback);
   void set_metrics(MetricsCallback callback);
-  // Sends Access-Control-Allow-Origin: `origin` (e.g. "*"); empty (default) sends no CORS.
-  void set_cors_origin(std::string origin);
+  // Host and Origin allowlists; the default serves localhost only, to no other origin.
+  void set_access(Access access);
+  // Told of connections opened, closed and evicted and of refused requests, one line
+  // each; unset (the default), nothing is formatted. Called from io threads.
+  void set_debug_log(std::function<void(std::string_view)> log);
 
   // Binds and listens, then accepts on the io_context. Returns the failure (e.g.
   // address in use) instead of throwing. Call once.

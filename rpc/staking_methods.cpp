@@ -154,14 +154,14 @@ json::array milestones_json(const std::vector<staking::MilestoneProgress>& miles
 }
 
 void register_staking_methods(Dispatcher& d, NodeApi& node, MethodLimits limits) {
-  d.add_sync("staking_get", [&node](const json::value& v) { return Result(staking_get(node, params_object(v))); });
-  d.add_sync("staking_params", [&node](const json::value&) { return Result(staking_params(node)); });
-  d.add_sync("staking_totals",
+  d.add_sync("staking_get", {"address", "atHeight"}, [&node](const json::value& v) { return Result(staking_get(node, params_object(v))); });
+  d.add_sync("staking_params", {}, [&node](const json::value&) { return Result(staking_params(node)); });
+  d.add_sync("staking_totals", {"atHeight"},
              [&node](const json::value& v) { return Result(staking_totals(node, params_object(v))); });
-  d.add_sync("staking_leaderboard", [&node, limits](const json::value& v) {
+  d.add_sync("staking_leaderboard", {"cursor", "limit", "atHeight"}, [&node, limits](const json::value& v) {
     return Result(staking_leaderboard(node, params_object(v), limits));
   });
-  d.add_sync("sale_leaderboard", [&node, limits](const json::value& v) {
+  d.add_sync("sale_leaderboard", {"cursor", "limit", "atHeight"}, [&node, limits](const json::value& v) {
     return Result(sale_leaderboard(node, params_object(v), limits));
   });
 }

@@ -27,12 +27,12 @@ std::vector<Dispatcher::Reply> g_later;
 const Dispatcher& dispatcher() {
   static Dispatcher* d = [] {
     auto* d = new Dispatcher();
-    d->add_sync("echo", [](const json::value& params) { return params; });
-    d->add_sync("add", [](const json::value& params) -> Result {
+    d->add_sync("echo", ParamNames::any(), [](const json::value& params) { return params; });
+    d->add_sync("add", {"a", "b"}, [](const json::value& params) -> Result {
       const json::object& p = params_object(params);
       return get_u64(p, "a") + get_u64(p, "b");
     });
-    d->add_sync("fields", [](const json::value& params) -> Result {
+    d->add_sync("fields", {"s", "b", "o", "a"}, [](const json::value& params) -> Result {
       const json::object& p = params_object(params);
       json::object out;
       out["s"] = opt_string(p, "s").value_or("");
@@ -41,17 +41,17 @@ const Dispatcher& dispatcher() {
       if (p.contains("a")) out["a"] = get_array(p, "a");
       return out;
     });
-    d->add_sync("throws", [](const json::value&) -> Result { throw std::runtime_error("internal detail"); });
-    d->add_sync("bad_params", [](const json::value&) -> Result { throw InvalidParams("missing field 'x'"); });
-    d->add_sync("app_error", [](const json::value&) -> Result {
+    d->add_sync("throws", ParamNames::any(), [](const json::value&) -> Result { throw std::runtime_error("internal detail"); });
+    d->add_sync("bad_params", ParamNames::any(), [](const json::value&) -> Result { throw InvalidParams("missing field 'x'"); });
+    d->add_sync("app_error", ParamNames::any(), [](const json::value&) -> Result {
       return Error{3, "refused", json::object{{"reason", "nope"}}};
     });
-    d->add("drops", [](const json::value&, Dispatcher::Reply) {});
-    d->add("twice", [](const json::value& params, Dispatcher::Reply reply) {
+    d->add("drops", ParamNames::any(), [](const json::value&, Dispatcher::Reply) {});
+    d->add("twice", ParamNames::any(), [](const json::value& params, Dispatcher::Reply reply) {
       reply(json::value(1));
       reply(params);
     });
-    d->add("later", [](const json::value& params, Dispatcher::Reply reply) {
+    d->add("later", ParamNames::any(), [](const json::value& params, Dispatcher::Reply reply) {
       g_later.push_back([reply, copy = json::value(params)](Result) { reply(copy); });
     });
     d->set_internal_error_log([](std::string_view, std::string_view) {});

@@ -277,45 +277,143 @@ TEST_CASE("unknown paths are 404 and wrong methods 405") {
   CHECK(http_request(s.port(), "POST", "/health", "{}").status == 405);
 }
 
-TEST_CASE("OPTIONS and CORS headers follow the configured origin") {
-  SECTION("no origin configured") {
+TEST_CASE("OPTIONS and CORS headers follow the allowed origins") {
+  const std::string call = R"({"jsonrpc":"2.0","id":1,"method":"echo"})";
+  SECTION("no origin configured: no CORS, and pages of other origins are refused") {
     TestServer s;
     HttpReply pre = http_request(s.port(), "OPTIONS", "/");
     CHECK(pre.status == 204);
     CHECK(pre.header("access-control-allow-origin").empty());
-    CHECK(http_request(s.port(), "POST", "/", R"({"jsonrpc":"2.0","id":1,"method":"echo"})")
-              .header("access-control-allow-origin")
-              .empty());
+    CHECK(http_request(s.port(), "POST", "/", call).header("access-control-allow-origin").empty());
+    HttpReply foreign = http_request(s.port(), "OPTIONS", "/", "", "Origin: http://app.example\r\n");
+    CHECK(foreign.status == 403);
+    CHECK(foreign.header("access-control-allow-origin").empty());
+    HttpReply post = http_request(s.port(), "POST", "/", call, "Origin: http://app.example\r\n");
+    CHECK(post.status == 403);
+    CHECK(post.json().at("error") ==
+          "origin 'http://app.example' is not allowed; vestd serves it with --rpc-cors-origin (rpc.cors_origins)");
   }
-  SECTION("any origin") {
-    TestServer s(test_limits(), [](Server& server) { server.set_cors_origin("*"); });
-    HttpReply pre = http_request(s.port(), "OPTIONS", "/", "", "Origin: http://app.example\r\n");
+  SECTION("an allowed origin gets preflight answers and its own origin back") {
+    TestServer s(test_limits(), [](Server& server) { server.set_access(Access{{}, {"https://dapp.example"}}); });
+    HttpReply pre = http_request(s.port(), "OPTIONS", "/", "",
+                                 "Origin: https://dapp.example\r\nAccess-Control-Request-Method: POST\r\n"
+                                 "Access-Control-Request-Headers: content-type\r\n");
     CHECK(pre.status == 204);
-    CHECK(pre.header("access-control-allow-origin") == "*");
+    CHECK(pre.header("access-control-allow-origin") == "https://dapp.example");
     CHECK(pre.header("access-control-allow-methods").find("POST") != std::string::npos);
     CHECK(pre.header("access-control-allow-headers") == "Content-Type");
-    HttpReply post =
-        http_request(s.port(), "POST", "/", R"({"jsonrpc":"2.0","id":1,"method":"echo"})");
-    CHECK(post.header("access-control-allow-origin") == "*");
+    CHECK(pre.header("vary") == "Origin");
+    HttpReply post = http_request(s.port(), "POST", "/", call, "Origin: https://DAPP.example\r\n");
+    CHECK(post.status == 200);
+    CHECK(post.header("access-control-allow-origin") == "https://DAPP.example");
+    // Another origin, even a look-alike, is refused and gets no CORS header.
+    for (const char* other : {"https://dapp.example.evil", "http://dapp.example", "null"}) {
+      INFO(other);
+      HttpReply r = http_request(s.port(), "POST", "/", call, std::string("Origin: ") + other + "\r\n");
+      CHECK(r.status == 403);
+      CHECK(r.header("access-control-allow-origin").empty());
+    }
+    // Without Origin (not a browser page) the call is served, without CORS.
+    HttpReply plain = http_request(s.port(), "POST", "/", call);
+    CHECK(plain.status == 200);
+    CHECK(plain.header("access-control-allow-origin").empty());
+  }
+  SECTION("any origin") {
+    TestServer s(test_limits(), [](Server& server) { server.set_access(Access{{}, {"*"}}); });
+    HttpReply post = http_request(s.port(), "POST", "/", call, "Origin: http://app.example\r\n");
+    CHECK(post.status == 200);
+    CHECK(post.header("access-control-allow-origin") == "http://app.example");
   }
 }
 
-TEST_CASE("content types with a charset and none at all are accepted") {
+TEST_CASE("only localhost Host headers are served unless more are allowed") {
+  const std::string call = R"({"jsonrpc":"2.0","id":1,"method":"echo"})";
+  auto with_host = [&](std::uint16_t port, const std::string& method, const std::string& target,
+                       const std::string& host) {
+    Conn conn(port);
+    std::string text = method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\n";
+    if (method == "POST") {
+      text += "Content-Type: application/json\r\nContent-Length: " + std::to_string(call.size()) + "\r\n\r\n" + call;
+    } else {
+      text += "\r\n";
+    }
+    REQUIRE(conn.send_raw(text));
+    auto r = conn.read_reply();
+    REQUIRE(r);
+    return *r;
+  };
   TestServer s;
-  const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"echo"})";
+  for (const char* host : {"localhost", "localhost:8645", "LocalHost:1", "127.0.0.1", "127.0.0.1:8645", "[::1]",
+                           "[::1]:8645"}) {
+    INFO(host);
+    CHECK(with_host(s.port(), "POST", "/", host).status == 200);
+    CHECK(with_host(s.port(), "GET", "/health", host).status == 200);
+    CHECK(with_host(s.port(), "GET", "/metrics", host).status == 200);
+  }
+  for (const char* host : {"evil.example", "evil.example:8645", "localhost.evil.example", "127.0.0.2", "[::2]:1",
+                           "localhost:port", "[::1", "10.0.0.1:8645"}) {
+    INFO(host);
+    HttpReply r = with_host(s.port(), "POST", "/", host);
+    CHECK(r.status == 403);
+    CHECK(std::string(r.json().at("error").as_string()).starts_with("host '"));
+    CHECK(with_host(s.port(), "GET", "/metrics", host).status == 403);
+  }
+  CHECK(with_host(s.port(), "POST", "/", "evil.example").json().at("error") ==
+        "host 'evil.example' is not allowed; vestd serves it with --rpc-allow-host (rpc.allow_hosts)");
+
+  TestServer named(test_limits(), [](Server& server) { server.set_access(Access{{"node.internal"}, {}}); });
+  CHECK(with_host(named.port(), "POST", "/", "node.internal:8645").status == 200);
+  CHECK(with_host(named.port(), "POST", "/", "localhost").status == 200);
+  CHECK(with_host(named.port(), "POST", "/", "other.internal").status == 403);
+  TestServer any(test_limits(), [](Server& server) { server.set_access(Access{{"*"}, {}}); });
+  CHECK(with_host(any.port(), "POST", "/", "anything.example").status == 200);
+}
+
+TEST_CASE("a POST must be application/json, with or without a charset") {
+  TestServer s;
+  const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"note"})";
+  auto post = [&](Conn& conn, const std::string& type_header) {
+    REQUIRE(conn.send_raw("POST / HTTP/1.1\r\nHost: localhost\r\n" + type_header +
+                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+    auto r = conn.read_reply();
+    REQUIRE(r);
+    return *r;
+  };
   Conn conn(s.port());
-  conn.send_raw(
-      "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json; "
-      "charset=utf-8\r\nContent-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n" + body);
-  auto r = conn.read_reply();
-  REQUIRE(r);
-  CHECK(r->json() == ok(1, nullptr));
-  conn.send_raw("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
-                "\r\n\r\n" + body);
-  r = conn.read_reply();
-  REQUIRE(r);
-  CHECK(r->json() == ok(1, nullptr));
+  CHECK(post(conn, "Content-Type: application/json; charset=utf-8\r\n").json() == ok(1, nullptr));
+  CHECK(post(conn, "Content-Type: Application/JSON\r\n").json() == ok(1, nullptr));
+  CHECK(s.notes == 2);
+  // The types a web page may POST cross-origin without a preflight, and none at all, are
+  // refused before the call runs; the connection stays usable.
+  for (const char* type : {"Content-Type: text/plain\r\n", "Content-Type: text/plain; charset=utf-8\r\n",
+                           "Content-Type: application/x-www-form-urlencoded\r\n",
+                           "Content-Type: multipart/form-data; boundary=x\r\n", "Content-Type: application/jsonx\r\n",
+                           ""}) {
+    INFO(type);
+    HttpReply r = post(conn, type);
+    CHECK(r.status == 415);
+    CHECK(r.json().at("error") == "Content-Type must be application/json");
+  }
+  CHECK(s.notes == 2);
+  CHECK(post(conn, "Content-Type: application/json\r\n").status == 200);
+}
+
+TEST_CASE("a WebSocket upgrade from a page of another origin is refused") {
+  TestServer s;
+  auto upgrade = [&](std::uint16_t port, const std::string& origin_header) {
+    Conn conn(port);
+    REQUIRE(conn.send_raw("GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+                          origin_header + "\r\n"));
+    auto r = conn.read_reply();
+    REQUIRE(r);
+    return r->status;
+  };
+  CHECK(upgrade(s.port(), "") == 101);
+  CHECK(upgrade(s.port(), "Origin: https://evil.example\r\n") == 403);
+  TestServer allowed(test_limits(), [](Server& server) { server.set_access(Access{{}, {"https://dapp.example"}}); });
+  CHECK(upgrade(allowed.port(), "Origin: https://dapp.example\r\n") == 101);
+  CHECK(upgrade(allowed.port(), "Origin: https://evil.example\r\n") == 403);
 }
 
 TEST_CASE("WebSocket carries requests, batches and notifications") {

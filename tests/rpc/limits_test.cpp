@@ -1,6 +1,7 @@
 // Resource limits and timeouts of the server, with the small limits of test_limits().
 #include <catch2/catch.hpp>
 #include <set>
+#include <thread>
 
 #include "tests/rpc/rpc_test_util.h"
 #include "wallet/rpc_client.h"
@@ -15,7 +16,7 @@ namespace {
 const std::string kEcho = R"({"jsonrpc":"2.0","id":1,"method":"echo"})";
 
 std::string post_text(const std::string& body) {
-  return "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+  return "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: " +
          std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
@@ -34,7 +35,7 @@ TEST_CASE("a body over the limit gets 413 and the connection is closed") {
   }
   SECTION("chunked") {
     Conn conn(s.port());
-    std::string text = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    std::string text = "POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n";
     const std::string chunk(16 * 1024, ' ');
     for (int i = 0; i < 5; ++i) text += "4000\r\n" + chunk + "\r\n";
     conn.send_raw(text + "0\r\n\r\n");
@@ -54,7 +55,7 @@ TEST_CASE("headers over the limit get 431 and the connection is closed") {
   TestServer s;
   Conn conn(s.port());
   conn.send_raw(
-      "POST / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(test_limits().max_header_bytes, 'a') +
+      "POST / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + std::string(test_limits().max_header_bytes, 'a') +
       "\r\nContent-Length: 2\r\n\r\n{}");
   auto r = conn.read_reply();
   REQUIRE(r);
@@ -132,7 +133,7 @@ TEST_CASE("a slow sender is cut off after the read timeout although bytes keep c
   CHECK(Clock::now() - start < test_limits().read_timeout + 1500ms);
 }
 
-TEST_CASE("connections over the limit are refused, and served again once some close") {
+TEST_CASE("at the connection limit a new client takes the place of the one idle longest") {
   TestServer s;
   const std::size_t max = test_limits().max_connections;
   std::vector<std::unique_ptr<Conn>> conns;
@@ -140,24 +141,95 @@ TEST_CASE("connections over the limit are refused, and served again once some cl
     conns.push_back(std::make_unique<Conn>(s.port()));
     REQUIRE(conns.back()->request("POST", "/", kEcho));
   }
+  // conns[1] was idle longest once conns[0] is used again.
+  REQUIRE(conns[0]->request("POST", "/", kEcho));
+  Conn extra(s.port());
+  auto r = extra.request("POST", "/", kEcho);
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(conns[1]->wait_closed(1000ms));
+  for (std::size_t i = 0; i < max; ++i) {
+    if (i != 1) CHECK(conns[i]->request("POST", "/", kEcho));
+  }
+  // `extra` is idle longest now.
+  Conn silent(s.port());
+  CHECK(extra.wait_closed(1000ms));
+  for (std::size_t i = 0; i < max; ++i) {
+    if (i != 1) CHECK(conns[i]->request("POST", "/", kEcho));
+  }
+  // A connection that has not sent a byte yet is idle too, and makes room likewise.
+  Conn next(s.port());
+  auto again = next.request("POST", "/", kEcho);
+  REQUIRE(again);
+  CHECK(again->status == 200);
+  CHECK(silent.wait_closed(1000ms));
+}
+
+TEST_CASE("a connection reading its headers makes room only when none is idle") {
+  TestServer s;
+  const std::size_t max = test_limits().max_connections;
+  std::vector<std::unique_ptr<Conn>> partial;
+  for (std::size_t i = 0; i < max; ++i) {
+    partial.push_back(std::make_unique<Conn>(s.port()));
+    REQUIRE(partial.back()->send_raw("POST / HTTP/1.1\r\nHost: localhost\r\n"));
+  }
+  std::this_thread::sleep_for(50ms);
+  Conn fresh(s.port());
+  auto r = fresh.request("POST", "/", kEcho);
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(partial[0]->wait_closed(1000ms));  // the one reading its headers longest
+}
+
+TEST_CASE("connections over the limit get 503 when every one is busy, and are served once some close") {
+  TestServer s;
+  const std::size_t max = test_limits().max_connections;
+  // Each is in the middle of a call that takes a while: none may be closed.
+  std::vector<std::unique_ptr<Conn>> busy;
+  for (std::size_t i = 0; i < max; ++i) {
+    busy.push_back(std::make_unique<Conn>(s.port()));
+    const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"slow","params":{"ms":1500}})";
+    REQUIRE(busy.back()->send_raw(post_text(body)));
+  }
+  std::this_thread::sleep_for(100ms);
   {
     Conn extra(s.port());
     auto r = extra.read_reply(2000ms);
-    if (r) CHECK(r->status == 503);
+    REQUIRE(r);
+    CHECK(r->status == 503);
     CHECK(extra.wait_closed(2000ms));
   }
-  for (auto& c : conns) REQUIRE(c->request("POST", "/", kEcho));
-
-  conns.pop_back();
-  conns.pop_back();
-  bool served = false;
-  for (int attempt = 0; attempt < 20 && !served; ++attempt) {
-    Conn again(s.port());
-    auto r = again.request("POST", "/", kEcho);
-    served = r && r->status == 200;
-    if (!served) std::this_thread::sleep_for(50ms);
+  for (auto& c : busy) {
+    auto r = c->read_reply(3000ms);
+    REQUIRE(r);
+    CHECK(r->status == 200);
   }
-  CHECK(served);
+  Conn again(s.port());
+  auto r = again.request("POST", "/", kEcho);
+  REQUIRE(r);
+  CHECK(r->status == 200);
+}
+
+TEST_CASE("a new connection must send its headers within the header timeout") {
+  Limits limits = test_limits();
+  limits.idle_timeout = 5s;
+  limits.read_timeout = 5s;
+  limits.header_timeout = 400ms;
+  TestServer s(limits);
+  const auto start = Clock::now();
+  Conn silent(s.port());
+  Conn half(s.port());
+  REQUIRE(half.send_raw("POST / HTTP/1.1\r\nHost: localhost\r\n"));
+  CHECK(silent.wait_closed(3000ms));
+  CHECK(half.wait_closed(3000ms));
+  const auto took = Clock::now() - start;
+  CHECK(took >= 350ms);
+  CHECK(took < 1500ms);
+  // Once a request came whole, the connection may idle up to the idle timeout.
+  Conn kept(s.port());
+  REQUIRE(kept.request("POST", "/", kEcho));
+  CHECK_FALSE(kept.wait_closed(1000ms));
+  CHECK(kept.request("POST", "/", kEcho));
 }
 
 TEST_CASE("a normal client is served while abusive ones are connected") {
@@ -167,9 +239,9 @@ TEST_CASE("a normal client is served while abusive ones are connected") {
   limits.read_timeout = 5s;
   TestServer s(limits);
   Conn slowloris(s.port());
-  slowloris.send_raw("POST / HTTP/1.1\r\nHost: x\r\n");
+  slowloris.send_raw("POST / HTTP/1.1\r\nHost: localhost\r\n");
   Conn huge(s.port());
-  huge.send_raw("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n");
+  huge.send_raw("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000000\r\n\r\n");
   Conn silent(s.port());
   WsConn ws(s.port());
   ws.send(std::string(1000, '['));

@@ -71,7 +71,7 @@ TEST_CASE("get_u64 accepts integers, decimal and hex strings only") {
 
 TEST_CASE("Dispatcher works without a server") {
   Dispatcher d;
-  d.add_sync("echo", [](const json::value& params) { return params; });
+  d.add_sync("echo", ParamNames::any(), [](const json::value& params) { return params; });
   std::string out;
   d.handle(R"({"jsonrpc":"2.0","id":7,"method":"echo","params":[1]})", Limits{},
            [&](std::string r) { out = std::move(r); });
@@ -83,4 +83,106 @@ TEST_CASE("Dispatcher works without a server") {
   std::string metrics;
   d.append_metrics(metrics);
   CHECK(metrics.find("vest_rpc_calls_total{method=\"echo\"} 2\n") != std::string::npos);
+}
+
+namespace {
+
+// The answer of `d` to one request.
+json::value answer(const Dispatcher& d, const std::string& request) {
+  std::string out;
+  d.handle(request, Limits{}, [&](std::string r) { out = std::move(r); });
+  return out.empty() ? json::value() : json::parse(out);
+}
+
+}  // namespace
+
+TEST_CASE("a parameter a method does not declare is refused, naming it") {
+  Dispatcher d;
+  int runs = 0;
+  d.add_sync("page", {"address", "limit", "cursor"}, [&](const json::value& params) -> Result {
+    ++runs;
+    return opt_u64(params_object(params), "limit").value_or(25);
+  });
+  d.add_sync("status", {}, [&](const json::value&) -> Result {
+    ++runs;
+    return "ok";
+  });
+  auto call = [&](const std::string& method, const std::string& params) {
+    return answer(d, R"({"jsonrpc":"2.0","id":1,"method":")" + method + R"(","params":)" + params + "}");
+  };
+  auto refused = [&](const json::value& r, const std::string& message) {
+    INFO(json::serialize(r));
+    REQUIRE(r.as_object().contains("error"));
+    CHECK(r.at("error").at("code") == kInvalidParams);
+    CHECK(std::string(r.at("error").at("message").as_string()) == message);
+    CHECK(r.at("id") == 1);
+  };
+
+  // Declared names pass, in any combination, as an object or wrapped in an array.
+  CHECK(call("page", R"({"limit":5})").at("result") == 5);
+  CHECK(call("page", R"([{"limit":6,"cursor":null,"address":"x"}])").at("result") == 6);
+  CHECK(call("page", "{}").at("result") == 25);
+  CHECK(call("page", "[]").at("result") == 25);
+  CHECK(call("status", "{}").at("result") == "ok");
+  CHECK(answer(d, R"({"jsonrpc":"2.0","id":1,"method":"status"})").at("result") == "ok");
+  CHECK(call("status", "null").at("result") == "ok");
+  CHECK(runs == 7);
+
+  // A misspelt or foreign name is refused before the handler runs.
+  refused(call("page", R"({"limt":5})"), "unknown parameter 'limt' (page takes address, limit, cursor)");
+  refused(call("page", R"([{"limit":5,"fromHeight":1}])"),
+          "unknown parameter 'fromHeight' (page takes address, limit, cursor)");
+  refused(call("page", R"({"Limit":5})"), "unknown parameter 'Limit' (page takes address, limit, cursor)");
+  refused(call("status", R"({"verbose":true})"), "unknown parameter 'verbose' (status takes none)");
+  refused(call("status", "[1]"), "params must be an object");
+  refused(call("page", R"([{"limit":5},{}])"), "params must be an object");
+  // A long name is quoted only in part.
+  refused(call("status", "{\"" + std::string(1000, 'x') + "\":1}"),
+          "unknown parameter '" + std::string(64, 'x') + "...' (status takes none)");
+  CHECK(runs == 7);
+
+  // In a batch, only the call with the unknown name is refused.
+  json::value batch = answer(d, R"([{"jsonrpc":"2.0","id":1,"method":"page","params":{"toHeight":9}},
+                                    {"jsonrpc":"2.0","id":2,"method":"page","params":{"limit":3}}])");
+  REQUIRE(batch.as_array().size() == 2);
+  CHECK(batch.at(0).at("error").at("message") == "unknown parameter 'toHeight' (page takes address, limit, cursor)");
+  CHECK(batch.at(1).at("result") == 3);
+  CHECK(runs == 8);
+
+  // The refusals count as errors of the method.
+  std::string metrics;
+  d.append_metrics(metrics);
+  CHECK(metrics.find("vest_rpc_call_errors_total{method=\"page\"} 5\n") != std::string::npos);
+  CHECK(metrics.find("vest_rpc_call_errors_total{method=\"status\"} 3\n") != std::string::npos);
+}
+
+TEST_CASE("free-form methods see whatever params come") {
+  Dispatcher d;
+  d.add_sync("echo", ParamNames::any(), [](const json::value& params) { return params; });
+  CHECK(answer(d, R"({"jsonrpc":"2.0","id":1,"method":"echo","params":{"anything":1}})").at("result") ==
+        json::parse(R"({"anything":1})"));
+  CHECK(answer(d, R"({"jsonrpc":"2.0","id":1,"method":"echo","params":[1,2]})").at("result") == json::parse("[1,2]"));
+}
+
+TEST_CASE("per-method metrics: calls, errors and a latency histogram") {
+  Dispatcher d;
+  d.add_sync("ok", {}, [](const json::value&) -> Result { return 1; });
+  d.add_sync("fails", {}, [](const json::value&) -> Result { throw InvalidParams("missing field 'x'"); });
+  for (int i = 0; i < 3; ++i) answer(d, R"({"jsonrpc":"2.0","id":1,"method":"ok"})");
+  answer(d, R"({"jsonrpc":"2.0","id":1,"method":"fails"})");
+  answer(d, "not json");
+  std::string m;
+  d.append_metrics(m);
+  INFO(m);
+  CHECK(m.find("# TYPE vest_rpc_call_duration_seconds histogram\n") != std::string::npos);
+  CHECK(m.find("# HELP vest_rpc_call_errors_total ") != std::string::npos);
+  CHECK(m.find("vest_rpc_calls_total{method=\"ok\"} 3\n") != std::string::npos);
+  CHECK(m.find("vest_rpc_call_errors_total{method=\"ok\"} 0\n") != std::string::npos);
+  CHECK(m.find("vest_rpc_call_errors_total{method=\"fails\"} 1\n") != std::string::npos);
+  CHECK(m.find("vest_rpc_call_duration_seconds_bucket{method=\"ok\",le=\"+Inf\"} 3\n") != std::string::npos);
+  CHECK(m.find("vest_rpc_call_duration_seconds_bucket{method=\"ok\",le=\"60.000000\"} 3\n") != std::string::npos);
+  CHECK(m.find("vest_rpc_call_duration_seconds_count{method=\"ok\"} 3\n") != std::string::npos);
+  CHECK(m.find("vest_rpc_call_duration_seconds_count{method=\"fails\"} 1\n") != std::string::npos);
+  CHECK(m.find("vest_rpc_call_duration_seconds_sum{method=\"ok\"} 0.") != std::string::npos);
+  CHECK(m.find("vest_rpc_errors_total 2\n") != std::string::npos);  // the failed call and the parse error
 }

@@ -34,12 +34,12 @@ Limits test_limits() {
 }
 
 TestServer::TestServer(Limits limits, std::function<void(Server&)> configure) {
-  dispatcher_.add_sync("echo", [](const json::value& params) { return params; });
-  dispatcher_.add_sync("add", [](const json::value& params) -> Result {
+  dispatcher_.add_sync("echo", ParamNames::any(), [](const json::value& params) { return params; });
+  dispatcher_.add_sync("add", {"a", "b"}, [](const json::value& params) -> Result {
     const json::object& p = params_object(params);
     return get_u64(p, "a") + get_u64(p, "b");
   });
-  dispatcher_.add("slow", [this](const json::value& params, Dispatcher::Reply reply) {
+  dispatcher_.add("slow", {"ms"}, [this](const json::value& params, Dispatcher::Reply reply) {
     const std::uint64_t ms = opt_u64(params_object(params), "ms").value_or(200);
     std::lock_guard lock(workers_mutex_);
     workers_.emplace_back([ms, reply = std::move(reply)] {
@@ -47,20 +47,20 @@ TestServer::TestServer(Limits limits, std::function<void(Server&)> configure) {
       reply(json::value(ms));
     });
   });
-  dispatcher_.add_sync("throws", [](const json::value&) -> Result {
+  dispatcher_.add_sync("throws", ParamNames::any(), [](const json::value&) -> Result {
     throw std::runtime_error("secret internal detail");
   });
-  dispatcher_.add_sync("bad_params", [](const json::value&) -> Result {
+  dispatcher_.add_sync("bad_params", ParamNames::any(), [](const json::value&) -> Result {
     throw InvalidParams("missing field 'address'");
   });
-  dispatcher_.add_sync("app_error", [](const json::value&) -> Result {
+  dispatcher_.add_sync("app_error", ParamNames::any(), [](const json::value&) -> Result {
     return Error{3, "execution reverted", json::object{{"reason", "nope"}}};
   });
-  dispatcher_.add_sync("raw_bytes", [](const json::value&) -> Result {
+  dispatcher_.add_sync("raw_bytes", ParamNames::any(), [](const json::value&) -> Result {
     return Error{3, std::string("asset \xff\xfe\xc3\xa9\xe2\x82 unknown"), nullptr};
   });
-  dispatcher_.add("drops", [](const json::value&, Dispatcher::Reply) {});
-  dispatcher_.add_sync("note", [this](const json::value&) -> Result {
+  dispatcher_.add("drops", ParamNames::any(), [](const json::value&, Dispatcher::Reply) {});
+  dispatcher_.add_sync("note", ParamNames::any(), [this](const json::value&) -> Result {
     ++notes;
     return nullptr;
   });

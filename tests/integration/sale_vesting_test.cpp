@@ -27,6 +27,7 @@
 #include "contracts/sale/messages.h"
 #include "contracts/vesting/messages.h"
 #include "contracts/vesting/vesting.h"
+#include "tests/integration/chain_calls.h"
 #include "tests/integration/harness.h"
 
 using namespace vest;
@@ -36,169 +37,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr uint64_t kDay = 86400;
-const Amount kVest = 1000000000000000000;
-const Amount kUsd = 1000000;
-constexpr const char* kTreasury = "0xa30D83725ce224c5a737685095e37c475FDfdE7b";
-constexpr const char* kRevenue = "0xFC95Bb2eFB9218fDD87dF8Ae6e20FC6e31db109F";
-constexpr const char* kValidator = "0x4753350410E0104A83a8FAa296672a7B41B7F895";
-
 // Starter's schedule offsets.
 constexpr uint64_t kStarterCliff = 2592000;
 constexpr uint64_t kStarterEnd = 15552000;
-
-std::string escrow() { return to_checksum(vesting::escrow_address()); }
-
-// ---- JSON helpers ----
-
-std::string str(const json::value& v) {
-  if (v.is_string()) return std::string(v.as_string());
-  return json::serialize(v);
-}
-uint64_t u64(const json::value& v) { return v.to_number<uint64_t>(); }
-Amount amt(const json::value& v) {
-  INFO("amount field " << json::serialize(v));
-  REQUIRE(v.is_string());
-  auto a = parse_decimal(v.as_string());
-  REQUIRE(a.has_value());
-  return *a;
-}
-std::string dec(Amount a) { return to_decimal(a); }
-
-// ---- node helpers ----
-
-Amount balance(Vestd& node, const std::string& addr, const char* asset) {
-  return amt(node.call("account_get", json::object{{"address", addr}}).at("balances").at(asset));
-}
-uint64_t nonce(Vestd& node, const std::string& addr) {
-  return u64(node.call("account_get", json::object{{"address", addr}}).at("nonce"));
-}
-uint64_t head_height(Vestd& node) { return u64(node.call("node_status").at("height")); }
-uint64_t head_time(Vestd& node) { return u64(node.call("node_status").at("headTime")); }
-uint64_t block_time(Vestd& node, uint64_t height) {
-  return u64(node.call("chain_getBlock", json::object{{"height", height}}).at("time"));
-}
-json::object position(Vestd& node, uint64_t id, std::optional<uint64_t> at_height = std::nullopt) {
-  json::object p{{"id", id}};
-  if (at_height) p["atHeight"] = *at_height;
-  json::value r = node.call("vesting_get", p);
-  INFO("vesting_get " << id << " -> " << json::serialize(r));
-  REQUIRE(r.is_object());
-  return r.as_object();
-}
-json::array positions(Vestd& node, const std::string& addr) {
-  return node.call("vesting_list", json::object{{"address", addr}, {"limit", 100}}).at("positions").as_array();
-}
-
-// Moves the dev clock forward by `seconds` and seals a block; the new head time.
-uint64_t advance(Vestd& node, uint64_t seconds) {
-  node.call("dev_increaseTime", json::object{{"seconds", seconds}});
-  node.call("dev_mine");
-  return head_time(node);
-}
-
-// Seals the next block at block time `target` and returns the time the node
-// gave it. The node's clock is wall clock + offset with the same system clock
-// as this process, so the offset needed is target - (now + offset). Starts at
-// the beginning of a wall-clock second when the current one is nearly over,
-// so the second does not turn between reading the clock and sealing.
-uint64_t land_at(Vestd& node, uint64_t target) {
-  using namespace std::chrono;
-  auto ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() % 1000;
-  if (ms > 600) std::this_thread::sleep_for(milliseconds(1005 - ms));
-  uint64_t offset = u64(node.call("node_status").at("timeOffset"));
-  uint64_t now = static_cast<uint64_t>(duration_cast<seconds>(system_clock::now().time_since_epoch()).count());
-  uint64_t next = now + offset;
-  // A stall of more than a second since the last block lands later than
-  // asked; callers compare the time they get with the one they wanted.
-  if (target > next) node.call("dev_increaseTime", json::object{{"seconds", target - next}});
-  node.call("dev_mine");
-  return head_time(node);
-}
-
-
-// Signs one message with a development key (next nonce from the node, after
-// its pending transactions) and submits it, by default waiting for its block:
-// the whole JSON-RPC response.
-json::object submit_msg(Vestd& node, const char* key, uint64_t kind, Bytes payload, bool wait = true) {
-  PrivateKey k = key_hex(key);
-  std::string from = to_checksum(address_of(k));
-  json::value acct = node.call("account_get", json::object{{"address", from}});
-  Transaction tx;
-  tx.chain_id = kDevChainId;
-  tx.nonce = u64(acct.at("nonce")) + u64(acct.at("pendingCount"));
-  tx.fee = kDevMinFee;
-  tx.kind = kind;
-  tx.payload = std::move(payload);
-  tx.sign(k);
-  return node.rpc("tx_submit", json::object{{"raw", to_hex_0x(tx.encode())}, {"wait", wait}});
-}
-json::object submit_ok(Vestd& node, const char* key, uint64_t kind, Bytes payload) {
-  json::object r = submit_msg(node, key, kind, std::move(payload));
-  INFO("tx_submit -> " << json::serialize(r));
-  REQUIRE(r.contains("result"));
-  REQUIRE(r.at("result").at("status") == "committed");
-  return r.at("result").as_object();
-}
-Bytes purchase_payload(uint32_t package, uint64_t quantity, Amount max_price,
-                       std::optional<std::string> referrer = std::nullopt) {
-  sale::Purchase p{package, quantity, max_price, std::nullopt};
-  if (referrer) p.referrer = *parse_address(*referrer);
-  return p.encode();
-}
-
-int error_code(const json::object& r) { return static_cast<int>(r.at("error").at("code").to_number<int64_t>()); }
-std::string error_reason(const json::object& r) { return str(r.at("error").at("data").at("reason")); }
-
-// The events of a committed transaction of one type.
-std::vector<json::object> events_of(const json::value& tx, const std::string& type) {
-  std::vector<json::object> out;
-  for (const auto& e : tx.at("events").as_array())
-    if (e.at("type") == json::value(type)) out.push_back(e.at("fields").as_object());
-  return out;
-}
-
-// ---- the vest command line ----
-
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream out(p);
-  out << text;
-}
-
-// One account's keystore (imported with --light-kdf) and the node's URL.
-struct Wallet {
-  fs::path keystore;
-  fs::path password;
-  std::string rpc;
-  std::string address;
-
-  std::vector<std::string> with_globals(const std::vector<std::string>& args) const {
-    std::vector<std::string> full = {"--rpc",          rpc, "--keystore", keystore.string(), "--password-file",
-                                     password.string()};
-    full.insert(full.end(), args.begin(), args.end());
-    return full;
-  }
-  RunResult run(const std::vector<std::string>& args) const { return run_vest(with_globals(args)); }
-  json::value run_json(std::vector<std::string> args) const {
-    args.insert(args.begin(), "--json");
-    RunResult r = run(args);
-    INFO("vest " << args.at(1) << " exit " << r.exit_code << "\nstdout: " << r.out << "\nstderr: " << r.err);
-    REQUIRE(r.exit_code == 0);
-    return json::parse(r.out);
-  }
-};
-
-Wallet import_wallet(const TempDir& dir, const Vestd& node, const char* key, const char* addr) {
-  std::string name = std::string(addr).substr(2, 8);
-  Wallet w{dir.path() / ("ks-" + name), dir.path() / "password", node.url(), addr};
-  write_file(w.password, "integration password\n");
-  fs::path key_file = dir.path() / ("key-" + name);
-  write_file(key_file, std::string(key) + "\n");
-  json::value imported = w.run_json({"key", "import", "--light-kdf", "--private-key-file", key_file.string()});
-  REQUIRE(imported.at("address") == json::value(addr));
-  fs::remove(key_file);
-  return w;
-}
 
 // ---- the documented vesting math (contracts/vesting/schedule.h), written again ----
 
@@ -507,24 +348,6 @@ Bought buy_and_check(Vestd& node, const Wallet& w, uint32_t package, uint64_t qu
   if (!pkg.at("remainingForAccount").is_null())
     CHECK(u64(pkg_after.at("remainingForAccount")) == u64(pkg.at("remainingForAccount")) - quantity);
   return b;
-}
-
-// `vest claim` as `w`: the committed transaction and the block time it ran at.
-struct Claimed {
-  json::object tx;
-  uint64_t time = 0;
-  Amount amount = 0;  // sum of the vesting.claimed events
-};
-Claimed claim(Vestd& node, const Wallet& w, std::vector<std::string> ids = {}) {
-  std::vector<std::string> args = {"claim"};
-  args.insert(args.end(), ids.begin(), ids.end());
-  Claimed c;
-  c.tx = w.run_json(args).as_object();
-  INFO("vest claim -> " << json::serialize(c.tx));
-  REQUIRE(c.tx.at("status") == "committed");
-  c.time = block_time(node, u64(c.tx.at("height")));
-  for (const auto& e : events_of(c.tx, "vesting.claimed")) c.amount += amt(e.at("amount"));
-  return c;
 }
 
 std::string utc(uint64_t t) {

@@ -52,10 +52,11 @@ struct Position {
   bool accepted = true;
   bool declined = false;  // the beneficiary declined it (revoked_at is the time)
 
-  // Whether the position may back its beneficiary's stake: accepted, open, and
-  // not revocable by anyone but the beneficiary, so that nobody else can make
-  // the stake (and its milestones) smaller (docs/staking.md).
-  bool backs_stake() const { return accepted && !revoked_at && (!revocable || funder == beneficiary); }
+  // Whether the position may back its beneficiary's stake: accepted and not
+  // revocable by anyone but the beneficiary, so that nobody else can make the
+  // stake (and its milestones) smaller (docs/staking.md). After a revoke what
+  // had vested and is not claimed yet still backs it.
+  bool backs_stake() const { return accepted && !declined && (!revocable || funder == beneficiary); }
   // The total after a revoke or decline (what had vested or been released then), else `total`.
   Amount effective_total() const { return revoked_at ? vested_at_revoke : total; }
   Amount vested_at(uint64_t t) const;

@@ -130,7 +130,7 @@ void settle(Account& acct, const Global& g) {
 // every unmet milestone of the account's positions) and the top step (the
 // current stake). Any other step is merged into the one above it, which
 // changes staked_since() only for levels no existing position asks about; a
-// later position's clock starts at its anchor, after every step. Past
+// position accepted later counts from its acceptance, after every step. Past
 // kMaxSteps the highest needed steps below the top are merged as well: their
 // milestones then count from a later time, never an earlier one.
 void history_prune(Account& acct, const std::vector<Amount>& levels) {
@@ -437,7 +437,7 @@ std::optional<uint64_t> staked_since(const Account& acct, Amount level) {
 
 std::vector<std::optional<uint64_t>> milestones_at(const StateReader& state, const vesting::Position& p, uint64_t t) {
   std::vector<std::optional<uint64_t>> met = p.milestones_met;
-  if (p.revoked_at || p.asset != native(state)) return met;
+  if (p.revoked_at || !p.accepted() || p.asset != native(state)) return met;
   Account acct = account(state, p.beneficiary);
   size_t k = 0;
   for (const auto& part : p.schedule.parts) {
@@ -445,8 +445,9 @@ std::vector<std::optional<uint64_t>> milestones_at(const StateReader& state, con
     if (k >= met.size()) met.resize(k + 1);
     if (!met[k]) {
       if (auto since = staked_since(acct, part.min_stake)) {
-        // The clock starts when both the stake and the position exist.
-        uint64_t start = std::max(*since, p.anchor);
+        // The clock starts once the stake is there and the position is both
+        // anchored and accepted (so no history before its acceptance counts).
+        uint64_t start = std::max({*since, p.anchor, p.accepted_at});
         if (start <= UINT64_MAX - part.duration && start + part.duration <= t) met[k] = start + part.duration;
       }
     }
@@ -470,8 +471,8 @@ std::vector<MilestoneProgress> milestone_progress(const StateReader& state, cons
       m.staked_seconds = part.duration;
     } else {
       uint64_t held = 0;
-      if (auto since = staked_since(acct, part.min_stake); since && !p.revoked_at) {
-        uint64_t start = std::max(*since, p.anchor);
+      if (auto since = staked_since(acct, part.min_stake); since && !p.revoked_at && p.accepted()) {
+        uint64_t start = std::max({*since, p.anchor, p.accepted_at});
         held = t > start ? t - start : 0;
       }
       m.staked_seconds = std::min(held, part.duration);

@@ -31,7 +31,9 @@ Bytes owner_key(const Address& a, uint64_t id) { return make_key(kOwnerPrefix, a
 Bytes active_key(const Address& a, uint64_t id) { return make_key(kActivePrefix, a.view(), id_bytes(id)); }
 Bytes offered_key(const Address& a, uint64_t id) { return make_key(kOfferedPrefix, a.view(), id_bytes(id)); }
 // The index a position holding tokens is listed in.
-Bytes index_key(const Position& p) { return p.accepted ? active_key(p.beneficiary, p.id) : offered_key(p.beneficiary, p.id); }
+Bytes index_key(const Position& p) {
+  return p.accepted() ? active_key(p.beneficiary, p.id) : offered_key(p.beneficiary, p.id);
+}
 
 std::vector<uint64_t> ids_under(const StateReader& state, std::string_view index, const Address& owner,
                                 uint64_t from_id, size_t limit) {
@@ -59,7 +61,7 @@ Bytes encode_position(const Position& p) {
   e.uint(p.origin_ref).uint(p.created_height).uint(p.revoked_at).uint(p.vested_at_revoke).begin_list();
   // Milestone met times, 0 for not met (a milestone cannot be met at time 0).
   for (const auto& m : p.milestones_met) e.uint(m.value_or(0));
-  e.end_list().uint(p.accepted ? 1 : 0).uint(p.declined ? 1 : 0).end_list();
+  e.end_list().uint(p.accepted_at).uint(p.declined ? 1 : 0).end_list();
   return e.finish();
 }
 
@@ -85,10 +87,9 @@ std::optional<Position> decode_position(uint64_t id, ByteView v) {
     uint64_t t = met.u64();
     p.milestones_met.push_back(t ? std::optional<uint64_t>(t) : std::nullopt);
   }
-  uint64_t accepted = r.u64();
+  p.accepted_at = r.u64();
   uint64_t declined = r.u64();
-  if (!met.done() || !r.done() || origin < 1 || origin > 3 || accepted > 1 || declined > 1) return std::nullopt;
-  p.accepted = accepted == 1;
+  if (!met.done() || !r.done() || origin < 1 || origin > 3 || declined > 1) return std::nullopt;
   p.declined = declined == 1;
   if (!decode(schedule, p.schedule).ok()) return std::nullopt;
   p.origin = static_cast<Origin>(origin);
@@ -300,7 +301,7 @@ Status create_position(Context& ctx, const NewPosition& p, uint64_t& id) {
   pos.created_height = ctx.block.height;
   // Nobody attaches a position to someone else's account unasked: a grant from
   // another account waits for its beneficiary to accept it.
-  pos.accepted = p.origin != Origin::kGrant || p.funder == p.beneficiary;
+  if (p.origin != Origin::kGrant || p.funder == p.beneficiary) pos.accepted_at = ctx.block.time;
   for (const Part& part : p.schedule.parts)
     if (part.kind == Part::Kind::kStakeMilestone) pos.milestones_met.push_back(std::nullopt);
   save_position(ctx.state, pos);
@@ -311,7 +312,7 @@ Status create_position(Context& ctx, const NewPosition& p, uint64_t& id) {
                            {"total", to_decimal(pos.total)},
                            {"origin", origin_name(pos.origin)},
                            {"revocable", pos.revocable ? "true" : "false"},
-                           {"accepted", pos.accepted ? "true" : "false"},
+                           {"accepted", pos.accepted() ? "true" : "false"},
                            {"anchor", std::to_string(pos.anchor)}}));
   return Status::success();
 }
@@ -428,7 +429,7 @@ void accept_position(Context& ctx, Position& p) {
     ctx.state.erase(offered_key(p.beneficiary, p.id));
     ctx.state.put(active_key(p.beneficiary, p.id), {});
   }
-  p.accepted = true;
+  p.accepted_at = ctx.block.time;
   save_position(ctx.state, p);
   ctx.emit(position_event("vesting.accepted", p, {{"funder", to_checksum(p.funder)}}));
 }
@@ -441,7 +442,7 @@ Status Vesting::claim(Context& ctx, const Claim& c) {
   for (uint64_t id : ids) {
     Position p;
     if (Status s = own_position(ctx, id, p); !s.ok()) return s;
-    if (!p.accepted && !p.declined && !p.revoked_at) accept_position(ctx, p);
+    if (!p.accepted() && !p.declined && !p.revoked_at) accept_position(ctx, p);
   }
   // Milestones the sender's stake has met become part of what is claimable.
   staking::settle_milestones(ctx, ctx.sender);
@@ -475,7 +476,7 @@ Status Vesting::accept(Context& ctx, const Accept& a) {
   for (uint64_t id : a.ids) {
     Position p;
     if (Status s = own_position(ctx, id, p); !s.ok()) return s;
-    if (p.accepted || p.declined || p.revoked_at)
+    if (p.accepted() || p.declined || p.revoked_at)
       return reject(Code::kNotOffered, "position " + std::to_string(id) + " is not an offered grant");
     accept_position(ctx, p);
   }
@@ -492,7 +493,8 @@ Status Vesting::decline(Context& ctx, const Decline& d) {
                                             (p.origin == Origin::kGrant ? " of one's own" : "") +
                                             "; only grants from others can be declined");
   if (p.revoked_at || p.released == p.effective_total())
-    return reject(Code::kCannotDecline, "position " + std::to_string(d.id) + " holds nothing any more");
+    return reject(Code::kCannotDecline, "position " + std::to_string(d.id) +
+                                            (p.revoked_at ? " was revoked by its funder" : " holds nothing any more"));
   const bool backed_stake = p.backs_stake();
   if (backed_stake) staking::settle_milestones(ctx, ctx.sender);
   Amount returned = p.effective_total() - p.released;

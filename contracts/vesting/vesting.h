@@ -47,16 +47,21 @@ struct Position {
   uint64_t revoked_at = 0;    // block time of the revoke, 0 when not revoked
   Amount vested_at_revoke = 0;
   std::vector<std::optional<uint64_t>> milestones_met;  // per stake-milestone part
-  // False for a grant from another account until its beneficiary accepts it:
-  // an offered position vests but is left out of holdings, claim-all and stake.
-  bool accepted = true;
+  // Block time the beneficiary accepted it: its creation for purchases,
+  // referrals and one's own grants; 0 for a grant from another account until
+  // its beneficiary accepts it. An offered position vests but is left out of
+  // holdings, claim-all and stake, and its stake milestones count from its
+  // acceptance.
+  uint64_t accepted_at = 0;
   bool declined = false;  // the beneficiary declined it (revoked_at is the time)
+
+  bool accepted() const { return accepted_at != 0; }
 
   // Whether the position may back its beneficiary's stake: accepted and not
   // revocable by anyone but the beneficiary, so that nobody else can make the
   // stake (and its milestones) smaller (docs/staking.md). After a revoke what
   // had vested and is not claimed yet still backs it.
-  bool backs_stake() const { return accepted && !declined && (!revocable || funder == beneficiary); }
+  bool backs_stake() const { return accepted() && !declined && (!revocable || funder == beneficiary); }
   // The total after a revoke or decline (what had vested or been released then), else `total`.
   Amount effective_total() const { return revoked_at ? vested_at_revoke : total; }
   Amount vested_at(uint64_t t) const;

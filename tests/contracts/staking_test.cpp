@@ -125,6 +125,26 @@ TEST_CASE("staking: a revocable grant from another account never backs stake, so
   CHECK(acct(t, 1).staked() == 900 * kVest);
 }
 
+TEST_CASE("staking: an offered grant's stake milestone counts from its acceptance", "[staking]") {
+  TestChain t;
+  REQUIRE(t.run(stake(t, 1, 100 * kVest)).ok());
+  const vesting::Schedule s{{vesting::Part::stake(10000, 100 * kVest, 300)}};
+  vesting::Grant g{t.addrs[1], "VEST", 50 * kVest, vesting::encode(s), false, 0};
+  REQUIRE(t.run(t.sign(0, vesting::kGrantKind, g.encode())).ok());
+  auto met_now = [&] {
+    auto pos = *vesting::get_position(t.chain->store(), 1);
+    return staking::milestones_at(t.chain->store(), pos, t.chain->head().time).at(0);
+  };
+  t.produce({}, 1000);
+  CHECK_FALSE(met_now());  // staked long enough, but not accepted
+  REQUIRE(t.run(t.sign(1, vesting::kAcceptKind, vesting::Accept{{1}}.encode()), 10).ok());
+  const uint64_t accepted_at = t.chain->head().time;
+  t.produce({}, 299);
+  CHECK_FALSE(met_now());
+  t.produce({}, 1);
+  CHECK(met_now() == accepted_at + 300);
+}
+
 TEST_CASE("staking: a non-revocable accepted grant backs stake; declining it removes that stake", "[staking]") {
   TestChain t;
   vesting::Schedule s{{vesting::Part::linear(10000, 0, 1000)}};

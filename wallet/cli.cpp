@@ -22,9 +22,18 @@ void cmd_transfer(const Globals& g, const std::string& to_text, const std::strin
   send(g, bank::kTransferKind, t.encode());
 }
 
+// The password of a new keystore file; an empty one only with --allow-empty-password.
+std::string new_password(const Globals& g, bool confirm) {
+  std::string pw = password(g, confirm);
+  if (pw.empty() && !g.allow_empty_password)
+    throw CliError{"the password is empty, so the key file would protect nothing; choose a password, or pass "
+                   "--allow-empty-password if you mean it"};
+  return pw;
+}
+
 void cmd_key_new(const Globals& g) {
+  std::string pw = new_password(g, true);
   PrivateKey key = generate_private_key();
-  std::string pw = password(g, true);
   Address a = address_of(key);
   auto path = KeystoreDir(g.keystore_dir).save(encrypt_keystore(key, pw, kdf_params(g)), a);
   if (g.json_output) {
@@ -44,7 +53,7 @@ void cmd_key_import(const Globals& g, const std::string& key_file) {
   Address a = address_of(*key);
   KeystoreDir dir(g.keystore_dir);
   if (dir.find(a)) throw CliError{"a key for " + to_checksum(a) + " is already in " + g.keystore_dir};
-  auto path = dir.save(encrypt_keystore(*key, password(g, key_file.empty()), kdf_params(g)), a);
+  auto path = dir.save(encrypt_keystore(*key, new_password(g, key_file.empty()), kdf_params(g)), a);
   if (g.json_output) {
     print_json(json::object{{"address", to_checksum(a)}, {"path", path.string()}});
   } else {
@@ -137,6 +146,45 @@ void cmd_status(const Globals& g) {
             << r.at("version").as_string().c_str() << std::endl;
 }
 
+void cmd_network_show(const Globals& g) {
+  NetworkStore store(g.keystore_dir);
+  std::map<uint64_t, NetworkPin> pins;
+  std::string error;
+  if (!store.load(pins, error)) throw CliError{error};
+  json::array out;
+  for (const auto& [id, p] : pins) {
+    json::object assets;
+    for (const auto& [symbol, d] : p.decimals) assets[symbol] = d;
+    out.push_back(json::object{{"chainId", id}, {"chainName", p.chain_name}, {"genesisHash", p.genesis_hash},
+                               {"native", p.native}, {"minFee", to_decimal(p.min_fee)}, {"assets", assets},
+                               {"source", p.source}});
+    if (g.json_output) continue;
+    std::cout << "Chain " << id << " " << p.chain_name << "\n  genesis  " << p.genesis_hash << "\n  min fee  "
+              << format_units(p.min_fee, p.decimals.at(p.native)) << " " << p.native << "\n  assets  ";
+    for (const auto& [symbol, d] : p.decimals) std::cout << " " << symbol << " (" << d << " decimals)";
+    std::cout << "\n  from     " << p.source << "\n";
+  }
+  if (g.json_output) {
+    print_json(json::object{{"file", store.file().string()}, {"networks", out}});
+  } else if (pins.empty()) {
+    std::cout << "No networks pinned in " << store.file().string() << "\n";
+  }
+  std::cout.flush();
+}
+
+void cmd_network_forget(const Globals& g, uint64_t chain_id) {
+  NetworkStore store(g.keystore_dir);
+  std::map<uint64_t, NetworkPin> pins;
+  std::string error;
+  if (!store.load(pins, error)) throw CliError{error};
+  if (pins.erase(chain_id) == 0) throw CliError{"no network with chain id " + std::to_string(chain_id) + " is pinned in " + store.file().string()};
+  if (!store.save(pins, error)) throw CliError{error};
+  if (g.json_output) {
+    print_json(json::object{{"forgotten", chain_id}});
+  } else {
+    std::cout << "Forgot chain " << chain_id << "; the next contact pins what the node says then" << std::endl;
+  }
+}
 
 }  // namespace
 
@@ -151,6 +199,9 @@ int run_cli(int argc, char** argv) {
   app.add_option("--password-file", g.password_file, "Read the keystore password from the first line of FILE");
   app.add_option("--from", g.from, "Account to sign with (when the keystore holds several)");
   app.add_flag("--json", g.json_output, "Print JSON");
+  app.add_option("--rpc-cacert", g.rpc_cacert, "For https:// nodes: trust this CA certificate (PEM) instead of the system's");
+  app.add_option("--genesis", g.genesis_file, "The network's genesis file: its chain id, assets and minimum fee are the pin");
+  app.set_version_flag("--version", "vest " VEST_VERSION);
 
   auto* key = app.add_subcommand("key", "Manage keys in the keystore");
   key->require_subcommand(1);
@@ -158,14 +209,18 @@ int run_cli(int argc, char** argv) {
   std::string key_file;
   auto* key_import = key->add_subcommand("import", "Import a private key");
   key_import->add_option("--private-key-file", key_file, "File holding the key as hex (else a prompt)");
-  for (auto* sub : {key_new, key_import})
+  for (auto* sub : {key_new, key_import}) {
     sub->add_flag("--light-kdf", g.light_kdf, "Weaker, faster scrypt (n=4096), for development keys only");
+    sub->add_flag("--allow-empty-password", g.allow_empty_password, "Accept an empty password (the file then protects nothing)");
+  }
   auto* key_list = key->add_subcommand("list", "List the keys");
   std::string show_addr;
   auto* key_show = key->add_subcommand("show", "Show one key's address and file (never the secret)");
   key_show->add_option("address", show_addr, "Address")->required();
 
   app.add_option("--fee", g.fee, "Fee in native units for commands that send (default: the chain minimum)");
+  app.add_option("--max-fee", g.max_fee,
+                 "Refuse to sign a fee above this, in native units (default: 100 times the pinned minimum fee)");
   app.add_flag("--no-wait", g.no_wait, "Return once the node accepts a transaction, without waiting for its block");
   std::string to, amount, asset;
   auto* transfer = app.add_subcommand("transfer", "Send tokens");
@@ -183,6 +238,12 @@ int run_cli(int argc, char** argv) {
   auto* block = app.add_subcommand("block", "Show a block (default: the head)");
   block->add_option("block", block_id, "Height or 0x hash");
   auto* status = app.add_subcommand("status", "Show the node's chain and head");
+  auto* net = app.add_subcommand("network", "The networks pinned in the keystore folder (networks.json)");
+  net->require_subcommand(1);
+  auto* net_show = net->add_subcommand("show", "List the pinned networks");
+  uint64_t forget_id = 0;
+  auto* net_forget = net->add_subcommand("forget", "Drop a network's pin; the next contact pins it again");
+  net_forget->add_option("chain-id", forget_id, "Chain id")->required();
   std::function<void()> action;
   SaleOptions sale_options;
   add_sale_commands(app, g, sale_options, action);
@@ -203,6 +264,8 @@ int run_cli(int argc, char** argv) {
     else if (*tx) cmd_tx(g, tx_hash);
     else if (*block) cmd_block(g, block_id);
     else if (*status) cmd_status(g);
+    else if (*net_show) cmd_network_show(g);
+    else if (*net_forget) cmd_network_forget(g, forget_id);
     else if (action) action();
   } catch (const CliError& e) {
     if (g.json_output) {

@@ -6,6 +6,7 @@
 #include "contracts/bank/messages.h"
 #include "wallet/cli_common.h"
 #include "wallet/cli_sale.h"
+#include "wallet/display.h"
 #include "wallet/keystore.h"
 
 namespace vest::wallet {
@@ -82,6 +83,21 @@ void cmd_key_show(const Globals& g, const std::string& addr_text) {
   }
 }
 
+std::string text_of(const json::value& v) { return v.is_string() ? std::string(v.get_string()) : json::serialize(v); }
+
+// "100 VEST, 5 USDV" for the non-zero amounts of a {SYMBOL: base units} object; "0 NATIVE" when none.
+std::string per_asset(const json::value* amounts, const NetworkPin& net) {
+  std::string out;
+  if (amounts && amounts->is_object()) {
+    for (const auto& kv : amounts->get_object()) {
+      if (text_of(kv.value()) == "0") continue;
+      if (!out.empty()) out += ", ";
+      out += amount_text(text_of(kv.value()), std::string(kv.key()), net.decimals);
+    }
+  }
+  return out.empty() ? "0 " + net.native : out;
+}
+
 void cmd_account(const Globals& g, const std::string& addr_text) {
   Address a = addr_text.empty() ? default_account(g) : parse_addr(addr_text);
   json::value r = call(g, "account_get", json::object{{"address", to_checksum(a)}});
@@ -89,13 +105,33 @@ void cmd_account(const Globals& g, const std::string& addr_text) {
     print_json(r);
     return;
   }
-  AssetDecimals assets = fetch_assets(g);
-  std::cout << "Account " << r.at("address").as_string().c_str() << " (block " << r.at("height").to_number<int64_t>()
-            << ")\n  nonce " << r.at("nonce").to_number<int64_t>() << "\n";
-  for (const auto& kv : r.at("balances").as_object()) {
-    std::string symbol(kv.key());
-    std::cout << "  " << symbol << " " << human(std::string(kv.value().as_string()), assets.decimals[symbol])
-              << "\n";
+  const NetworkPin& net = network(g);
+  const json::object& o = r.as_object();
+  std::cout << "Account " << text_of(o.at("address")) << " (block " << o.at("height").to_number<int64_t>()
+            << ")\n  nonce      " << o.at("nonce").to_number<int64_t>() << "\n";
+  for (const auto& kv : o.at("balances").as_object())
+    std::cout << "  balance    " << amount_text(text_of(kv.value()), std::string(kv.key()), net.decimals) << "\n";
+  std::cout << "  locked     " << per_asset(o.if_contains("locked"), net) << " (vesting)\n"
+            << "  claimable  " << per_asset(o.if_contains("claimable"), net) << "\n";
+  auto native_amount = [&](const char* field) {
+    return amount_text(o.contains(field) ? text_of(o.at(field)) : "0", net.native, net.decimals);
+  };
+  std::cout << "  staked     " << native_amount("staked");
+  if (o.contains("stakedFromVesting") && text_of(o.at("stakedFromVesting")) != "0")
+    std::cout << " (" << native_amount("stakedFromVesting") << " of it still vesting)";
+  std::cout << "\n  unbonding  " << native_amount("unbonding") << "\n";
+  // The unbonding entries and pending rewards (staking_get); absent on a chain without staking.
+  json::value st;
+  try {
+    st = call(g, "staking_get", json::object{{"address", to_checksum(a)}});
+  } catch (const CliError&) {
+  }
+  if (st.is_object()) {
+    for (const auto& u : st.at("unbonding").as_array())
+      std::cout << "    " << amount_text(text_of(u.at("amount")), net.native, net.decimals) << " until "
+                << format_time(u.at("maturity").to_number<uint64_t>()) << "\n";
+    std::cout << "  rewards    " << amount_text(text_of(st.at("pendingRewards")), net.native, net.decimals)
+              << " pending\n";
   }
   std::cout.flush();
 }
@@ -121,15 +157,35 @@ void cmd_block(const Globals& g, const std::string& which) {
   }
   json::value r = call(g, "chain_getBlock", params);
   if (r.is_null()) throw CliError{"no block " + which};
+  // Every event of the block: its own (start-of-block work) first, then each transaction's.
+  json::value events = call(g, "chain_getEvents", json::object{{"height", r.at("height")}});
+  const json::array& all = events.at("events").as_array();
   if (g.json_output) {
-    print_json(r);
+    json::object out = r.as_object();
+    out["allEvents"] = all;
+    print_json(out);
     return;
   }
-  std::cout << "Block " << r.at("height").to_number<int64_t>() << " " << r.at("hash").as_string().c_str() << "\n  time     "
-            << r.at("time").to_number<int64_t>() << "\n  parent   " << r.at("parentHash").as_string().c_str()
-            << "\n  proposer " << r.at("proposer").as_string().c_str() << "\n  state    " << r.at("stateRoot").as_string().c_str()
-            << "\n  txs      " << r.at("transactions").as_array().size() << "\n";
-  for (const auto& h : r.at("transactions").as_array()) std::cout << "    " << h.as_string().c_str() << "\n";
+  const NetworkPin& net = network(g);
+  std::cout << "Block " << r.at("height").to_number<int64_t>() << " " << text_of(r.at("hash")) << "\n  time     "
+            << format_time(r.at("time").to_number<uint64_t>()) << " (" << r.at("time").to_number<int64_t>()
+            << ")\n  parent   " << text_of(r.at("parentHash")) << "\n  proposer " << text_of(r.at("proposer"))
+            << "\n  state    " << text_of(r.at("stateRoot")) << "\n  txs      " << r.at("transactions").as_array().size()
+            << "\n";
+  for (const auto& h : r.at("transactions").as_array()) std::cout << "    " << text_of(h) << "\n";
+  std::cout << "  events   " << all.size() << "\n";
+  std::map<int64_t, json::array> per_tx;
+  for (const auto& e : all)
+    if (!e.at("txIndex").is_null()) per_tx[e.at("txIndex").to_number<int64_t>()].push_back(e);
+  const EventAssets block_assets = event_assets({}, net.native);
+  for (const auto& e : all) {
+    if (e.at("txIndex").is_null()) {
+      std::cout << "    block  " << event_text(e, block_assets, net.decimals) << "\n";
+    } else {
+      int64_t i = e.at("txIndex").to_number<int64_t>();
+      std::cout << "    tx " << i << "   " << event_text(e, event_assets(per_tx.at(i), net.native), net.decimals) << "\n";
+    }
+  }
   std::cout.flush();
 }
 

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "contracts/bank/messages.h"
+#include "wallet/display.h"
 #include "wallet/keystore.h"
 #include "wallet/rpc_client.h"
 #include "wallet/tx_builder.h"
@@ -272,35 +273,93 @@ std::string human(const std::string& base_units, unsigned decimals) {
 
 
 
+std::string amount_text(const std::string& base_units, const std::string& asset,
+                        const std::map<std::string, unsigned>& decimals) {
+  auto d = decimals.find(asset);
+  if (d == decimals.end()) return base_units + " base units of " + asset;
+  return human(base_units, d->second) + " " + asset;
+}
+
+namespace {
+
+std::string field_text(const json::value& v) {
+  return v.is_string() ? std::string(v.get_string()) : json::serialize(v);
+}
+
+// The asset a message field of `kind` is an amount of (docs/rpc.md, chain_getTransaction).
+std::optional<std::string> message_amount_asset(const Globals& g, const std::string& kind, const std::string& field,
+                                                const json::object& message, const EventAssets& assets) {
+  if ((kind == "bank.transfer" || kind == "vesting.grant") && field == "amount" && message.contains("asset"))
+    return field_text(message.at("asset"));
+  if ((kind == "staking.stake" || kind == "staking.unstake") && field == "amount") return assets.native;
+  if (kind == "sale.purchase" && field == "maxPrice") {
+    if (!assets.price.empty()) return assets.price;
+    json::value pkg = call(g, "sale_getPackage", json::object{{"id", field_text(message.at("packageId"))}});
+    if (pkg.is_object() && pkg.as_object().contains("price")) return field_text(pkg.at("price").at("asset"));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+EventAssets event_assets(const json::array& events, const std::string& native) {
+  EventAssets assets{native, native, ""};
+  for (const auto& e : events) {
+    const std::string type = field_text(e.at("type"));
+    const json::object& f = e.at("fields").as_object();
+    if (type == "sale.purchase" && f.contains("priceAsset")) assets.price = field_text(f.at("priceAsset"));
+    if (type == "vesting.created" && f.contains("origin") && field_text(f.at("origin")) != "grant")
+      assets.token = field_text(f.at("asset"));
+  }
+  return assets;
+}
+
 void print_tx(const Globals& g, const json::value& tx) {
   if (g.json_output) {
     print_json(tx);
     return;
   }
+  const NetworkPin& net = network(g);
   const auto& o = tx.as_object();
-  std::cout << "Transaction " << o.at("hash").as_string().c_str() << "\n";
-  std::cout << "  status  " << o.at("status").as_string().c_str();
+  const json::array no_events;
+  const json::value* ev = o.if_contains("events");
+  const json::array& events = ev && ev->is_array() ? ev->get_array() : no_events;
+  const EventAssets assets = event_assets(events, net.native);
+
+  const std::string kind = field_text(o.at("kind"));
+  std::cout << "Transaction " << field_text(o.at("hash")) << "\n";
+  std::cout << "  status  " << field_text(o.at("status"));
   if (o.contains("height") && !o.at("height").is_null()) std::cout << " in block " << o.at("height").to_number<int64_t>();
-  std::cout << "\n  from    " << o.at("from").as_string().c_str() << "\n  nonce   " << o.at("nonce").to_number<int64_t>()
-            << "\n  fee     " << o.at("fee").as_string().c_str() << "\n  kind    " << o.at("kind").as_string().c_str() << "\n";
-  for (const auto& kv : o.at("message").as_object())
-    std::cout << "  " << std::string(kv.key()) << std::string(kv.key().size() < 7 ? 8 - kv.key().size() : 1, ' ')
-              << (kv.value().is_string() ? std::string(kv.value().as_string()) : json::serialize(kv.value()))
-              << "\n";
-  if (o.contains("error") && o.at("error").is_object())
-    std::cout << "  error   " << o.at("error").at("reason").as_string().c_str() << ": "
-              << o.at("error").at("message").as_string().c_str() << "\n";
-  // What happened, in base units: a claim's amounts, a purchase's positions.
-  if (const json::value* events = o.if_contains("events"); events && events->is_array()) {
-    for (const auto& e : events->as_array()) {
-      std::cout << "  event   " << e.at("type").as_string().c_str();
-      for (const auto& kv : e.at("fields").as_object())
-        std::cout << " " << std::string(kv.key()) << "="
-                  << (kv.value().is_string() ? std::string(kv.value().as_string()) : json::serialize(kv.value()));
-      std::cout << "\n";
-    }
+  std::cout << "\n  from    " << field_text(o.at("from")) << "\n  nonce   " << o.at("nonce").to_number<int64_t>()
+            << "\n  fee     " << amount_text(field_text(o.at("fee")), net.native, net.decimals) << "\n  kind    " << kind
+            << "\n";
+  const json::object& message = o.at("message").as_object();
+  for (const auto& kv : message) {
+    const std::string key(kv.key());
+    std::string value = field_text(kv.value());
+    if (auto asset = message_amount_asset(g, kind, key, message, assets)) value = amount_text(value, *asset, net.decimals);
+    std::cout << "  " << key << std::string(key.size() < 7 ? 8 - key.size() : 1, ' ') << value << "\n";
   }
+  if (o.contains("error") && o.at("error").is_object())
+    std::cout << "  error   " << field_text(o.at("error").at("reason")) << ": " << field_text(o.at("error").at("message"))
+              << "\n";
+  // What happened, amounts with the asset's decimals and symbol.
+  for (const auto& e : events) std::cout << "  event   " << event_text(e, assets, net.decimals) << "\n";
   std::cout.flush();
+}
+
+std::string event_text(const json::value& event, const EventAssets& assets,
+                       const std::map<std::string, unsigned>& decimals) {
+  const std::string type = field_text(event.at("type"));
+  const json::object& fields = event.at("fields").as_object();
+  std::string out = type;
+  for (const auto& kv : fields) {
+    const std::string key(kv.key());
+    std::string value = field_text(kv.value());
+    if (auto asset = event_amount_asset(type, key, fields, assets)) value = amount_text(value, *asset, decimals);
+    out += " " + key + "=" + value;
+  }
+  return out;
 }
 
 // Signs one message with the sender's key and submits it; waits for its block
@@ -327,8 +386,23 @@ json::value send(const Globals& g, uint64_t kind, const Bytes& payload) {
     }
     return r;
   }
+  if (!r.as_object().contains("from")) {
+    // Still pending when the node's wait ended.
+    if (g.json_output) {
+      print_json(r);
+    } else {
+      std::cout << "Submitted " << r.at("hash").as_string().c_str()
+                << ", not in a block yet when the node stopped waiting; `vest tx` shows it later" << std::endl;
+    }
+    return r;
+  }
   print_tx(g, r);
-  if (r.at("status").as_string() == "failed") throw CliError{"the transaction failed"};
+  if (r.at("status").as_string() == "failed") {
+    std::string why;
+    if (const json::value* e = r.as_object().if_contains("error"); e && e->is_object())
+      why = ": " + field_text(e->at("message")) + " [" + field_text(e->at("reason")) + "]";
+    throw CliError{"the transaction failed in block " + std::to_string(r.at("height").to_number<int64_t>()) + why};
+  }
   return r;
 }
 

@@ -10,6 +10,7 @@
 
 #include "chain/amount.h"
 #include "chain/secp256k1.h"
+#include "wallet/display.h"
 #include "wallet/keystore.h"
 #include "wallet/network.h"
 
@@ -77,6 +78,17 @@ AssetDecimals fetch_assets(const Globals& g);
 std::string human(const std::string& base_units, unsigned decimals);
 // Base units of `amount_text` (human units) of `asset`; positive.
 Amount parse_amount(const Globals& g, const std::string& amount_text, const std::string& asset);
+// "1.5 VEST" for base units of `asset` ("… base units of X" for an asset without decimals).
+std::string amount_text(const std::string& base_units, const std::string& asset,
+                        const std::map<std::string, unsigned>& decimals);
+// The assets around one transaction's `events`: a sale's price asset (its
+// sale.purchase) and token (the asset of its purchase or referral positions),
+// `native` when they do not say.
+EventAssets event_assets(const boost::json::array& events, const std::string& native);
+// One event as "type key=value …", amounts with decimals and symbol.
+std::string event_text(const boost::json::value& event, const EventAssets& assets,
+                       const std::map<std::string, unsigned>& decimals);
+// A transaction with its status, message and events, amounts with decimals and symbol.
 void print_tx(const Globals& g, const boost::json::value& tx);
 // The fee a command that sends signs (--fee, else the pinned minimum), checked
 // against --max-fee (default kDefaultMaxFeeFactor x the minimum).

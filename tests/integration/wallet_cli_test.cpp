@@ -2,6 +2,9 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "chain/transaction.h"
+#include "contracts/sale/messages.h"
+#include "contracts/vesting/schedule.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/rpc_proxy.h"
 
@@ -72,7 +75,7 @@ TEST_CASE("vest: import a development key, transfer, read it back", "[integratio
   // Human output, too.
   RunResult text = w.run({"account", kDevAddr1});
   CHECK(text.exit_code == 0);
-  CHECK(text.out.find("VEST 10002.5") != std::string::npos);
+  CHECK(text.out.find("balance    10002.5 VEST\n") != std::string::npos);
 
   // A payment-asset transfer with its own decimals.
   json::value usd = w.run_json({"transfer", "--to", kDevAddr1, "--amount", "12.34", "--asset", "USDV"});
@@ -337,4 +340,127 @@ TEST_CASE("vest: key new and key import refuse an empty password unless told", "
   INFO(allowed.err);
   CHECK(allowed.exit_code == 0);
   CHECK(allowed.out.find("New key 0x") != std::string::npos);
+}
+
+namespace {
+
+// Signs (kind, payload) with `key` and submits it, waiting for its block.
+void submit_committed(Vestd& node, const char* key, uint64_t kind, Bytes payload) {
+  PrivateKey k = key_hex(key);
+  json::value acct = node.call("account_get", json::object{{"address", to_checksum(address_of(k))}});
+  Transaction tx;
+  tx.chain_id = kDevChainId;
+  tx.nonce = acct.at("nonce").to_number<uint64_t>() + acct.at("pendingCount").to_number<uint64_t>();
+  tx.fee = kDevMinFee;
+  tx.kind = kind;
+  tx.payload = std::move(payload);
+  tx.sign(k);
+  json::value r = node.call("tx_submit", json::object{{"raw", to_hex_0x(tx.encode())}, {"wait", true}});
+  REQUIRE(r.at("status") == "committed");
+}
+
+bool has(const RunResult& r, const std::string& text) { return r.out.find(text) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("vest: packages show exact shares and offsets", "[integration][wallet]") {
+  TempDir dir;
+  Vestd node(dir.path());
+  Wallet w = wallet_with_key0(dir, node.url());
+  // The sale admin (account 9) adds a package with thirds and offsets of hours.
+  sale::Package p;
+  p.id = 4;
+  p.name = "Thirds";
+  p.price_asset = "USDV";
+  p.price = 10000000;
+  p.base = 10 * kDevMinFee * 1000;
+  p.bonus_kind = sale::Package::BonusKind::kBps;
+  p.bonus = 3333;
+  std::string error;
+  json::value schedule = json::parse(R"({"parts": [
+      {"type": "tranche", "bps": 3333, "time": 43200},
+      {"type": "linear", "bps": 6667, "start": 0, "cliff": 43200, "end": 108000}]})");
+  REQUIRE(vesting::parse_schedule_json(schedule, p.schedule, error));
+  submit_committed(node, kDevKey9, sale::kCreatePackageKind, p.encode());
+
+  RunResult r = w.run({"packages"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(has(r, "#4 Thirds (open)"));
+  CHECK(has(r, "bonus  33.33 % of base, vesting: 33.33 % at 12 h; 66.67 % linear from day 0 to day 1 + 6 h (cliff 12 h);"));
+  CHECK(has(r, "bonus  10.00 % of base, vesting: 100.00 % linear from day 0 to day 180 (cliff day 30);"));
+  CHECK(has(r, "30.00 % after staking 10000 VEST for 30 days;"));
+  CHECK(r.out.find("day 0.") == std::string::npos);
+}
+
+TEST_CASE("vest: account, tx and block show amounts with decimals and symbol, and every event",
+          "[integration][wallet]") {
+  TempDir dir;
+  Vestd node(dir.path());
+  Wallet w = wallet_with_key0(dir, node.url());
+
+  json::value sent = w.run_json({"transfer", "--to", kDevAddr1, "--amount", "1.5"});
+  std::string transfer_hash(sent.at("hash").as_string());
+  uint64_t transfer_height = sent.at("height").to_number<uint64_t>();
+  RunResult tx = w.run({"tx", transfer_hash});
+  INFO(tx.out << tx.err);
+  CHECK(has(tx, "  fee     0.001 VEST\n"));
+  CHECK(has(tx, "  amount  1.5 VEST\n"));
+  CHECK(has(tx, " asset=VEST amount=1.5 VEST\n"));
+
+  RunResult bought = w.run({"buy", "1"});
+  INFO(bought.out << bought.err);
+  REQUIRE(bought.exit_code == 0);
+  CHECK(has(bought, "  maxPrice 100 USDV\n"));
+  CHECK(has(bought, " cost=100 USDV priceAsset=USDV base=1000 VEST bonus=100 VEST tierBonus=0 VEST"));
+  CHECK(has(bought, " total=100 VEST origin=purchase"));
+  REQUIRE(w.run({"stake", "5"}).exit_code == 0);
+  RunResult unstaked = w.run({"unstake", "2"});
+  CHECK(has(unstaked, "  amount  2 VEST\n"));
+
+  // Liquid, locked, staked (5 from the still-vesting bonus first) and unbonding.
+  RunResult account = w.run({"account"});
+  INFO(account.out << account.err);
+  CHECK(has(account, "  balance    99900 USDV\n"));
+  CHECK(has(account, "  balance    10998.496 VEST\n"));  // 10000 - 1.5 + 1000 (base) - 4 fees of 0.001
+  CHECK(has(account, "  locked     100 VEST (vesting)\n"));
+  CHECK(has(account, "  claimable  0 VEST\n"));
+  CHECK(has(account, "  staked     3 VEST (3 VEST of it still vesting)\n"));
+  CHECK(has(account, "  unbonding  2 VEST\n    2 VEST until "));
+
+  // The unbonding matures in a block of its own: a block event, no transaction.
+  uint64_t period = node.call("staking_params").at("unbondingPeriod").to_number<uint64_t>();
+  node.call("dev_increaseTime", json::object{{"seconds", period + 1}});
+  node.call("dev_mine");
+  RunResult head = w.run({"block"});
+  INFO(head.out << head.err);
+  CHECK(has(head, "  txs      0\n  events   1\n"));
+  CHECK(has(head, std::string("    block  staking.unbonded account=") + kDevAddr0 + " amount=2 VEST\n"));
+  RunResult transfer_block = w.run({"block", std::to_string(transfer_height)});
+  CHECK(has(transfer_block, "  events   1\n    tx 0   bank.transfer from="));
+  CHECK(has(transfer_block, " amount=1.5 VEST\n"));
+  json::value head_json = w.run_json({"block"});
+  CHECK(head_json.at("allEvents").at(0).at("type") == "staking.unbonded");
+  CHECK(w.run({"account"}).out.find("  unbonding  0 VEST\n") != std::string::npos);
+}
+
+TEST_CASE("vest: a refused transaction prints the node's message", "[integration][wallet]") {
+  TempDir dir;
+  Vestd node(dir.path());
+  Wallet w = wallet_with_key0(dir, node.url());
+  RunResult r = w.run({"transfer", "--to", kDevAddr1, "--amount", "1000000"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  const std::string prefix = "error: node refused tx_submit: ";
+  auto at = r.err.find(prefix);
+  auto reason = r.err.find(" [insufficient_funds] (code 1");
+  REQUIRE(at != std::string::npos);
+  REQUIRE(reason != std::string::npos);
+  CHECK(reason > at + prefix.size() + 5);  // the node's own words between the two
+  std::string message = r.err.substr(at + 7, r.err.find('\n', at) - at - 7);
+  // The same words in JSON.
+  RunResult as_json = w.run({"--json", "transfer", "--to", kDevAddr1, "--amount", "1000000"});
+  CHECK(as_json.exit_code == 1);
+  CHECK(json::parse(as_json.out).at("error") == json::value(message));
+  CHECK(nonce_of(node, kDevAddr0) == 0);
 }

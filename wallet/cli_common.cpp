@@ -110,6 +110,8 @@ Address parse_addr(const std::string& text) {
 void print_json(const json::value& v) { std::cout << json::serialize(v) << std::endl; }
 
 json::value call(const Globals& g, const std::string& method, json::object params, int timeout_s) {
+  if (!g.rpc_cacert.empty() && !g.rpc_url.starts_with("https://"))
+    throw CliError{"--rpc-cacert is for https:// nodes, and " + g.rpc_url + " is not one"};
   RpcClient client(g.rpc_url);
   client.set_timeout(std::chrono::seconds(timeout_s));
   if (!g.rpc_cacert.empty()) client.set_ca_file(g.rpc_cacert);

@@ -3,15 +3,13 @@
 // answers like vestd but lies. With a certificate it speaks https (TLS 1.2+).
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace vest::test {

@@ -302,6 +302,11 @@ TEST_CASE("vest: https with a private CA, and untrusted certificates refused", "
   CHECK(no_ca.exit_code == 1);
   CHECK(no_ca.err.find("cannot load CA certificates") != std::string::npos);
 
+  // A CA for a plain http:// node is a mistake, not a protection.
+  RunResult plain = run_vest({"--rpc", node.url(), "--rpc-cacert", good.cert.string(), "status"});
+  CHECK(plain.exit_code == 1);
+  CHECK(plain.err.find("--rpc-cacert is for https:// nodes") != std::string::npos);
+
   // None of the refused connections reached the node; one transfer was sent in all.
   CHECK(tls.methods().size() == calls);
   CHECK(wrong_name.methods().empty());

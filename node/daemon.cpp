@@ -21,7 +21,7 @@ namespace vest::node {
 
 namespace {
 
-constexpr const char* kVersion = "vestd/0.1.0";
+constexpr const char* kVersion = "vestd/" VEST_VERSION;
 
 bool read_file(const std::filesystem::path& p, std::string& out) {
   std::ifstream in(p, std::ios::binary);

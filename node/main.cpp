@@ -9,6 +9,7 @@
 int main(int argc, char** argv) {
   using namespace vest::node;
   CLI::App app{"vestd: the vestchain node"};
+  app.set_version_flag("--version", "vestd " VEST_VERSION);
   Config config;
   std::string config_file, genesis, datadir, rpc, validator_key, log_level;
   std::optional<uint64_t> block_time_ms;

@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "contracts/bank/messages.h"
+#include "wallet/display.h"
 #include "wallet/keystore.h"
 #include "wallet/rpc_client.h"
 #include "wallet/tx_builder.h"
@@ -108,8 +110,11 @@ Address parse_addr(const std::string& text) {
 void print_json(const json::value& v) { std::cout << json::serialize(v) << std::endl; }
 
 json::value call(const Globals& g, const std::string& method, json::object params, int timeout_s) {
+  if (!g.rpc_cacert.empty() && !g.rpc_url.starts_with("https://"))
+    throw CliError{"--rpc-cacert is for https:// nodes, and " + g.rpc_url + " is not one"};
   RpcClient client(g.rpc_url);
   client.set_timeout(std::chrono::seconds(timeout_s));
+  if (!g.rpc_cacert.empty()) client.set_ca_file(g.rpc_cacert);
   try {
     return client.call(method, std::move(params));
   } catch (const RpcError& e) {
@@ -142,13 +147,123 @@ PrivateKey unlock(const Globals& g, Address& from) {
   return key;
 }
 
+namespace {
+
+// What the node says the network is.
+NetworkPin network_seen(const Globals& g) {
+  json::value status = call(g, "node_status", {});
+  json::value assets = call(g, "chain_getAssets", {});
+  NetworkPin seen;
+  try {
+    seen.chain_id = status.at("chainId").to_number<uint64_t>();
+    seen.chain_name = std::string(status.at("chainName").as_string());
+    seen.genesis_hash = std::string(status.at("genesisHash").as_string());
+    auto min_fee = parse_decimal(status.at("minFee").as_string());
+    if (!min_fee) throw CliError{"the node at " + g.rpc_url + " answered a minimum fee that is not a number"};
+    seen.min_fee = *min_fee;
+    seen.native = std::string(assets.at("native").as_string());
+    for (const auto& a : assets.at("assets").as_array()) {
+      int64_t d = a.at("decimals").to_number<int64_t>();
+      if (d < 0 || d > 38) throw CliError{"the node at " + g.rpc_url + " answered an asset with " + std::to_string(d) + " decimals"};
+      seen.decimals[std::string(a.at("symbol").as_string())] = static_cast<unsigned>(d);
+    }
+  } catch (const std::exception& e) {
+    throw CliError{"the node at " + g.rpc_url + " answered node_status or chain_getAssets malformed: " + e.what()};
+  }
+  if (!seen.decimals.contains(seen.native))
+    throw CliError{"the node at " + g.rpc_url + " names a native asset " + seen.native + " it does not list"};
+  seen.source = "node " + g.rpc_url;
+  return seen;
+}
+
+std::string pin_summary(const NetworkPin& p) {
+  std::string s = p.chain_name + " (chain id " + std::to_string(p.chain_id) + "), minimum fee " +
+                  format_units(p.min_fee, p.decimals.at(p.native)) + " " + p.native + ", assets";
+  for (const auto& [symbol, d] : p.decimals) s += " " + symbol + " (" + std::to_string(d) + " decimals)";
+  return s;
+}
+
+}  // namespace
+
+const NetworkPin& network(const Globals& g) {
+  if (g.network_cache) return *g.network_cache;
+  NetworkStore store(g.keystore_dir);
+  std::map<uint64_t, NetworkPin> pins;
+  std::string error;
+  if (!store.load(pins, error)) throw CliError{error + "; nothing is signed until it is repaired or removed"};
+  NetworkPin seen = network_seen(g);
+
+  // The reference: the stored pin of the chain id, checked against --genesis when given; else the
+  // genesis file; else (first contact) what the node says.
+  std::optional<NetworkPin> file_pin;
+  if (!g.genesis_file.empty()) {
+    file_pin.emplace();
+    if (!pin_from_genesis(read_text_file(g.genesis_file), *file_pin, error))
+      throw CliError{g.genesis_file + ": " + error};
+    file_pin->source = "genesis " + std::filesystem::absolute(g.genesis_file).string();
+  }
+  auto stored = pins.find(file_pin ? file_pin->chain_id : seen.chain_id);
+  if (file_pin && stored != pins.end()) {
+    auto diffs = pin_differences(stored->second, *file_pin);
+    if (!diffs.empty()) {
+      std::string msg = g.genesis_file + " differs from the network pinned in " + store.file().string() + ":";
+      for (const auto& d : diffs) msg += " " + d + ";";
+      throw CliError{msg + " nothing was signed. If the genesis file is right, run `vest network forget " +
+                     std::to_string(file_pin->chain_id) + "` and try again."};
+    }
+  }
+  NetworkPin pinned = stored != pins.end() ? stored->second : file_pin ? *file_pin : seen;
+
+  auto diffs = pin_differences(pinned, seen);
+  if (!diffs.empty()) {
+    std::string msg = "the node at " + g.rpc_url + " does not match the network pinned for chain id " +
+                      std::to_string(pinned.chain_id) + " (" + pinned.chain_name + ", from " + pinned.source + "):";
+    for (const auto& d : diffs) msg += " " + d + ";";
+    throw CliError{msg + " nothing was signed. If the change is deliberate, run `vest network forget " +
+                   std::to_string(pinned.chain_id) + "` and try again."};
+  }
+
+  bool is_new = stored == pins.end();
+  bool added = merge_new_assets(pinned, seen);
+  bool changed = is_new || added;
+  if (pinned.genesis_hash.empty()) {
+    pinned.genesis_hash = seen.genesis_hash;
+    changed = true;
+  }
+  std::error_code ec;
+  if (changed && std::filesystem::is_directory(g.keystore_dir, ec)) {
+    pins[pinned.chain_id] = pinned;
+    if (!store.save(pins, error)) throw CliError{error};
+    if (is_new) std::cerr << "note: pinned " << pin_summary(pinned) << " in " << store.file().string() << std::endl;
+  }
+  g.network_cache = pinned;
+  return *g.network_cache;
+}
+
 AssetDecimals fetch_assets(const Globals& g) {
-  AssetDecimals out;
-  json::value r = call(g, "chain_getAssets", {});
-  for (const auto& a : r.at("assets").as_array())
-    out.decimals[std::string(a.at("symbol").as_string())] = static_cast<unsigned>(a.at("decimals").to_number<int64_t>());
-  out.native = std::string(r.at("native").as_string());
-  return out;
+  const NetworkPin& net = network(g);
+  return AssetDecimals{net.decimals, net.native};
+}
+
+Amount checked_fee(const Globals& g, const NetworkPin& net) {
+  unsigned d = net.decimals.at(net.native);
+  Amount fee = net.min_fee;
+  if (!g.fee.empty()) {
+    auto f = parse_units(g.fee, d);
+    if (!f) throw CliError{"bad fee " + g.fee + ": expected " + net.native + " with at most " + std::to_string(d) + " decimals"};
+    fee = *f;
+  }
+  Amount cap = checked_mul(net.min_fee, kDefaultMaxFeeFactor).value_or(kU128Max);
+  if (!g.max_fee.empty()) {
+    auto m = parse_units(g.max_fee, d);
+    if (!m) throw CliError{"bad --max-fee " + g.max_fee + ": expected " + net.native + " with at most " + std::to_string(d) + " decimals"};
+    cap = *m;
+  }
+  if (fee > cap)
+    throw CliError{"the fee " + format_units(fee, d) + " " + net.native + " is above the limit of " + format_units(cap, d) +
+                   " " + net.native + (g.max_fee.empty() ? " (" + std::to_string(kDefaultMaxFeeFactor) + " times the minimum fee)" : "") +
+                   "; nothing was signed. Raise the limit with --max-fee if you mean it."};
+  return fee;
 }
 
 std::string human(const std::string& base_units, unsigned decimals) {
@@ -160,55 +275,108 @@ std::string human(const std::string& base_units, unsigned decimals) {
 
 
 
+std::string amount_text(const std::string& base_units, const std::string& asset,
+                        const std::map<std::string, unsigned>& decimals) {
+  auto d = decimals.find(asset);
+  if (d == decimals.end()) return base_units + " base units of " + asset;
+  return human(base_units, d->second) + " " + asset;
+}
+
+namespace {
+
+std::string field_text(const json::value& v) {
+  return v.is_string() ? std::string(v.get_string()) : json::serialize(v);
+}
+
+// The asset a message field of `kind` is an amount of (docs/rpc.md, chain_getTransaction).
+std::optional<std::string> message_amount_asset(const Globals& g, const std::string& kind, const std::string& field,
+                                                const json::object& message, const EventAssets& assets) {
+  if ((kind == "bank.transfer" || kind == "vesting.grant") && field == "amount" && message.contains("asset"))
+    return field_text(message.at("asset"));
+  if ((kind == "staking.stake" || kind == "staking.unstake") && field == "amount") return assets.native;
+  if (kind == "sale.purchase" && field == "maxPrice") {
+    if (!assets.price.empty()) return assets.price;
+    json::value pkg = call(g, "sale_getPackage", json::object{{"id", field_text(message.at("packageId"))}});
+    if (pkg.is_object() && pkg.as_object().contains("price")) return field_text(pkg.at("price").at("asset"));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+EventAssets event_assets(const json::array& events, const std::string& native) {
+  EventAssets assets{native, native, ""};
+  for (const auto& e : events) {
+    const std::string type = field_text(e.at("type"));
+    const json::object& f = e.at("fields").as_object();
+    if (type == "sale.purchase" && f.contains("priceAsset")) assets.price = field_text(f.at("priceAsset"));
+    if (type == "vesting.created" && f.contains("origin") && field_text(f.at("origin")) != "grant")
+      assets.token = field_text(f.at("asset"));
+  }
+  return assets;
+}
+
 void print_tx(const Globals& g, const json::value& tx) {
   if (g.json_output) {
     print_json(tx);
     return;
   }
+  const NetworkPin& net = network(g);
   const auto& o = tx.as_object();
-  std::cout << "Transaction " << o.at("hash").as_string().c_str() << "\n";
-  std::cout << "  status  " << o.at("status").as_string().c_str();
+  const json::array no_events;
+  const json::value* ev = o.if_contains("events");
+  const json::array& events = ev && ev->is_array() ? ev->get_array() : no_events;
+  const EventAssets assets = event_assets(events, net.native);
+
+  const std::string kind = field_text(o.at("kind"));
+  std::cout << "Transaction " << field_text(o.at("hash")) << "\n";
+  std::cout << "  status  " << field_text(o.at("status"));
   if (o.contains("height") && !o.at("height").is_null()) std::cout << " in block " << o.at("height").to_number<int64_t>();
-  std::cout << "\n  from    " << o.at("from").as_string().c_str() << "\n  nonce   " << o.at("nonce").to_number<int64_t>()
-            << "\n  fee     " << o.at("fee").as_string().c_str() << "\n  kind    " << o.at("kind").as_string().c_str() << "\n";
-  for (const auto& kv : o.at("message").as_object())
-    std::cout << "  " << std::string(kv.key()) << std::string(kv.key().size() < 7 ? 8 - kv.key().size() : 1, ' ')
-              << (kv.value().is_string() ? std::string(kv.value().as_string()) : json::serialize(kv.value()))
-              << "\n";
-  if (o.contains("error") && o.at("error").is_object())
-    std::cout << "  error   " << o.at("error").at("reason").as_string().c_str() << ": "
-              << o.at("error").at("message").as_string().c_str() << "\n";
-  // What happened, in base units: a claim's amounts, a purchase's positions.
-  if (const json::value* events = o.if_contains("events"); events && events->is_array()) {
-    for (const auto& e : events->as_array()) {
-      std::cout << "  event   " << e.at("type").as_string().c_str();
-      for (const auto& kv : e.at("fields").as_object())
-        std::cout << " " << std::string(kv.key()) << "="
-                  << (kv.value().is_string() ? std::string(kv.value().as_string()) : json::serialize(kv.value()));
-      std::cout << "\n";
-    }
+  std::cout << "\n  from    " << field_text(o.at("from")) << "\n  nonce   " << o.at("nonce").to_number<int64_t>()
+            << "\n  fee     " << amount_text(field_text(o.at("fee")), net.native, net.decimals) << "\n  kind    " << kind
+            << "\n";
+  const json::object& message = o.at("message").as_object();
+  for (const auto& kv : message) {
+    const std::string key(kv.key());
+    std::string value = field_text(kv.value());
+    if (auto asset = message_amount_asset(g, kind, key, message, assets)) value = amount_text(value, *asset, net.decimals);
+    std::cout << "  " << key << std::string(key.size() < 7 ? 8 - key.size() : 1, ' ') << value << "\n";
   }
+  if (o.contains("error") && o.at("error").is_object())
+    std::cout << "  error   " << field_text(o.at("error").at("reason")) << ": " << field_text(o.at("error").at("message"))
+              << "\n";
+  // What happened, amounts with the asset's decimals and symbol.
+  for (const auto& e : events) std::cout << "  event   " << event_text(e, assets, net.decimals) << "\n";
   std::cout.flush();
+}
+
+std::string event_text(const json::value& event, const EventAssets& assets,
+                       const std::map<std::string, unsigned>& decimals) {
+  const std::string type = field_text(event.at("type"));
+  const json::object& fields = event.at("fields").as_object();
+  std::string out = type;
+  for (const auto& kv : fields) {
+    const std::string key(kv.key());
+    std::string value = field_text(kv.value());
+    if (auto asset = event_amount_asset(type, key, fields, assets)) value = amount_text(value, *asset, decimals);
+    out += " " + key + "=" + value;
+  }
+  return out;
 }
 
 // Signs one message with the sender's key and submits it; waits for its block
 // unless --no-wait. Prints the outcome; a failed transaction exits 1.
 json::value send(const Globals& g, uint64_t kind, const Bytes& payload) {
+  // Everything that decides the amount and the fee comes from the pin, before the key is touched.
+  const NetworkPin& net = network(g);
+  TxParams p;
+  p.chain_id = net.chain_id;
+  p.fee = checked_fee(g, net);
   Address from;
   PrivateKey key = unlock(g, from);
-  json::value status = call(g, "node_status", {});
   json::value account = call(g, "account_get", json::object{{"address", to_checksum(from)}});
-  TxParams p;
-  p.chain_id = static_cast<uint64_t>(status.at("chainId").to_number<int64_t>());
   p.nonce = static_cast<uint64_t>(account.at("nonce").to_number<int64_t>()) +
             static_cast<uint64_t>(account.at("pendingCount").to_number<int64_t>());
-  p.fee = *parse_decimal(status.at("minFee").as_string());
-  if (!g.fee.empty()) {
-    AssetDecimals assets = fetch_assets(g);
-    auto f = parse_units(g.fee, assets.decimals[assets.native]);
-    if (!f) throw CliError{"bad fee " + g.fee};
-    p.fee = *f;
-  }
   Transaction tx = build_signed(p, kind, payload, key);
   json::object params{{"raw", to_hex_0x(tx.encode())}, {"wait", !g.no_wait}};
   json::value r = call(g, "tx_submit", params, 120);
@@ -220,8 +388,23 @@ json::value send(const Globals& g, uint64_t kind, const Bytes& payload) {
     }
     return r;
   }
+  if (!r.as_object().contains("from")) {
+    // Still pending when the node's wait ended.
+    if (g.json_output) {
+      print_json(r);
+    } else {
+      std::cout << "Submitted " << r.at("hash").as_string().c_str()
+                << ", not in a block yet when the node stopped waiting; `vest tx` shows it later" << std::endl;
+    }
+    return r;
+  }
   print_tx(g, r);
-  if (r.at("status").as_string() == "failed") throw CliError{"the transaction failed"};
+  if (r.at("status").as_string() == "failed") {
+    std::string why;
+    if (const json::value* e = r.as_object().if_contains("error"); e && e->is_object())
+      why = ": " + field_text(e->at("message")) + " [" + field_text(e->at("reason")) + "]";
+    throw CliError{"the transaction failed in block " + std::to_string(r.at("height").to_number<int64_t>()) + why};
+  }
   return r;
 }
 

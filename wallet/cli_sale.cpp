@@ -8,6 +8,7 @@
 #include "contracts/sale/messages.h"
 #include "contracts/staking/messages.h"
 #include "contracts/vesting/messages.h"
+#include "wallet/display.h"
 
 namespace vest::wallet {
 
@@ -30,12 +31,6 @@ std::string progress_bar(const std::string& percent) {
   return "[" + std::string(filled, '#') + std::string(20 - filled, '.') + "] " + percent + "%";
 }
 
-std::string duration_text(uint64_t seconds) {
-  if (seconds % 86400 == 0) return std::to_string(seconds / 86400) + " days";
-  if (seconds % 3600 == 0) return std::to_string(seconds / 3600) + " hours";
-  return std::to_string(seconds) + " s";
-}
-
 void cmd_packages(const Globals& g) {
   json::object params;
   if (!g.from.empty()) params["address"] = to_checksum(parse_addr(g.from));
@@ -52,19 +47,20 @@ void cmd_packages(const Globals& g) {
               << price_asset << "\n  base   " << human(str(p.at("base")), assets.decimals[assets.native]) << " "
               << assets.native << "\n  bonus  ";
     if (p.at("bonus").as_object().contains("bps")) {
-      std::cout << u64(p.at("bonus").at("bps")) / 100.0 << "% of base";
+      std::cout << bps_text(u64(p.at("bonus").at("bps"))) << " of base";
     } else {
       std::cout << human(str(p.at("bonus").at("amount")), assets.decimals[assets.native]) << " " << assets.native;
     }
     std::cout << ", vesting:";
     for (const auto& part : p.at("schedule").at("parts").as_array()) {
       std::string type = str(part.at("type"));
-      std::cout << " " << u64(part.at("bps")) / 100 << "% ";
+      std::cout << " " << bps_text(u64(part.at("bps"))) << " ";
       if (type == "linear") {
-        std::cout << "linear to day " << u64(part.at("end")) / 86400 << " (cliff day " << u64(part.at("cliff")) / 86400
-                  << ")";
+        uint64_t start = u64(part.at("start")), cliff = u64(part.at("cliff"));
+        std::cout << "linear from " << offset_text(start) << " to " << offset_text(u64(part.at("end")));
+        if (cliff != start) std::cout << " (cliff " << offset_text(cliff) << ")";
       } else if (type == "tranche") {
-        std::cout << "on day " << u64(part.at("time")) / 86400;
+        std::cout << "at " << offset_text(u64(part.at("time")));
       } else {
         std::cout << "after staking " << human(str(part.at("min_stake")), assets.decimals[assets.native]) << " "
                   << assets.native << " for " << duration_text(u64(part.at("duration")));

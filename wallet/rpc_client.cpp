@@ -3,9 +3,15 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <optional>
 
 namespace vest::wallet {
@@ -24,7 +30,8 @@ constexpr std::uint64_t kMaxResponseBytes = 64ull * 1024 * 1024;
 // The connection was closed by the server between calls, so resending is safe.
 bool is_stale_connection(beast::error_code ec) {
   return ec == http::error::end_of_stream || ec == net::error::eof ||
-         ec == net::error::connection_reset || ec == net::error::broken_pipe;
+         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+         ec == net::ssl::error::stream_truncated;
 }
 
 }  // namespace
@@ -35,12 +42,16 @@ RpcError::RpcError(int code, std::string message, json::value data)
 struct RpcClient::Impl {
   std::string url;
   std::string host;
+  bool tls = false;  // https://
   std::string port = "80";
   std::string authority;
   std::string target = "/";
   std::chrono::milliseconds timeout;
+  std::string ca_file;  // empty: the system's trusted certificates
   net::io_context ioc;
-  beast::tcp_stream stream{ioc};
+  beast::tcp_stream plain{ioc};
+  std::optional<net::ssl::context> ssl_ctx;                 // made at the first https connection
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;  // engaged while an https connection is open
   beast::flat_buffer buffer;
   bool connected = false;
   std::uint64_t next_id = 1;
@@ -48,11 +59,16 @@ struct RpcClient::Impl {
   Impl(std::string u, std::chrono::milliseconds t) : url(std::move(u)), timeout(t) { parse_url(); }
 
   void parse_url() {
-    const std::string_view scheme = "http://";
     std::string_view rest = url;
-    if (!rest.starts_with(scheme))
-      throw TransportError("unsupported URL '" + url + "': expected http://host:port");
-    rest.remove_prefix(scheme.size());
+    if (rest.starts_with("https://")) {
+      tls = true;
+      port = "443";
+      rest.remove_prefix(8);
+    } else if (rest.starts_with("http://")) {
+      rest.remove_prefix(7);
+    } else {
+      throw TransportError("unsupported URL '" + url + "': expected http://host:port or https://host:port");
+    }
     const auto slash = rest.find('/');
     if (slash != std::string_view::npos) target = std::string(rest.substr(slash));
     authority = std::string(rest.substr(0, slash));
@@ -86,12 +102,58 @@ struct RpcClient::Impl {
     ioc.run();
   }
 
+  beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : plain; }
+
+  // Without a TLS close_notify: the client has nothing left to protect once it stops reading.
   void disconnect() {
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream.close();
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close();
+    secure.reset();
     buffer.clear();
     connected = false;
+  }
+
+  // The TLS client context: peers must present a certificate chain to a trusted CA
+  // (ca_file, else the system store), TLS 1.2 or newer.
+  void make_ssl_context() {
+    ssl_ctx.emplace(net::ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(ssl_ctx->native_handle(), TLS1_2_VERSION);
+    ssl_ctx->set_verify_mode(net::ssl::verify_peer);
+    beast::error_code ec;
+    if (ca_file.empty()) {
+      ssl_ctx->set_default_verify_paths(ec);
+    } else {
+      ssl_ctx->load_verify_file(ca_file, ec);
+    }
+    if (ec) {
+      ssl_ctx.reset();
+      throw TransportError(ca_file.empty() ? "cannot load the system's CA certificates: " + ec.message()
+                                           : "cannot load CA certificates from " + ca_file + ": " + ec.message());
+    }
+  }
+
+  // TLS handshake on the connected socket, checking the certificate names `host`.
+  void handshake(Clock::time_point deadline) {
+    SSL* ssl = secure->native_handle();
+    beast::error_code ec;
+    net::ip::make_address(host, ec);
+    if (ec) {
+      SSL_set_tlsext_host_name(ssl, host.c_str());
+      SSL_set1_host(ssl, host.c_str());
+    } else {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str());
+    }
+    lowest().expires_at(deadline);
+    secure->async_handshake(net::ssl::stream_base::client, [&](beast::error_code e) { ec = e; });
+    run();
+    if (!ec) return;
+    const long verify = SSL_get_verify_result(ssl);
+    if (ec == beast::error::timeout || verify == X509_V_OK) fail("TLS handshake failed with", ec);
+    std::string why = X509_verify_cert_error_string(verify);
+    disconnect();
+    throw TransportError("TLS handshake failed with " + url + ": the certificate is refused (" + why + ")" +
+                         (ca_file.empty() ? "; for a private CA, give its certificate with --rpc-cacert" : ""));
   }
 
   [[noreturn]] void fail(std::string_view what, beast::error_code ec) {
@@ -118,18 +180,30 @@ struct RpcClient::Impl {
     });
     run();
     if (ec) fail("cannot resolve", ec);
-    stream.expires_at(deadline);
-    stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+    if (tls) {
+      if (!ssl_ctx) make_ssl_context();
+      secure.emplace(ioc, *ssl_ctx);
+    }
+    lowest().expires_at(deadline);
+    lowest().async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
     run();
     if (ec) fail("cannot connect to", ec);
+    if (tls) handshake(deadline);
     connected = true;
   }
 
   // Sends `req` and reads the response; nullopt when a reused connection was stale.
   std::optional<http::response<http::string_body>> exchange(
       const http::request<http::string_body>& req, Clock::time_point deadline, bool reused) {
+    if (secure) return exchange_on(*secure, req, deadline, reused);
+    return exchange_on(plain, req, deadline, reused);
+  }
+
+  template <class Stream>
+  std::optional<http::response<http::string_body>> exchange_on(
+      Stream& stream, const http::request<http::string_body>& req, Clock::time_point deadline, bool reused) {
     beast::error_code ec;
-    stream.expires_at(deadline);
+    lowest().expires_at(deadline);
     http::async_write(stream, req, [&](beast::error_code e, std::size_t) { ec = e; });
     run();
     if (ec && reused && is_stale_connection(ec)) return std::nullopt;
@@ -205,6 +279,11 @@ RpcClient::RpcClient(std::string url, std::chrono::milliseconds timeout)
 RpcClient::~RpcClient() = default;
 
 void RpcClient::set_timeout(std::chrono::milliseconds timeout) { impl_->timeout = timeout; }
+
+void RpcClient::set_ca_file(std::string path) {
+  impl_->ca_file = std::move(path);
+  impl_->ssl_ctx.reset();
+}
 
 json::value RpcClient::call(const std::string& method, json::value params) {
   return impl_->call(method, std::move(params));

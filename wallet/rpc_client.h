@@ -1,4 +1,4 @@
-// Synchronous JSON-RPC 2.0 client over HTTP/1.1 for the command line.
+// Synchronous JSON-RPC 2.0 client over HTTP/1.1 (or HTTPS) for the command line.
 #pragma once
 
 #include <boost/json.hpp>
@@ -32,8 +32,9 @@ class RpcClient {
  public:
   static constexpr std::chrono::milliseconds kDefaultTimeout{30'000};
 
-  // `url` is http://host[:port][/path] (port 80 by default); throws TransportError
-  // otherwise. Connects lazily.
+  // `url` is http://host[:port][/path] (port 80 by default) or https://… (443;
+  // the server's certificate must chain to a trusted CA and name `host`, as a
+  // DNS name or an IP address); throws TransportError otherwise. Connects lazily.
   explicit RpcClient(std::string url, std::chrono::milliseconds timeout = kDefaultTimeout);
   ~RpcClient();
   RpcClient(const RpcClient&) = delete;
@@ -41,6 +42,10 @@ class RpcClient {
 
   // Limit for a whole call (connect, send, wait, receive); raise it for wait-calls.
   void set_timeout(std::chrono::milliseconds timeout);
+
+  // https: trust the CA certificates (PEM) in `path` instead of the system's.
+  // A file that cannot be loaded fails the next call with TransportError.
+  void set_ca_file(std::string path);
 
   // Sends one request (params omitted when null) and returns its "result". Reuses
   // the connection, reconnecting once when a kept-alive one turns out closed.

@@ -34,7 +34,9 @@ TEST_CASE("RpcClient accepts a URL with a path and rejects other schemes") {
   TestServer s;
   CHECK(RpcClient(s.url() + "/").call("add", json::object{{"a", 1}, {"b", 1}}) == 2);
   CHECK_THROWS_AS(RpcClient(s.url() + "/rpc").call("echo"), TransportError);
-  CHECK_THROWS_AS(RpcClient("https://127.0.0.1:1"), TransportError);
+  CHECK_THROWS_AS(RpcClient("ftp://127.0.0.1:1"), TransportError);
+  CHECK_NOTHROW(RpcClient("https://127.0.0.1:1"));  // https is spoken (tests/integration/wallet_cli_test.cpp)
+  CHECK_THROWS_AS(RpcClient("https://127.0.0.1:1").call("echo"), TransportError);
   CHECK_THROWS_AS(RpcClient("127.0.0.1:8645"), TransportError);
   CHECK_THROWS_AS(RpcClient("http://127.0.0.1:99999"), TransportError);
   CHECK_THROWS_AS(RpcClient("http://:80"), TransportError);

@@ -113,6 +113,18 @@ void cmd_account(const Globals& g, const std::string& addr_text) {
     std::cout << "  balance    " << amount_text(text_of(kv.value()), std::string(kv.key()), net.decimals) << "\n";
   std::cout << "  locked     " << per_asset(o.if_contains("locked"), net) << " (vesting)\n"
             << "  claimable  " << per_asset(o.if_contains("claimable"), net) << "\n";
+  // Grants from others count for nothing until accepted (vest accept ID).
+  if (std::string offered = per_asset(o.if_contains("offered"), net); offered != "0 " + net.native)
+    std::cout << "  offered    " << offered << " (grants from others, not accepted)\n";
+  // On an idle chain the head is old: what a transaction sent now would see.
+  if (const json::value* now = o.if_contains("now"); now && now->is_object()) {
+    const json::object& n = now->get_object();
+    if (n.at("claimable") != o.at("claimable"))
+      std::cout << "  claimable  " << per_asset(n.if_contains("claimable"), net) << " at the next block\n";
+    if (text_of(n.at("unbondingMatured")) != "0")
+      std::cout << "  matured    " << amount_text(text_of(n.at("unbondingMatured")), net.native, net.decimals)
+                << " unbonded, spendable now\n";
+  }
   auto native_amount = [&](const char* field) {
     return amount_text(o.contains(field) ? text_of(o.at(field)) : "0", net.native, net.decimals);
   };

@@ -16,6 +16,8 @@ struct NativeContracts {
   sale::Sale sale;
   staking::Staking staking{bank};
 
+  NativeContracts() { vesting.set_stake_clock(&staking::Staking::clock()); }
+
   void register_with(Executor& executor) {
     executor.add(bank);
     executor.add(vesting);

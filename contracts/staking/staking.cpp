@@ -538,27 +538,7 @@ std::vector<std::pair<Address, Amount>> leaderboard(const StateReader& state, st
 // ---- hooks for vesting ----
 
 std::vector<Amount> settle_milestones(Context& ctx, const Address& a) {
-  std::vector<Amount> unmet;
-  std::vector<vesting::Position> changed;
-  vesting::for_each_position(ctx.state, a, false, [&](const vesting::Position& p) {
-    if (p.milestones_met.empty()) return true;
-    auto met = milestones_at(ctx.state, p, ctx.block.time);
-    if (met != p.milestones_met) {
-      changed.push_back(p);
-      changed.back().milestones_met = met;
-    }
-    size_t k = 0;
-    for (const auto& part : p.schedule.parts) {
-      if (part.kind != vesting::Part::Kind::kStakeMilestone) continue;
-      if (k >= met.size() || !met[k]) unmet.push_back(part.min_stake);
-      ++k;
-    }
-    return true;
-  });
-  for (const auto& p : changed) vesting::save_position(ctx.state, p);
-  std::sort(unmet.begin(), unmet.end());
-  unmet.erase(std::unique(unmet.begin(), unmet.end()), unmet.end());
-  return unmet;
+  return vesting::record_milestones(ctx, a, Staking::clock());
 }
 
 Status after_escrow_change(Context& ctx, const Address& a, bool revoked) {
@@ -608,6 +588,20 @@ Status after_escrow_change(Context& ctx, const Address& a, bool revoked) {
 }
 
 // ---- contract ----
+
+std::vector<std::optional<uint64_t>> Staking::Clock::milestones_at(const StateReader& state,
+                                                                   const vesting::Position& p, uint64_t t) const {
+  return staking::milestones_at(state, p, t);
+}
+
+Status Staking::Clock::after_escrow_change(Context& ctx, const Address& a, bool revoked) const {
+  return staking::after_escrow_change(ctx, a, revoked);
+}
+
+const vesting::StakeClock& Staking::clock() {
+  static const Clock kClock;
+  return kClock;
+}
 
 Status Staking::init_genesis(State& state, const boost::json::object& genesis) {
   std::string error;

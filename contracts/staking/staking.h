@@ -135,10 +135,9 @@ Amount matured_unbonding(const StateReader& state, const Address& a, uint64_t t)
 std::vector<std::pair<Address, Amount>> leaderboard(const StateReader& state, std::optional<Address> after_addr,
                                                     std::optional<Amount> after_amount, size_t limit);
 
-// Hooks for the vesting contract.
 // Records milestones of `a`'s accepted positions that its stake has met by
-// now; returns the min_stake levels of those still unmet, ascending, which
-// the stake history keeps (docs/staking.md, "Stake history").
+// now (vesting::record_milestones); returns the min_stake levels of those
+// still unmet, ascending, which the stake history keeps (docs/staking.md).
 std::vector<Amount> settle_milestones(Context& ctx, const Address& a);
 // After `a`'s escrowed native tokens shrank (a claim paid `claimed` to its
 // balance, or a revoke took tokens back): keeps bonded vesting tokens within
@@ -161,7 +160,18 @@ class Staking : public Contract, public FeeHandler {
                     std::vector<Event>& events) override;
   Amount fee_balance(const StateReader& state, const Address& payer) const override;
 
+  // The stake clock the vesting contract follows: milestones_at() and
+  // after_escrow_change() above. Stateless.
+  static const vesting::StakeClock& clock();
+
  private:
+  class Clock : public vesting::StakeClock {
+   public:
+    std::vector<std::optional<uint64_t>> milestones_at(const StateReader& state, const vesting::Position& p,
+                                                       uint64_t t) const override;
+    Status after_escrow_change(Context& ctx, const Address& a, bool revoked) const override;
+  };
+
   FeeHandler& bank_;
 };
 

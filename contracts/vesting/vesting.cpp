@@ -1,5 +1,6 @@
 #include "contracts/vesting/vesting.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "chain/json_fields.h"
@@ -7,7 +8,6 @@
 #include "chain/rlp.h"
 #include "contracts/bank/bank.h"
 #include "contracts/modules.h"
-#include "contracts/staking/staking.h"
 
 namespace vest::vesting {
 
@@ -317,6 +317,38 @@ Status create_position(Context& ctx, const NewPosition& p, uint64_t& id) {
   return Status::success();
 }
 
+std::vector<Amount> record_milestones(Context& ctx, const Address& a, const StakeClock& clock) {
+  std::vector<Amount> unmet;
+  std::vector<Position> changed;
+  for_each_position(ctx.state, a, false, [&](const Position& p) {
+    if (p.milestones_met.empty()) return true;
+    auto met = clock.milestones_at(ctx.state, p, ctx.block.time);
+    if (met != p.milestones_met) {
+      changed.push_back(p);
+      changed.back().milestones_met = met;
+    }
+    size_t k = 0;
+    for (const Part& part : p.schedule.parts) {
+      if (part.kind != Part::Kind::kStakeMilestone) continue;
+      if (k >= met.size() || !met[k]) unmet.push_back(part.min_stake);
+      ++k;
+    }
+    return true;
+  });
+  for (const Position& p : changed) save_position(ctx.state, p);
+  std::sort(unmet.begin(), unmet.end());
+  unmet.erase(std::unique(unmet.begin(), unmet.end()), unmet.end());
+  return unmet;
+}
+
+void Vesting::settle(Context& ctx, const Address& a) const {
+  if (clock_) (void)record_milestones(ctx, a, *clock_);
+}
+
+Status Vesting::escrow_changed(Context& ctx, const Address& a, bool revoked) const {
+  return clock_ ? clock_->after_escrow_change(ctx, a, revoked) : Status::success();
+}
+
 Status Vesting::init_genesis(State& state, const boost::json::object& genesis) {
   std::string error;
   boost::json::value doc(genesis);
@@ -445,7 +477,7 @@ Status Vesting::claim(Context& ctx, const Claim& c) {
     if (!p.accepted() && !p.declined && !p.revoked_at) accept_position(ctx, p);
   }
   // Milestones the sender's stake has met become part of what is claimable.
-  staking::settle_milestones(ctx, ctx.sender);
+  settle(ctx, ctx.sender);
   if (ids.empty()) {
     // Every accepted position with something to claim, however many hold
     // nothing claimable yet.
@@ -469,7 +501,7 @@ Status Vesting::claim(Context& ctx, const Claim& c) {
                             {{"amount", to_decimal(amount)}, {"released", to_decimal(p.released)}}));
   }
   if (claimed_any == 0) return reject(Code::kNothingToClaim, "nothing has vested that is not claimed yet");
-  return staking::after_escrow_change(ctx, ctx.sender, false);
+  return escrow_changed(ctx, ctx.sender, false);
 }
 
 Status Vesting::accept(Context& ctx, const Accept& a) {
@@ -481,7 +513,7 @@ Status Vesting::accept(Context& ctx, const Accept& a) {
     accept_position(ctx, p);
   }
   // Its milestones are tracked from now on, like those of every accepted position.
-  staking::settle_milestones(ctx, ctx.sender);
+  settle(ctx, ctx.sender);
   return Status::success();
 }
 
@@ -496,7 +528,7 @@ Status Vesting::decline(Context& ctx, const Decline& d) {
     return reject(Code::kCannotDecline, "position " + std::to_string(d.id) +
                                             (p.revoked_at ? " was revoked by its funder" : " holds nothing any more"));
   const bool backed_stake = p.backs_stake();
-  if (backed_stake) staking::settle_milestones(ctx, ctx.sender);
+  if (backed_stake) settle(ctx, ctx.sender);
   Amount returned = p.effective_total() - p.released;
   ctx.state.erase(index_key(p));
   p.revoked_at = ctx.block.time;
@@ -508,7 +540,7 @@ Status Vesting::decline(Context& ctx, const Decline& d) {
     return s;
   ctx.emit(position_event("vesting.declined", p,
                           {{"funder", to_checksum(p.funder)}, {"returned", to_decimal(returned)}}));
-  return backed_stake ? staking::after_escrow_change(ctx, ctx.sender, true) : Status::success();
+  return backed_stake ? escrow_changed(ctx, ctx.sender, true) : Status::success();
 }
 
 Status Vesting::grant(Context& ctx, const Grant& g) {
@@ -539,7 +571,7 @@ Status Vesting::revoke(Context& ctx, const Revoke& r) {
                                         std::to_string(r.id));
   if (!p->revocable) return reject(Code::kNotRevocable, "position " + std::to_string(r.id) + " is not revocable");
   // Milestones met so far count as vested at the revoke.
-  staking::settle_milestones(ctx, p->beneficiary);
+  settle(ctx, p->beneficiary);
   p = get_position(ctx.state, r.id);
   Amount vested_now = p->vested_at(ctx.block.time);
   Amount returned = p->total - vested_now;
@@ -555,7 +587,7 @@ Status Vesting::revoke(Context& ctx, const Revoke& r) {
                           {{"funder", to_checksum(p->funder)},
                            {"returned", to_decimal(returned)},
                            {"vested", to_decimal(vested_now)}}));
-  return staking::after_escrow_change(ctx, p->beneficiary, true);
+  return escrow_changed(ctx, p->beneficiary, true);
 }
 
 }  // namespace vest::vesting

@@ -74,7 +74,7 @@ struct Position {
 Address escrow_address();
 
 std::optional<Position> get_position(const StateReader& state, uint64_t id);
-// Stores `p` over the record with its id (for the staking contract's milestones).
+// Stores `p` over the record with its id.
 void save_position(State& state, const Position& p);
 // Ids of `owner`'s positions, ascending, starting at `from_id`, at most `limit`.
 std::vector<uint64_t> position_ids(const StateReader& state, const Address& owner, uint64_t from_id, size_t limit);
@@ -124,8 +124,32 @@ struct NewPosition {
 // other contracts (the sale) and for grants. Emits "vesting.created".
 Status create_position(Context& ctx, const NewPosition& p, uint64_t& id);
 
+// What the contract that bonds still-vesting tokens (staking) tells vesting,
+// and what vesting tells it back. Vesting never includes staking: the native
+// contract set hands it an implementation (contracts/native.h).
+class StakeClock {
+ public:
+  virtual ~StakeClock() = default;
+  // The milestone met-times of `p` at `t`: the recorded ones, plus those the
+  // beneficiary's stake meets by `t`.
+  virtual std::vector<std::optional<uint64_t>> milestones_at(const StateReader& state, const Position& p,
+                                                             uint64_t t) const = 0;
+  // After `a`'s escrowed tokens shrank (a claim paid some out, or a revoke or
+  // decline gave some back): keeps the stake they backed consistent.
+  virtual Status after_escrow_change(Context& ctx, const Address& a, bool revoked) const = 0;
+};
+
+// Records the milestones of `a`'s accepted positions that `clock` says are met
+// by the block's time; returns the min_stake levels of those still unmet,
+// ascending and distinct.
+std::vector<Amount> record_milestones(Context& ctx, const Address& a, const StakeClock& clock);
+
 class Vesting : public Contract {
  public:
+  // Positions' stake milestones and bonded tokens follow `clock`; without one
+  // milestones are never met.
+  void set_stake_clock(const StakeClock* clock) { clock_ = clock; }
+
   std::string_view name() const override { return "vesting"; }
   std::vector<uint64_t> kinds() const override {
     return {kClaimKind, kGrantKind, kRevokeKind, kAcceptKind, kDeclineKind};
@@ -140,6 +164,11 @@ class Vesting : public Contract {
   Status revoke(Context& ctx, const Revoke& r);
   Status accept(Context& ctx, const Accept& a);
   Status decline(Context& ctx, const Decline& d);
+  // The clock's hooks, when there is one.
+  void settle(Context& ctx, const Address& a) const;
+  Status escrow_changed(Context& ctx, const Address& a, bool revoked) const;
+
+  const StakeClock* clock_ = nullptr;
 };
 
 // The smallest grant of `asset` (nullopt: the asset cannot be granted).

@@ -2,7 +2,10 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <regex>
+#include <set>
 
 namespace fs = std::filesystem;
 
@@ -66,4 +69,48 @@ TEST_CASE("wallet uses only the contracts' published message headers", "[layout]
       if (!published) FAIL_CHECK(entry.path().string() + " includes " + inc);
     }
   }
+}
+
+// The contracts' include graph (contracts/<name>/ including contracts/<other>/)
+// has no cycle: each contract builds on those before it (docs/developer-notes.md).
+TEST_CASE("contracts depend on each other in one direction", "[layout]") {
+  fs::path root = fs::path(VEST_SOURCE_DIR) / "contracts";
+  std::regex include_re(R"re(^\s*#\s*include\s*"contracts/([a-z_]+)/)re");
+  std::map<std::string, std::set<std::string>> uses;
+  for (const auto& dir : fs::directory_iterator(root)) {
+    if (!dir.is_directory()) continue;
+    const std::string name = dir.path().filename().string();
+    uses[name];
+    for (const auto& entry : fs::recursive_directory_iterator(dir.path())) {
+      std::ifstream in(entry.path());
+      std::string line;
+      while (std::getline(in, line)) {
+        std::smatch m;
+        if (std::regex_search(line, m, include_re) && m[1] != name) uses[name].insert(m[1]);
+      }
+    }
+  }
+  REQUIRE(uses.count("vesting"));
+  REQUIRE(uses.count("staking"));
+  CHECK(uses["staking"].count("vesting"));  // the direction the graph must keep
+  // Depth-first search for a back edge.
+  std::map<std::string, int> state;  // 0 unseen, 1 on the path, 2 done
+  std::vector<std::string> path;
+  std::function<void(const std::string&)> visit = [&](const std::string& c) {
+    state[c] = 1;
+    path.push_back(c);
+    for (const auto& d : uses[c]) {
+      if (state[d] == 1) {
+        std::string cycle;
+        for (const auto& p : path) cycle += p + " -> ";
+        FAIL_CHECK("contract include cycle: " << cycle << d);
+      } else if (state[d] == 0) {
+        visit(d);
+      }
+    }
+    path.pop_back();
+    state[c] = 2;
+  };
+  for (const auto& [c, _] : uses)
+    if (state[c] == 0) visit(c);
 }

@@ -307,6 +307,7 @@ TEST_CASE("p2p: a peer that does not read is dropped when the send queue is full
   RawPeer raw(a.port(), 4096);  // a small receive buffer, and it never reads after the handshake
   TestNode peer_identity(io);
   REQUIRE(raw.handshake(peer_identity.identity(), a.id()));
+  REQUIRE(a.inbound(0).wait_open());  // a has checked the raw peer's auth too
   auto in = a.inbound_connection(0);
   REQUIRE(in);
   // Offer 100 KiB blocks, one per turn of the io thread, until the connection drops; the

@@ -5,6 +5,7 @@
 #include "node/check.h"
 #include "node/config.h"
 #include "node/daemon.h"
+#include "p2p/node_key.h"
 
 int main(int argc, char** argv) {
   using namespace vest::node;
@@ -40,7 +41,21 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--genesis", check_genesis, "The chain's genesis file")->required();
   check_cmd->add_option("--blocks", check.recent_blocks,
                         "How many recent blocks to check transaction by transaction (default 1000)");
+  std::string node_id_datadir;
+  CLI::App* node_id_cmd =
+      app.add_subcommand("node-id", "Print the node's p2p id, creating its node key in the data directory if needed");
+  node_id_cmd->add_option("--datadir", node_id_datadir, "Data directory")->required();
   CLI11_PARSE(app, argc, argv);
+  if (*node_id_cmd) {
+    std::string error;
+    auto key = vest::p2p::NodeKey::load_or_create(node_id_datadir, error);
+    if (!key) {
+      std::cerr << "vestd: " << error << std::endl;
+      return 1;
+    }
+    std::cout << vest::p2p::to_string(key->id()) << std::endl;
+    return 0;
+  }
   if (*check_cmd) {
     check.datadir = check_datadir;
     check.genesis = check_genesis;

@@ -40,6 +40,17 @@ std::vector<std::string> violations(const Rule& rule) {
   return out;
 }
 
+// Every top-level folder of the project but `except` (and build trees), as include prefixes.
+std::vector<std::string> project_folders_except(const std::string& except) {
+  std::vector<std::string> out;
+  for (const auto& entry : fs::directory_iterator(VEST_SOURCE_DIR)) {
+    std::string name = entry.path().filename().string();
+    if (!entry.is_directory() || name == except || name.starts_with(".") || name.starts_with("build")) continue;
+    out.push_back(name + "/");
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("developer notes: forbidden includes", "[layout]") {
@@ -49,6 +60,8 @@ TEST_CASE("developer notes: forbidden includes", "[layout]") {
       {"rpc", {"node/", "wallet/"}},
       {"wallet", {"node/", "rpc/", "contracts/native.h"}},
       {"node", {"wallet/"}},
+      // p2p/ knows bytes and channels: libraries only, nothing of the project but itself.
+      {"p2p", project_folders_except("p2p")},
   };
   for (const auto& rule : rules) {
     for (const auto& v : violations(rule)) FAIL_CHECK(v);

@@ -10,7 +10,9 @@
 
 #include "chain/keccak.h"
 #include "chain/rlp.h"
+#include "p2p/handshake.h"
 #include "tests/fuzz/fuzz_chain.h"
+#include "tests/fuzz/p2p_frame.h"
 #include "wallet/keystore.h"
 
 namespace {
@@ -176,6 +178,30 @@ void text_seeds() {
   write("keystore", "pbkdf2", pbkdf2_keystore(key, password));
 }
 
+// Frames sealed with the p2p_frame target's key, from counter 0; plaintexts; auth messages.
+void p2p_seeds() {
+  using namespace vest::p2p;
+  auto frame_bytes = [](std::initializer_list<std::pair<MessageType, Bytes>> messages) {
+    CipherState send(fuzz::p2p_frame_key());
+    Bytes out;
+    for (const auto& [type, payload] : messages) (void)encode_frame(send, type, payload, out);
+    return out;
+  };
+  write("p2p_frame", "frame-ping", frame_bytes({{MessageType::kPing, Bytes(8, 1)}}));
+  write("p2p_frame", "frames-three",
+        frame_bytes({{MessageType::kTx, Bytes(40, 0xab)}, {MessageType::kPong, Bytes(8, 2)}, {MessageType::kStatus, {}}}));
+  write("p2p_frame", "frame-block", frame_bytes({{MessageType::kBlock, Bytes(1000, 7)}}));
+  Bytes plain = {static_cast<uint8_t>(MessageType::kConsensus), 1, 2, 3};
+  write("p2p_frame", "plaintext-consensus", plain);
+  AuthMessage auth;
+  auth.hello.chain_id = 7;
+  auth.hello.genesis_hash.fill(0xaa);
+  write("p2p_frame", "auth", encode_auth(auth));
+  auth.hello.dialled = NodeId{};
+  auth.hello.dialled->fill(0x11);
+  write("p2p_frame", "auth-dialled", encode_auth(auth));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -186,5 +212,6 @@ int main(int argc, char** argv) {
   g_root = argv[1];
   chain_seeds(fuzz::FuzzChain::get());
   text_seeds();
+  p2p_seeds();
   return 0;
 }

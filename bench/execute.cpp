@@ -18,6 +18,7 @@
 #include "contracts/native.h"
 #include "contracts/sale/messages.h"
 #include "contracts/vesting/messages.h"
+#include "node/signer.h"
 #include "node/verify_pool.h"
 
 namespace vest::bench {
@@ -118,8 +119,8 @@ ExecuteResult run_execute(const ExecuteSpec& spec) {
   std::filesystem::remove_all(spec.datadir);
   auto chain = Chain::open(spec.datadir, g, executor, error);
   if (!chain) throw std::runtime_error(error);
-  const PrivateKey validator = *PrivateKey::from(keccak256(as_bytes("vestchain devnet validator")).view());
-  if (address_of(validator) != g.params.validator) throw std::runtime_error("the base genesis is not the devnet's");
+  const node::Signer validator(*PrivateKey::from(keccak256(as_bytes("vestchain devnet validator")).view()));
+  if (validator.address() != g.params.validator) throw std::runtime_error("the base genesis is not the devnet's");
   ExecuteResult res;
   res.genesis_seconds = seconds_since(t0);
   // The genesis went in as one batch; a live chain's state grew block by block
@@ -166,11 +167,12 @@ ExecuteResult run_execute(const ExecuteSpec& spec) {
     std::vector<VerifiedTx> txs = next.get();
     if (b + 1 < blocks) next = std::async(std::launch::async, verify_block, b + 1);
     time += spec.block_seconds;
-    Chain::Produced out;
     const double cpu_before = thread_cpu_seconds();
-    if (!chain->produce(txs, time, validator, out, error)) throw std::runtime_error(error);
+    Proposal out = chain->propose(txs, time);
+    out.executed.block.sig = validator.sign_block(out.executed.hash());
+    if (!chain->commit(out.executed, error)) throw std::runtime_error(error);
     if (b > 0 || blocks == 1) res.produce_cpu_us.push_back((thread_cpu_seconds() - cpu_before) * 1e6 / txs.size());
-    res.included += out.included.size();
+    res.included += out.executed.txs.size();
     res.dropped += out.dropped.size();
     if (b > 0 || blocks == 1) res.block_rates.push_back(txs.size() / seconds_since(block_start));
   }

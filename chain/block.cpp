@@ -63,11 +63,13 @@ Bytes BlockHeader::encode() const {
 
 Hash BlockHeader::hash() const { return keccak256(encode()); }
 
-Hash BlockHeader::signing_digest() const {
+Hash block_signing_digest(const Hash& block_hash) {
   rlp::Encoder e;
-  e.begin_list().str(kBlockDomain).fixed(hash()).end_list();
+  e.begin_list().str(kBlockDomain).fixed(block_hash).end_list();
   return keccak256(e.finish());
 }
+
+Hash BlockHeader::signing_digest() const { return block_signing_digest(hash()); }
 
 Status decode_header(ByteView raw, BlockHeader& out) {
   rlp::ListReader r(raw);

@@ -39,6 +39,10 @@ struct BlockHeader {
 
 Status decode_header(ByteView raw, BlockHeader& out);
 
+// What a proposer signs for the block with hash `block_hash`:
+// keccak256(RLP[kBlockDomain, block_hash]).
+Hash block_signing_digest(const Hash& block_hash);
+
 struct Block {
   BlockHeader header;
   std::vector<Bytes> txs;  // signed transactions, as sent

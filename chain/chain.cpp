@@ -80,52 +80,189 @@ std::unique_ptr<Chain> Chain::open(const std::filesystem::path& datadir, const G
   return chain;
 }
 
-bool Chain::produce(const std::vector<VerifiedTx>& candidates, uint64_t time, const PrivateKey& key, Produced& out,
-                    std::string& error) {
+const char* to_string(BlockValidation v) {
+  switch (v) {
+    case BlockValidation::kOk: return "ok";
+    case BlockValidation::kBadEncoding: return "bad_encoding";
+    case BlockValidation::kWrongChainId: return "wrong_chain_id";
+    case BlockValidation::kWrongHeight: return "wrong_height";
+    case BlockValidation::kWrongParent: return "wrong_parent";
+    case BlockValidation::kTimeBeforeParent: return "time_before_parent";
+    case BlockValidation::kWrongProposer: return "wrong_proposer";
+    case BlockValidation::kBadSignature: return "bad_signature";
+    case BlockValidation::kTooManyTxs: return "too_many_txs";
+    case BlockValidation::kTooLarge: return "too_large";
+    case BlockValidation::kTxRootMismatch: return "tx_root_mismatch";
+    case BlockValidation::kBadTransaction: return "bad_transaction";
+    case BlockValidation::kReceiptsRootMismatch: return "receipts_root_mismatch";
+    case BlockValidation::kStateRootMismatch: return "state_root_mismatch";
+  }
+  return "unknown";
+}
+
+namespace {
+
+BlockCheck refuse(BlockValidation v, std::string message) { return BlockCheck{v, std::move(message), {}, 0}; }
+
+std::string hex(const Hash& h) { return to_hex_0x(h.view()); }
+
+}  // namespace
+
+void Chain::begin(ExecutedBlock& out, const BlockEnv& env) {
+  out.base = std::make_unique<CachedReader>(*store_);
+  out.state = std::make_unique<Overlay>(*out.base);
+  executor_.begin_block(*out.state, env, out.block_events);
+}
+
+Proposal Chain::propose(const std::vector<VerifiedTx>& candidates, uint64_t time) {
   const Head parent = head();
   const ChainParams& p = params();
-  BlockEnv env{p.chain_id, parent.height + 1, std::max(time, parent.time), address_of(key)};
-  CachedReader base(*store_);
-  Overlay block_state(base);
-  std::vector<Event> block_events;
-  executor_.begin_block(block_state, env, block_events);
+  const BlockEnv env{p.chain_id, parent.height + 1, std::max(time, parent.time), p.validator};
+  Proposal out;
+  ExecutedBlock& x = out.executed;
+  begin(x, env);
 
-  out = Produced{};
   uint64_t bytes = 0;
   for (const VerifiedTx& tx : candidates) {
-    if (out.included.size() >= p.max_block_txs || bytes + tx.raw.size() > p.max_block_bytes) break;
+    if (x.txs.size() >= p.max_block_txs || bytes + tx.raw.size() > p.max_block_bytes) break;
+    if (tx.raw.size() > p.max_tx_bytes) {
+      out.dropped.emplace_back(tx.hash, reject(ChainCode::kTooLarge, "transaction larger than max_tx_bytes"));
+      continue;
+    }
     Receipt receipt;
-    Status s = executor_.apply(block_state, env, tx, receipt);
+    Status s = executor_.apply(*x.state, env, tx, receipt);
     if (!s.ok()) {
       out.dropped.emplace_back(tx.hash, std::move(s));
       continue;
     }
     bytes += tx.raw.size();
-    out.included.push_back(tx);
-    out.receipts.push_back(std::move(receipt));
+    x.txs.push_back(tx);
+    x.receipts.push_back(std::move(receipt));
   }
 
-  BlockCommit c;
-  BlockHeader& h = c.block.header;
+  BlockHeader& h = x.block.header;
   h.chain_id = p.chain_id;
   h.height = env.height;
   h.parent_hash = parent.hash;
   h.time = env.time;
   h.proposer = env.proposer;
   std::vector<Hash> tx_hashes;
-  for (const VerifiedTx& tx : out.included) tx_hashes.push_back(tx.hash);
+  for (const VerifiedTx& tx : x.txs) {
+    tx_hashes.push_back(tx.hash);
+    x.block.txs.push_back(tx.raw);
+  }
   h.tx_root = list_root(tx_hashes);
   // The block's own events commit as one more receipt, after the transactions'.
-  h.receipts_root = receipts_root(out.receipts, block_events);
-  h.state_root = compute_state_root(store_->tree(), block_state, c.tree_writes);
-  c.block.sig = sign(key, h.signing_digest());
-  c.txs = out.included;
-  c.receipts = out.receipts;
-  c.block_events = block_events;
-  c.state_writes = &block_state;
-  if (!store_->commit(c, error)) return false;
-  out.block = StoredBlock{h, c.block.sig, tx_hashes, block_events, h.hash()};
-  return true;
+  h.receipts_root = receipts_root(x.receipts, x.block_events);
+  h.state_root = compute_state_root(store_->tree(), *x.state, x.tree_writes);
+  x.block.sig = Signature{};
+  return out;
+}
+
+BlockCheck Chain::validate(ByteView raw, ExecutedBlock& out, const TxBatchVerifier& verify) {
+  Block block;
+  if (Status s = decode_block(raw, block); !s.ok()) return refuse(BlockValidation::kBadEncoding, s.message);
+  return validate(block, out, verify);
+}
+
+BlockCheck Chain::validate(const Block& block, ExecutedBlock& out, const TxBatchVerifier& verify) {
+  using V = BlockValidation;
+  const Head parent = head();
+  const ChainParams& p = params();
+  const BlockHeader& h = block.header;
+  if (h.chain_id != p.chain_id)
+    return refuse(V::kWrongChainId, "block is for chain " + std::to_string(h.chain_id) + ", this is chain " +
+                                        std::to_string(p.chain_id));
+  if (h.height != parent.height + 1)
+    return refuse(V::kWrongHeight, "block height " + std::to_string(h.height) + " does not follow the head at " +
+                                       std::to_string(parent.height));
+  if (h.parent_hash != parent.hash)
+    return refuse(V::kWrongParent, "block's parent " + hex(h.parent_hash) + " is not the head " + hex(parent.hash));
+  if (h.time < parent.time)
+    return refuse(V::kTimeBeforeParent, "block time " + std::to_string(h.time) + " is before its parent's " +
+                                            std::to_string(parent.time));
+  if (h.proposer != p.validator)
+    return refuse(V::kWrongProposer, "proposer " + to_checksum(h.proposer) + " is not the validator " +
+                                         to_checksum(p.validator));
+  Address signer;
+  if (SigError e = recover(h.signing_digest(), block.sig, signer); e != SigError::kOk)
+    return refuse(V::kBadSignature, std::string("block signature: ") + vest::to_string(e));
+  if (signer != h.proposer)
+    return refuse(V::kBadSignature, "block signature recovers to " + to_checksum(signer) + ", not the proposer");
+  if (block.txs.size() > p.max_block_txs)
+    return refuse(V::kTooManyTxs, std::to_string(block.txs.size()) + " transactions, more than max_block_txs " +
+                                      std::to_string(p.max_block_txs));
+  uint64_t bytes = 0;
+  std::vector<Hash> tx_hashes;
+  tx_hashes.reserve(block.txs.size());
+  for (const Bytes& raw : block.txs) {
+    bytes += raw.size();
+    tx_hashes.push_back(keccak256(raw));
+  }
+  if (bytes > p.max_block_bytes)
+    return refuse(V::kTooLarge, "transactions take " + std::to_string(bytes) + " bytes, more than max_block_bytes " +
+                                    std::to_string(p.max_block_bytes));
+  if (list_root(tx_hashes) != h.tx_root)
+    return refuse(V::kTxRootMismatch, "tx_root " + hex(h.tx_root) + " is not the transactions' " +
+                                          hex(list_root(tx_hashes)));
+
+  // Rules 1-2 of protocol section 3 need no state: all at once, on the pool when given.
+  std::vector<VerifiedTx> verified;
+  std::vector<Status> statuses;
+  if (verify) {
+    statuses = verify(block.txs, p.chain_id, p.max_tx_bytes, verified);
+  } else {
+    verified.resize(block.txs.size());
+    for (size_t i = 0; i < block.txs.size(); ++i)
+      statuses.push_back(verify_transaction(block.txs[i], p.chain_id, p.max_tx_bytes, verified[i]));
+  }
+  assert(statuses.size() == block.txs.size() && verified.size() == block.txs.size());
+
+  const BlockEnv env{p.chain_id, h.height, h.time, h.proposer};
+  ExecutedBlock x;
+  begin(x, env);
+  for (size_t i = 0; i < block.txs.size(); ++i) {
+    Status s = std::move(statuses[i]);
+    Receipt receipt;
+    if (s.ok()) s = executor_.apply(*x.state, env, verified[i], receipt);
+    if (!s.ok()) {
+      std::string message = "transaction " + std::to_string(i) + " " + hex(tx_hashes[i]) + ": " + s.reason +
+                            ": " + s.message;
+      return BlockCheck{V::kBadTransaction, std::move(message), std::move(s), static_cast<uint32_t>(i)};
+    }
+    x.txs.push_back(std::move(verified[i]));
+    x.receipts.push_back(std::move(receipt));
+  }
+  const Hash receipts = receipts_root(x.receipts, x.block_events);
+  if (receipts != h.receipts_root)
+    return refuse(V::kReceiptsRootMismatch, "receipts_root " + hex(h.receipts_root) + " is not the executed " +
+                                                hex(receipts));
+  const Hash state = compute_state_root(store_->tree(), *x.state, x.tree_writes);
+  if (state != h.state_root)
+    return refuse(V::kStateRootMismatch, "state_root " + hex(h.state_root) + " is not the executed " + hex(state));
+  x.block = block;
+  out = std::move(x);
+  return BlockCheck{};
+}
+
+bool Chain::commit(const ExecutedBlock& block, std::string& error) {
+  const Head parent = head();
+  const BlockHeader& h = block.header();
+  if (h.height != parent.height + 1 || h.parent_hash != parent.hash) {
+    error = "block " + std::to_string(h.height) + " was executed on another head than " +
+            std::to_string(parent.height) + " " + hex(parent.hash);
+    return false;
+  }
+  assert(block.state && block.txs.size() == block.receipts.size());
+  BlockCommit c;
+  c.block.header = h;
+  c.block.sig = block.block.sig;
+  c.txs = block.txs;
+  c.receipts = block.receipts;
+  c.block_events = block.block_events;
+  c.state_writes = block.state.get();
+  c.tree_writes = block.tree_writes;
+  return store_->commit(c, error);
 }
 
 }  // namespace vest

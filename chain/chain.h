@@ -1,13 +1,20 @@
 // A chain: the store, the executor and the rules that take it from one block
-// to the next. Produces blocks (the proposer) and is the single writer of the
-// store; reads may come from any thread through store().
+// to the next, in three steps that share one rule set:
+//   propose   selects and executes candidates into an unsigned block;
+//   validate  checks a block from anywhere against the head and executes it;
+//   commit    writes an executed block (and the new head) in one batch.
+// The chain holds no key: whoever proposes signs the header itself
+// (node/signer.h). It is the single writer of the store; reads may come from
+// any thread through store(). propose, validate and commit run on one thread.
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "chain/block_validation.h"
 #include "chain/executor.h"
 #include "chain/genesis.h"
 #include "chain/store.h"
@@ -22,6 +29,36 @@ struct GenesisBlock {
 };
 Status build_genesis(const Genesis& genesis, Executor& executor, GenesisBlock& out);
 
+// A block executed on top of one head, with everything commit writes. Its
+// writes are held in memory over the store; it is meant for the head it was
+// executed on (parent hash) and commit refuses it once the head has moved.
+// Movable, not copyable.
+struct ExecutedBlock {
+  Block block;                       // header, transactions' bytes, signature (zero until signed)
+  std::vector<VerifiedTx> txs;       // in block order
+  std::vector<Receipt> receipts;     // one per transaction
+  std::vector<Event> block_events;   // from the begin_block hooks
+  std::unique_ptr<CachedReader> base;
+  std::unique_ptr<Overlay> state;    // the block's writes, over *base
+  std::vector<merkle::NodeWrite> tree_writes;
+
+  const BlockHeader& header() const { return block.header; }
+  Hash hash() const { return block.header.hash(); }
+};
+
+// A proposal: the unsigned block, and the candidates left out because they
+// cannot be in it (each with the rule it breaks).
+struct Proposal {
+  ExecutedBlock executed;
+  std::vector<std::pair<Hash, Status>> dropped;
+};
+
+// Verifies the signed transactions `raws` (verify_transaction with the chain
+// id and size limit, possibly in parallel): one status per transaction and,
+// where it is ok, out[i] in the same order. node/ passes its VerifyPool.
+using TxBatchVerifier = std::function<std::vector<Status>(const std::vector<Bytes>& raws, uint64_t chain_id,
+                                                          uint64_t max_tx_bytes, std::vector<VerifiedTx>& out)>;
+
 class Chain {
  public:
   // Opens the store in `datadir` for `genesis`, writing the genesis block into
@@ -35,22 +72,33 @@ class Chain {
   const ChainParams& params() const { return executor_.params(); }
   Executor& executor() { return executor_; }
 
-  struct Produced {
-    StoredBlock block;
-    std::vector<VerifiedTx> included;
-    std::vector<Receipt> receipts;
-    std::vector<std::pair<Hash, Status>> dropped;  // candidates that could not be included
-  };
-
-  // Builds, signs and commits the next block at `time` (not before the head's)
+  // Builds the next block at `time` (raised to the head's time when before it)
   // from `candidates` in order, leaving out those that cannot be included and
-  // stopping at the block limits. The caller guarantees that its key is the
-  // validator's.
-  bool produce(const std::vector<VerifiedTx>& candidates, uint64_t time, const PrivateKey& key, Produced& out,
-               std::string& error);
+  // stopping at the block limits. The result is what validate() accepts once
+  // the validator has signed it: sign header().signing_digest() into
+  // executed.block.sig, then commit().
+  Proposal propose(const std::vector<VerifiedTx>& candidates, uint64_t time);
+
+  // Checks `block` against the head by the rules of docs/protocol.md section 4,
+  // in that order, executing its transactions; on success `out` is ready to
+  // commit. Transaction signatures are checked by `verify` when given, on the
+  // calling thread otherwise. Neither changes the store.
+  BlockCheck validate(const Block& block, ExecutedBlock& out, const TxBatchVerifier& verify = {});
+  // The same for a block's bytes, which must be its one strict encoding.
+  BlockCheck validate(ByteView raw, ExecutedBlock& out, const TxBatchVerifier& verify = {});
+
+  // Writes `block` (a signed proposal, or a block validate() accepted) and the
+  // new head in one synced batch. False, with nothing written, when the head
+  // is no longer the block's parent or the write fails.
+  bool commit(const ExecutedBlock& block, std::string& error);
 
  private:
   Chain(std::unique_ptr<ChainStore> store, Executor& executor) : store_(std::move(store)), executor_(executor) {}
+  // Starts `out` on the head: base reader, overlay, begin_block hooks.
+  void begin(ExecutedBlock& out, const BlockEnv& env);
+  // Fills the roots of `out`'s header from its transactions, receipts and state.
+  void finish_roots(ExecutedBlock& out);
+
   std::unique_ptr<ChainStore> store_;
   Executor& executor_;
   Hash genesis_hash_;

@@ -7,7 +7,7 @@
 namespace vest::node {
 
 Node::Node(const Genesis& genesis, const PrivateKey& key, NodeOptions options)
-    : executor_(genesis.params), mempool_(options.mempool), key_(key), options_(std::move(options)) {
+    : executor_(genesis.params), mempool_(options.mempool), signer_(key), options_(std::move(options)) {
   contracts_.register_with(executor_);
 }
 
@@ -158,27 +158,34 @@ void Node::expire_waiters() {
 bool Node::produce_block(std::string& error) {
   const auto started = std::chrono::steady_clock::now();
   auto candidates = mempool_.select(params().max_block_txs);
-  Chain::Produced out;
-  if (!chain_->produce(candidates, block_time_now(), key_, out, error)) {
+  // Propose, sign, commit: the node trusts its own proposal, which is exactly
+  // what Chain::validate accepts from others (tests/node/node_test.cpp).
+  Proposal proposal = chain_->propose(candidates, block_time_now());
+  ExecutedBlock& block = proposal.executed;
+  block.block.sig = signer_.sign_block(block.hash());
+  if (!chain_->commit(block, error)) {
     ++produce_failures_;
     return false;
   }
+  const BlockHeader& header = block.header();
+  const Hash block_hash = block.hash();
+  const auto& dropped = proposal.dropped;
 
   std::set<Address> touched;
-  for (const Event& e : out.block.events) touched.insert(e.addresses.begin(), e.addresses.end());
+  for (const Event& e : block.block_events) touched.insert(e.addresses.begin(), e.addresses.end());
   std::vector<Hash> included;
-  for (size_t i = 0; i < out.included.size(); ++i) {
-    included.push_back(out.included[i].hash);
-    touched.insert(out.included[i].sender);
-    for (const Event& e : out.receipts[i].events) touched.insert(e.addresses.begin(), e.addresses.end());
+  for (size_t i = 0; i < block.txs.size(); ++i) {
+    included.push_back(block.txs[i].hash);
+    touched.insert(block.txs[i].sender);
+    for (const Event& e : block.receipts[i].events) touched.insert(e.addresses.begin(), e.addresses.end());
   }
   auto state = chain_->store().snapshot();
-  auto removed = mempool_.after_block(included, out.dropped, touched, executor_, *state, next_env());
+  auto removed = mempool_.after_block(included, dropped, touched, executor_, *state, next_env());
 
   const auto took_us = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
   size_t failed = 0;
-  for (const Receipt& r : out.receipts) failed += r.ok() ? 0 : 1;
+  for (const Receipt& r : block.receipts) failed += r.ok() ? 0 : 1;
   ++blocks_produced_;
   txs_committed_ += included.size() - failed;
   txs_failed_ += failed;
@@ -188,22 +195,22 @@ bool Node::produce_block(std::string& error) {
   ++produce_us_[bucket];
   produce_us_sum_ += took_us;
 
-  log_info("block " + std::to_string(out.block.header.height) + " " + to_hex_0x(out.block.hash.view()) + " txs " +
-           std::to_string(included.size()) + (out.dropped.empty() ? "" : " dropped " + std::to_string(out.dropped.size())));
+  log_info("block " + std::to_string(header.height) + " " + to_hex_0x(block_hash.view()) + " txs " +
+           std::to_string(included.size()) + (dropped.empty() ? "" : " dropped " + std::to_string(dropped.size())));
   if (log_enabled(LogLevel::kDebug)) {
-    log_debug("block produced", {{"height", std::to_string(out.block.header.height)},
-                                 {"hash", to_hex_0x(out.block.hash.view())},
-                                 {"time", std::to_string(out.block.header.time)},
+    log_debug("block produced", {{"height", std::to_string(header.height)},
+                                 {"hash", to_hex_0x(block_hash.view())},
+                                 {"time", std::to_string(header.time)},
                                  {"txs", std::to_string(included.size())},
                                  {"failed", std::to_string(failed)},
-                                 {"dropped", std::to_string(out.dropped.size())},
+                                 {"dropped", std::to_string(dropped.size())},
                                  {"took_us", std::to_string(took_us)}});
-    for (size_t i = 0; i < out.receipts.size(); ++i) {
-      if (out.receipts[i].ok()) continue;
+    for (size_t i = 0; i < block.receipts.size(); ++i) {
+      if (block.receipts[i].ok()) continue;
       log_debug("transaction failed in its block", {{"hash", to_hex_0x(included[i].view())},
-                                                    {"height", std::to_string(out.block.header.height)},
-                                                    {"reason", out.receipts[i].reason},
-                                                    {"error", out.receipts[i].message}});
+                                                    {"height", std::to_string(header.height)},
+                                                    {"reason", block.receipts[i].reason},
+                                                    {"error", block.receipts[i].message}});
     }
     for (const auto& [h, why] : removed) {
       log_debug("transaction dropped from the mempool",

@@ -14,6 +14,7 @@
 #include "chain/chain.h"
 #include "contracts/native.h"
 #include "node/mempool.h"
+#include "node/signer.h"
 #include "node/verify_pool.h"
 #include "rpc/node_api.h"
 
@@ -84,7 +85,7 @@ class Node : public rpc::NodeApi {
   std::unique_ptr<Chain> chain_;
   Mempool mempool_;
   VerifyPool verify_pool_;
-  PrivateKey key_;
+  Signer signer_;
   NodeOptions options_;
   std::atomic<uint64_t> time_offset_{0};
 

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "contracts/bank/messages.h"
+#include "node/signer.h"
 #include "contracts/sale/messages.h"
 #include "contracts/staking/messages.h"
 #include "contracts/vesting/messages.h"
@@ -95,7 +96,7 @@ void FuzzChain::build() {
   chain_ = Chain::open(dir_, genesis_, *executor_, error);
   if (!chain_) die(error);
 
-  PrivateKey validator = key_from_hex(node::devnet_validator_key_hex());
+  const node::Signer validator(key_from_hex(node::devnet_validator_key_hex()));
   for (const char* hex : kDevKeys) {
     keys_.push_back(key_from_hex(hex));
     accounts_.push_back(address_of(keys_.back()));
@@ -113,11 +114,12 @@ void FuzzChain::build() {
   uint64_t time = genesis_.params.genesis_time;
   auto block = [&](std::vector<VerifiedTx> txs, uint64_t step) {
     time += step;
-    Chain::Produced out;
+    Proposal out = chain_->propose(txs, time);
+    out.executed.block.sig = validator.sign_block(out.executed.hash());
     std::string err;
-    if (!chain_->produce(txs, time, validator, out, err)) die("producing a block: " + err);
+    if (!chain_->commit(out.executed, err)) die("producing a block: " + err);
     if (!out.dropped.empty()) die("fixture transaction dropped: " + out.dropped[0].second.message);
-    for (const auto& v : out.included) tx_hashes_.push_back(v.hash);
+    for (const auto& v : out.executed.txs) tx_hashes_.push_back(v.hash);
   };
 
   const Address& a0 = accounts_[0];

@@ -113,6 +113,15 @@ inline std::string test_genesis_json(const std::vector<Address>& accounts, const
   return boost::json::serialize(g);
 }
 
+// One committed block, for assertions.
+struct Produced {
+  Block block;  // signed, as it travels
+  std::vector<VerifiedTx> included;
+  std::vector<Receipt> receipts;
+  std::vector<Event> block_events;
+  std::vector<std::pair<Hash, Status>> dropped;  // candidates left out, with the rule each breaks
+};
+
 class TestChain {
  public:
   // `edit`, when given, changes the test genesis document before it is used.
@@ -180,15 +189,24 @@ class TestChain {
     return n;
   }
 
-  Chain::Produced produce(const std::vector<VerifiedTx>& txs, uint64_t time_step = 10) {
-    Chain::Produced out;
+  // A proposal for the next block `time_step` seconds after the head, signed
+  // with the validator key and not committed.
+  Proposal propose_signed(const std::vector<VerifiedTx>& txs, uint64_t time_step = 10) {
+    Proposal p = chain->propose(txs, chain->head().time + time_step);
+    p.executed.block.sig = vest::sign(validator, p.executed.header().signing_digest());
+    return p;
+  }
+
+  // Proposes, signs and commits the next block, as the node does.
+  Produced produce(const std::vector<VerifiedTx>& txs, uint64_t time_step = 10) {
+    Proposal p = propose_signed(txs, time_step);
     std::string error;
-    uint64_t time = chain->head().time + time_step;
-    bool ok = chain->produce(txs, time, validator, out, error);
+    bool ok = chain->commit(p.executed, error);
     INFO(error);
     REQUIRE(ok);
     issued_.clear();
-    return out;
+    return Produced{std::move(p.executed.block), std::move(p.executed.txs), std::move(p.executed.receipts),
+                    std::move(p.executed.block_events), std::move(p.dropped)};
   }
 
   Amount balance(size_t i, const std::string& asset = "VEST") const {

@@ -1,0 +1,279 @@
+// Propose, validate, commit: blocks made on one chain are checked and
+// committed on another with the same genesis, and every rule of
+// Chain::validate refuses its own violation without touching the store.
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "tests/util/block_workload.h"
+
+using namespace vest;
+using vest::test::TestChain;
+
+namespace {
+
+using V = BlockValidation;
+
+// Every state entry, in key order.
+std::vector<std::pair<Bytes, Bytes>> state_entries(const ChainStore& store) {
+  std::vector<std::pair<Bytes, Bytes>> out;
+  store.scan({}, {}, [&](ByteView k, ByteView v) {
+    out.emplace_back(Bytes(k.begin(), k.end()), Bytes(v.begin(), v.end()));
+    return true;
+  });
+  return out;
+}
+
+// Validates `raw` on `t` and commits it; the test fails if either refuses.
+void follow(TestChain& t, ByteView raw, const TxBatchVerifier& verify = {}) {
+  ExecutedBlock x;
+  BlockCheck check = t.chain->validate(raw, x, verify);
+  INFO(to_string(check.result) << ": " << check.message);
+  REQUIRE(check.ok());
+  std::string error;
+  INFO(error);
+  REQUIRE(t.chain->commit(x, error));
+}
+
+// Signs `b`'s header with `key`, as a proposer would after changing it.
+void reseal(Block& b, const PrivateKey& key) { b.sig = sign(key, b.header.signing_digest()); }
+
+// Recomputes tx_root from the block's transactions, then reseals.
+void reseal_txs(Block& b, const PrivateKey& key) {
+  std::vector<Hash> hashes;
+  for (const Bytes& raw : b.txs) hashes.push_back(keccak256(raw));
+  b.header.tx_root = list_root(hashes);
+  reseal(b, key);
+}
+
+// n - s for 32-byte big-endian numbers (s < n).
+FixedBytes<32> order_minus(const FixedBytes<32>& s) {
+  FixedBytes<32> n = group_order(), out;
+  int borrow = 0;
+  for (int i = 31; i >= 0; --i) {
+    int d = int(n.bytes[i]) - int(s.bytes[i]) - borrow;
+    borrow = d < 0;
+    out.bytes[i] = static_cast<uint8_t>(d + (borrow ? 256 : 0));
+  }
+  return out;
+}
+
+Signature high_s_twin(Signature sig) {
+  sig.s = order_minus(sig.s);
+  sig.v ^= 1;
+  return sig;
+}
+
+// A signed transaction from `key` that the fixture would refuse to build.
+Bytes raw_tx(const PrivateKey& key, uint64_t nonce, uint64_t chain_id = test::kTestChainId, Amount fee = test::kMinFee) {
+  Transaction tx;
+  tx.chain_id = chain_id;
+  tx.nonce = nonce;
+  tx.fee = fee;
+  tx.kind = bank::kTransferKind;
+  tx.payload = bank::Transfer{address_of(test::test_key("someone")), "VEST", 1}.encode();
+  tx.sign(key);
+  return tx.encode();
+}
+
+}  // namespace
+
+TEST_CASE("proposed, signed and committed blocks are the bytes produce made", "[chain][pipeline]") {
+  // The hashes below were taken from Chain::produce before it was split into
+  // propose, sign and commit: the same inputs give the same blocks.
+  TestChain t;
+  Keccak256 all;
+  for (size_t i = 0; i < 50; ++i) {
+    auto out = t.produce(test::workload_block(t, i));
+    CHECK(out.dropped.empty());
+    Bytes raw = test::stored_full_block(t.chain->store(), i + 1).encode();
+    CHECK(raw == out.block.encode());
+    all.update(raw);
+  }
+  CHECK(to_hex_0x(all.final().view()) == "0xf8d0ae3539088ccfa881d53093887ea3c3fdb0258e3abd457c01905e48239908");
+  CHECK(to_hex_0x(t.chain->head().hash.view()) == "0xe32e92170082edafd18f6033441aea8be6da1884cc40e65e1a05ecbb7d26dc95");
+}
+
+TEST_CASE("blocks produced on one chain validate and commit on another", "[chain][pipeline]") {
+  TestChain a, b;
+  REQUIRE(a.chain->genesis_hash() == b.chain->genesis_hash());
+  REQUIRE(a.dir.path() != b.dir.path());
+  size_t verified = 0, txs = 0, failed = 0, with_events = 0;
+  TxBatchVerifier verify = [&](const std::vector<Bytes>& raws, uint64_t chain_id, uint64_t max_tx_bytes,
+                               std::vector<VerifiedTx>& out) {
+    std::vector<Status> st;
+    out.resize(raws.size());
+    for (size_t i = 0; i < raws.size(); ++i) st.push_back(verify_transaction(raws[i], chain_id, max_tx_bytes, out[i]));
+    verified += raws.size();
+    return st;
+  };
+  for (size_t i = 0; i < 50; ++i) {
+    auto out = a.produce(test::workload_block(a, i));
+    REQUIRE(out.dropped.empty());
+    txs += out.included.size();
+    for (const Receipt& r : out.receipts) failed += r.ok() ? 0 : 1;
+    with_events += out.block_events.empty() ? 0 : 1;
+    follow(b, out.block.encode(), verify);
+    REQUIRE(b.chain->head().hash == a.chain->head().hash);
+    REQUIRE(b.chain->head().state_root == a.chain->head().state_root);
+  }
+  // The workload has failed messages and blocks with events of their own.
+  CHECK(failed > 0);
+  CHECK(with_events > 0);
+  CHECK(verified == txs);
+  CHECK(b.chain->head().height == 50);
+  CHECK(state_entries(b.chain->store()) == state_entries(a.chain->store()));
+  for (uint64_t h = 1; h <= 50; ++h) {
+    auto sa = a.chain->store().block(h), sb = b.chain->store().block(h);
+    REQUIRE((sa && sb));
+    CHECK(encode_stored_block(*sa) == encode_stored_block(*sb));
+    for (const Hash& tx : sa->tx_hashes) {
+      auto ra = a.chain->store().transaction(tx), rb = b.chain->store().transaction(tx);
+      REQUIRE((ra && rb));
+      CHECK(encode_stored_tx(*ra) == encode_stored_tx(*rb));
+      CHECK(ra->receipt.encode() == rb->receipt.encode());
+    }
+  }
+  // B survives a restart at the same head.
+  b.reopen();
+  CHECK(b.chain->head().hash == a.chain->head().hash);
+}
+
+TEST_CASE("each block rule refuses its violation and leaves the chain unchanged", "[chain][pipeline]") {
+  TestChain a, b;
+  for (size_t i = 0; i < 5; ++i) follow(b, a.produce(test::workload_block(a, i)).block.encode());
+  // The next block, proposed and signed on A but not committed there.
+  Proposal next = a.propose_signed(test::workload_block(a, 5));
+  REQUIRE(next.executed.txs.size() >= 2);
+  const Block good = next.executed.block;
+  const Head head = b.chain->head();
+  const auto entries = state_entries(b.chain->store());
+  const PrivateKey& validator = a.validator;
+  const PrivateKey other = test::test_key("not the validator");
+
+  struct Tamper {
+    const char* what;
+    V expected;
+    std::function<void(Block&)> edit;  // changes a copy of the good block
+    std::string tx_reason = {};        // for kBadTransaction
+    bool trailing_byte = false;
+  };
+  const std::vector<Tamper> tampers = {
+      {"trailing bytes", V::kBadEncoding, [](Block&) {}, {}, true},
+      {"chain id", V::kWrongChainId, [&](Block& x) { ++x.header.chain_id; reseal(x, validator); }},
+      {"height", V::kWrongHeight, [&](Block& x) { ++x.header.height; reseal(x, validator); }},
+      {"parent", V::kWrongParent, [&](Block& x) { x.header.parent_hash.bytes[0] ^= 1; reseal(x, validator); }},
+      {"time before parent", V::kTimeBeforeParent, [&](Block& x) { x.header.time = head.time - 1; reseal(x, validator); }},
+      {"other proposer", V::kWrongProposer,
+       [&](Block& x) { x.header.proposer = address_of(other); reseal(x, other); }},
+      {"signed by another key", V::kBadSignature, [&](Block& x) { reseal(x, other); }},
+      {"high-S signature", V::kBadSignature, [&](Block& x) { x.sig = high_s_twin(x.sig); }},
+      {"zero signature", V::kBadSignature, [&](Block& x) { x.sig = Signature{}; }},
+      {"tx root", V::kTxRootMismatch, [&](Block& x) { x.header.tx_root.bytes[5] ^= 1; reseal(x, validator); }},
+      {"receipts root", V::kReceiptsRootMismatch,
+       [&](Block& x) { x.header.receipts_root.bytes[5] ^= 1; reseal(x, validator); }},
+      {"state root", V::kStateRootMismatch, [&](Block& x) { x.header.state_root.bytes[5] ^= 1; reseal(x, validator); }},
+      {"undecodable transaction", V::kBadTransaction,
+       [&](Block& x) { x.txs[1].push_back(0); reseal_txs(x, validator); }, "malformed"},
+      {"high-S transaction signature", V::kBadTransaction,
+       [&](Block& x) {
+         Transaction tx;
+         REQUIRE(decode_transaction(x.txs[1], tx).ok());
+         tx.sig = high_s_twin(tx.sig);
+         x.txs[1] = tx.encode();
+         reseal_txs(x, validator);
+       },
+       "high_s"},
+      {"bad transaction signature", V::kBadTransaction,
+       [&](Block& x) {
+         Transaction tx;
+         REQUIRE(decode_transaction(x.txs[1], tx).ok());
+         tx.sig.r = FixedBytes<32>{};
+         x.txs[1] = tx.encode();
+         reseal_txs(x, validator);
+       },
+       "bad_signature"},
+      {"transaction of another chain", V::kBadTransaction,
+       [&](Block& x) { x.txs.push_back(raw_tx(a.keys[0], 0, test::kTestChainId + 1)); reseal_txs(x, validator); },
+       "wrong_chain_id"},
+      {"fee below the minimum", V::kBadTransaction,
+       [&](Block& x) {
+         x.txs.push_back(raw_tx(other, 0, test::kTestChainId, test::kMinFee - 1));
+         reseal_txs(x, validator);
+       },
+       "fee_too_low"},
+      {"replayed transaction", V::kBadTransaction,
+       [&](Block& x) { x.txs.push_back(x.txs[0]); reseal_txs(x, validator); }, "nonce_too_low"},
+      {"nonce gap", V::kBadTransaction,
+       [&](Block& x) {
+         x.txs.push_back(raw_tx(a.keys[0], account_nonce(b.chain->store(), a.addrs[0]) + 5));
+         reseal_txs(x, validator);
+       },
+       "nonce_too_high"},
+      {"unpayable fee", V::kBadTransaction,
+       [&](Block& x) { x.txs.push_back(raw_tx(other, 0)); reseal_txs(x, validator); }, "insufficient_fee"},
+      {"too many transactions", V::kTooManyTxs,
+       [&](Block& x) {
+         x.txs.assign(b.chain->params().max_block_txs + 1, Bytes{0x80});
+         reseal_txs(x, validator);
+       }},
+      {"too many bytes", V::kTooLarge,
+       [&](Block& x) {
+         x.txs.assign(b.chain->params().max_block_bytes / 4000 + 1, Bytes(4000, 0x01));
+         reseal_txs(x, validator);
+       }},
+  };
+  for (const Tamper& t : tampers) {
+    INFO(t.what);
+    Block bad = good;
+    t.edit(bad);
+    Bytes raw = bad.encode();
+    if (t.trailing_byte) raw.push_back(0);
+    ExecutedBlock x;
+    BlockCheck check = t.trailing_byte ? b.chain->validate(raw, x) : b.chain->validate(bad, x);
+    INFO(check.message);
+    CHECK(to_string(check.result) == std::string(to_string(t.expected)));
+    CHECK(check.result == t.expected);
+    CHECK_FALSE(check.message.empty());
+    CHECK(x.state == nullptr);
+    if (!t.trailing_byte) {
+      // The bytes of the same block give the same answer.
+      ExecutedBlock y;
+      CHECK(b.chain->validate(ByteView(raw), y).result == t.expected);
+    }
+    if (t.expected == V::kBadTransaction) CHECK(check.tx.reason == t.tx_reason);
+    // Nothing changed on B.
+    CHECK(b.chain->head().hash == head.hash);
+    CHECK(b.chain->head().state_root == head.state_root);
+    CHECK_FALSE(b.chain->store().block(head.height + 1));
+    for (const VerifiedTx& tx : next.executed.txs) CHECK_FALSE(b.chain->store().transaction(tx.hash));
+    CHECK(state_entries(b.chain->store()) == entries);
+  }
+
+  // The untampered block still validates; of two executions of it only the
+  // first commits, the other was made for a head that has moved on.
+  ExecutedBlock first, second;
+  REQUIRE(b.chain->validate(good, first).ok());
+  REQUIRE(b.chain->validate(good.encode(), second).ok());
+  std::string error;
+  REQUIRE(b.chain->commit(first, error));
+  CHECK(b.chain->head().hash == good.header.hash());
+  const Head committed = b.chain->head();
+  CHECK_FALSE(b.chain->commit(second, error));
+  CHECK(b.chain->head().hash == committed.hash);
+  CHECK(b.chain->head().height == committed.height);
+  // It also no longer follows the head.
+  ExecutedBlock again;
+  CHECK(b.chain->validate(good, again).result == V::kWrongHeight);
+  REQUIRE(a.chain->commit(next.executed, error));
+  CHECK(a.chain->head().state_root == b.chain->head().state_root);
+}
+
+TEST_CASE("block rules have stable names", "[chain][pipeline]") {
+  CHECK(std::string(to_string(V::kOk)) == "ok");
+  CHECK(std::string(to_string(V::kWrongParent)) == "wrong_parent");
+  CHECK(std::string(to_string(V::kStateRootMismatch)) == "state_root_mismatch");
+  std::set<std::string> names;
+  for (int v = 0; v <= static_cast<int>(V::kStateRootMismatch); ++v) names.insert(to_string(static_cast<V>(v)));
+  CHECK(names.size() == static_cast<size_t>(V::kStateRootMismatch) + 1);
+  CHECK(names.count("unknown") == 0);
+}

@@ -1,0 +1,77 @@
+// The node's own blocks (propose, sign, commit without validation) are exactly
+// what Chain::validate accepts: a second chain with the same genesis, in
+// another data directory, validates and commits every one of them.
+#include <catch2/catch.hpp>
+
+#include "node/node.h"
+#include "tests/util/block_workload.h"
+
+using namespace vest;
+using vest::test::TestChain;
+
+TEST_CASE("every block the node produces validates and commits on an independent chain", "[node][pipeline]") {
+  TestChain follower;  // chain B; its genesis is the node's
+  test::TempDir node_dir;
+  std::string error;
+  node::NodeOptions options;
+  options.dev = true;
+  auto n = node::Node::open(node_dir.path(), follower.genesis, follower.validator, options, error);
+  INFO(error);
+  REQUIRE(n);
+  REQUIRE(n->genesis_hash() == follower.chain->genesis_hash());
+
+  std::vector<uint64_t> nonces(follower.keys.size(), 0);
+  auto submit = [&](size_t from, uint64_t kind, Bytes payload) {
+    Transaction tx;
+    tx.chain_id = test::kTestChainId;
+    tx.nonce = nonces[from]++;
+    tx.fee = test::kMinFee;
+    tx.kind = kind;
+    tx.payload = std::move(payload);
+    tx.sign(follower.keys[from]);
+    Hash hash;
+    Status s = n->submit(tx.encode(), hash);
+    INFO(s.reason << ": " << s.message);
+    REQUIRE(s.ok());
+  };
+  uint64_t height = 0;
+  for (size_t round = 0; round < 20; ++round) {
+    const size_t a = round % 3, b = (round + 1) % 3;
+    submit(a, bank::kTransferKind, bank::Transfer{follower.addrs[b], "VEST", test::kVest + round}.encode());
+    submit(b, bank::kTransferKind, bank::Transfer{follower.addrs[a], "USDV", test::kUsd}.encode());
+    if (round % 4 == 0) submit(a, sale::kPurchaseKind, sale::Purchase{1, 1, test::kUsd * 1000, std::nullopt}.encode());
+    if (round % 5 == 1) submit(b, staking::kStakeKind, staking::AmountMsg{50 * test::kVest}.encode());
+    if (round == 10) {
+      // Past the purchases' cliff: claims release tokens.
+      uint64_t offset = 0;
+      REQUIRE(n->dev_increase_time(500, offset).ok());
+      for (size_t i = 0; i < 3; ++i) submit(i, vesting::kClaimKind, vesting::Claim{}.encode());
+    }
+    if (round == 12) submit(b, staking::kUnstakeKind, staking::AmountMsg{10 * test::kVest}.encode());
+    REQUIRE(n->dev_mine(1, height).ok());
+    REQUIRE(n->pending_count(follower.addrs[a]) == 0);
+  }
+  REQUIRE(n->dev_mine(2, height).ok());  // empty blocks too
+  REQUIRE(height == 22);
+
+  node::VerifyPool pool(2);
+  TxBatchVerifier verify = [&](const std::vector<Bytes>& raws, uint64_t chain_id, uint64_t max_tx_bytes,
+                               std::vector<VerifiedTx>& out) { return pool.verify(raws, chain_id, max_tx_bytes, out); };
+  size_t txs = 0;
+  for (uint64_t h = 1; h <= height; ++h) {
+    Block block = test::stored_full_block(n->store(), h);
+    txs += block.txs.size();
+    ExecutedBlock x;
+    BlockCheck check = follower.chain->validate(block.encode(), x, verify);
+    INFO("block " << h << ": " << to_string(check.result) << ": " << check.message);
+    REQUIRE(check.ok());
+    REQUIRE(follower.chain->commit(x, error));
+    CHECK(follower.chain->head().hash == n->store().block(h)->hash);
+  }
+  CHECK(txs > 40);
+  const Head node_head = *n->store().head();
+  CHECK(follower.chain->head().hash == node_head.hash);
+  CHECK(follower.chain->head().state_root == node_head.state_root);
+  CHECK(follower.chain->head().height == node_head.height);
+  n->stop();
+}

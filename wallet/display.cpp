@@ -45,6 +45,9 @@ std::optional<std::string> event_amount_asset(const std::string& type, const std
     return std::nullopt;
   };
   if (type == "bank.transfer") return field == "amount" ? own_asset() : std::nullopt;
+  if (type == "bank.fee")
+    return field == "amount" || field == "proposerShare" || field == "poolShare" ? own_asset() : std::nullopt;
+  if (type == "vesting.declined") return field == "returned" ? own_asset() : std::nullopt;
   if (type == "vesting.created") return field == "total" ? own_asset() : std::nullopt;
   if (type == "vesting.claimed") return field == "amount" || field == "released" ? own_asset() : std::nullopt;
   if (type == "vesting.revoked") return field == "returned" || field == "vested" ? own_asset() : std::nullopt;

@@ -138,8 +138,10 @@ std::string amount_text(const StateReader& state, std::string_view symbol, Amoun
   return (info ? format_units(amount, info->decimals) : to_decimal(amount)) + " " + std::string(symbol);
 }
 
-Status transfer(State& state, std::vector<Event>& events, const Address& from, const Address& to,
-                std::string_view symbol, Amount amount, std::string_view reason) {
+namespace {
+
+// transfer() without its event.
+Status move(State& state, const Address& from, const Address& to, std::string_view symbol, Amount amount) {
   if (!asset(state, symbol)) return reject(Code::kUnknownAsset, "unknown asset " + std::string(symbol));
   Bytes from_key = balance_key(from, symbol);
   Amount from_balance = read_amount(state, from_key);
@@ -153,6 +155,15 @@ Status transfer(State& state, std::vector<Event>& events, const Address& from, c
   if (!to_balance) return reject(Code::kOverflow, "recipient balance would overflow");
   write_amount(state, from_key, from_balance - amount);
   write_amount(state, to_key, *to_balance);
+  return Status::success();
+}
+
+}  // namespace
+
+Status transfer(State& state, std::vector<Event>& events, const Address& from, const Address& to,
+                std::string_view symbol, Amount amount, std::string_view reason) {
+  if (Status s = move(state, from, to, symbol, amount); !s.ok()) return s;
+  if (from == to || amount == 0) return Status::success();
   events.push_back(Event{"bank.transfer",
                          {from, to},
                          {{"from", to_checksum(from)},
@@ -269,12 +280,40 @@ Status Bank::apply(Context& ctx, uint64_t kind, ByteView payload) {
   return transfer(ctx, ctx.sender, t.to, t.asset, t.amount, "transfer");
 }
 
+Status pay_fee(State& state, std::vector<Event>& events, const Address& payer, const Address& proposer, Amount fee,
+               const std::optional<Address>& pool, Amount to_pool) {
+  assert(to_pool <= fee && (pool || to_pool == 0));
+  const std::string native = native_symbol(state);
+  if (balance(state, payer, native) < fee)
+    return reject(ChainCode::kInsufficientFee, "the native balance cannot pay the fee of " +
+                                                   amount_text(state, native, fee));
+  // Both moves fit: the payer holds the fee, and balances add up to a supply that fits in 128 bits.
+  if (to_pool > 0) {
+    Status s = move(state, payer, *pool, native, to_pool);
+    assert(s.ok());
+    (void)s;
+  }
+  Status s = move(state, payer, proposer, native, fee - to_pool);
+  assert(s.ok());
+  (void)s;
+  Event e{"bank.fee",
+          {payer},
+          {{"payer", to_checksum(payer)},
+           {"asset", native},
+           {"amount", to_decimal(fee)},
+           {"proposer", to_checksum(proposer)},
+           {"proposerShare", to_decimal(fee - to_pool)}}};
+  if (pool) {
+    e.fields.emplace_back("pool", to_checksum(*pool));
+    e.fields.emplace_back("poolShare", to_decimal(to_pool));
+  }
+  events.push_back(std::move(e));
+  return Status::success();
+}
+
 Status Bank::charge_fee(State& state, const BlockEnv& block, const Address& payer, Amount fee,
                         std::vector<Event>& events) {
-  std::string native = native_symbol(state);
-  Status s = transfer(state, events, payer, block.proposer, native, fee, "fee");
-  if (!s.ok()) return reject(ChainCode::kInsufficientFee, "cannot pay the fee: " + s.message);
-  return s;
+  return pay_fee(state, events, payer, block.proposer, fee, std::nullopt, 0);
 }
 
 Amount Bank::fee_balance(const StateReader& state, const Address& payer) const {

@@ -43,10 +43,17 @@ std::string amount_text(const StateReader& state, std::string_view symbol, Amoun
 // Moves funds between accounts; refuses unknown assets and overdrafts. Every
 // movement of a positive amount between two accounts emits "bank.transfer"
 // {from, to, asset, amount, reason}, so an explorer can follow every balance
-// from events alone; `reason` says why ("transfer", "fee", "sale_payment", ...,
-// docs/protocol.md, "Events").
+// from events alone (with the fees' "bank.fee"); `reason` says why ("transfer",
+// "sale_payment", ..., docs/rpc.md, "Events").
 Status transfer(State& state, std::vector<Event>& events, const Address& from, const Address& to,
                 std::string_view symbol, Amount amount, std::string_view reason);
+// Pays a transaction's fee in the native asset: `to_pool` of it to `pool` (when
+// given), the rest to the block's proposer, emitting one "bank.fee" {payer,
+// asset, amount, proposer, proposerShare, pool, poolShare} that names only the
+// payer (the proposer and the pool take part in every transaction; explorers
+// read them per block). kInsufficientFee when the payer cannot pay.
+Status pay_fee(State& state, std::vector<Event>& events, const Address& payer, const Address& proposer, Amount fee,
+               const std::optional<Address>& pool, Amount to_pool);
 inline Status transfer(Context& ctx, const Address& from, const Address& to, std::string_view symbol, Amount amount,
                        std::string_view reason) {
   return transfer(ctx.state, ctx.events, from, to, symbol, amount, reason);

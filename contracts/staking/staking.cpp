@@ -697,15 +697,9 @@ void Staking::begin_block(Context& ctx) {
 Status Staking::charge_fee(State& state, const BlockEnv& block, const Address& payer, Amount fee,
                            std::vector<Event>& events) {
   auto p = params(state);
-  Amount to_pool = p ? mul_div(fee, p->fee_pool_bps, 10000).value_or(0) : 0;
-  if (bank::balance(state, payer, native(state)) < fee)
-    return reject(ChainCode::kInsufficientFee, "native balance cannot pay the fee");
-  if (to_pool > 0) {
-    if (Status s = bank::transfer(state, events, payer, reward_pool_address(), native(state), to_pool, "fee_pool");
-        !s.ok())
-      return s;
-  }
-  return bank_.charge_fee(state, block, payer, fee - to_pool, events);
+  if (!p) return bank_.charge_fee(state, block, payer, fee, events);
+  Amount to_pool = mul_div(fee, p->fee_pool_bps, 10000).value_or(0);
+  return bank::pay_fee(state, events, payer, block.proposer, fee, reward_pool_address(), to_pool);
 }
 
 Amount Staking::fee_balance(const StateReader& state, const Address& payer) const {

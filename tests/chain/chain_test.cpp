@@ -70,15 +70,20 @@ TEST_CASE("blocks move funds, charge fees and commit receipts", "[chain]") {
   CHECK(rec->index == 0);
   CHECK(rec->raw == tx.raw);
   CHECK(rec->sender == t.addrs[0]);
-  // The fee's two movements (reward pool share, proposer), then the transfer.
-  REQUIRE(rec->receipt.events.size() == 3);
-  std::vector<std::string> reasons;
-  for (const Event& e : rec->receipt.events) {
-    CHECK(e.type == "bank.transfer");
-    for (const auto& [k, v] : e.fields)
-      if (k == "reason") reasons.push_back(v);
-  }
-  CHECK(reasons == std::vector<std::string>{"fee_pool", "fee", "transfer"});
+  // The fee (one event for both its shares), then the transfer.
+  REQUIRE(rec->receipt.events.size() == 2);
+  const Event& fee = rec->receipt.events[0];
+  CHECK(fee.type == "bank.fee");
+  CHECK(fee.addresses == std::vector<Address>{t.addrs[0]});
+  CHECK(fee.fields == std::vector<std::pair<std::string, std::string>>{
+                          {"payer", to_checksum(t.addrs[0])},
+                          {"asset", "VEST"},
+                          {"amount", to_decimal(test::kMinFee)},
+                          {"proposer", to_checksum(address_of(t.validator))},
+                          {"proposerShare", to_decimal(test::kMinFee * 8 / 10)},
+                          {"pool", to_checksum(staking::reward_pool_address())},
+                          {"poolShare", to_decimal(test::kMinFee * 2 / 10)}});
+  CHECK(rec->receipt.events[1].type == "bank.transfer");
 
   auto b1 = t.chain->store().block(1);
   REQUIRE(b1);

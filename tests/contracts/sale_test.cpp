@@ -80,7 +80,7 @@ TEST_CASE("sale: a purchase pays, delivers base tokens and locks the bonus", "[s
       if (k == "reason") reason = ":" + v;
     types.push_back(e.type + reason);
   }
-  CHECK(types == std::vector<std::string>{"bank.transfer:fee_pool", "bank.transfer:fee", "bank.transfer:sale_payment",
+  CHECK(types == std::vector<std::string>{"bank.fee", "bank.transfer:sale_payment",
                                           "bank.transfer:sale_delivery", "sale.purchase",
                                           "bank.transfer:escrow_deposit", "vesting.created"});
 }

@@ -721,6 +721,17 @@ TEST_CASE("rules: balances, stake and unbonding rebuilt from genesis and the eve
         bal[from][asset] -= amount;
         bal[to][asset] += amount;
         reasons.insert(str(f.at("reason")));
+      } else if (type == "bank.fee") {
+        // One event per fee: the payer pays `amount`, split between the proposer and the reward pool.
+        const std::string payer = str(f.at("payer")), asset = str(f.at("asset"));
+        const Amount amount = amt(f.at("amount")), to_proposer = amt(f.at("proposerShare")),
+                     to_pool = amt(f.at("poolShare"));
+        REQUIRE(to_proposer + to_pool == amount);
+        REQUIRE(bal[payer][asset] >= amount);
+        bal[payer][asset] -= amount;
+        bal[str(f.at("proposer"))][asset] += to_proposer;
+        bal[str(f.at("pool"))][asset] += to_pool;
+        reasons.insert("fee");
       } else if (type.rfind("staking.", 0) == 0 && f.contains("account")) {
         const std::string a = str(f.at("account"));
         bal[a];  // seen
@@ -751,7 +762,7 @@ TEST_CASE("rules: balances, stake and unbonding rebuilt from genesis and the eve
     }
   }
   // Every kind of movement happened.
-  for (const char* r : {"transfer", "fee", "fee_pool", "sale_payment", "sale_delivery", "escrow_deposit",
+  for (const char* r : {"transfer", "fee", "sale_payment", "sale_delivery", "escrow_deposit",
                         "escrow_release", "revoke_return", "decline_return", "stake_bond", "unbond_return",
                         "reward_payment"})
     CHECK(reasons.count(r) == 1);

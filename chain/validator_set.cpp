@@ -67,7 +67,7 @@ Bytes ValidatorSet::encode() const {
   return e.finish();
 }
 
-Hash ValidatorSet::keccak() const { return keccak256(encode()); }
+Hash ValidatorSet::hash() const { return keccak256(encode()); }
 
 std::optional<size_t> ValidatorSet::index_of(const Address& a) const {
   auto it = std::lower_bound(validators_.begin(), validators_.end(), a,

@@ -44,7 +44,7 @@ class ValidatorSet {
   static std::optional<ValidatorSet> decode(ByteView raw);
 
   Bytes encode() const;
-  Hash hash() const { return keccak(); }
+  Hash hash() const;  // keccak256(encode())
 
   const std::vector<Validator>& validators() const { return validators_; }
   size_t size() const { return validators_.size(); }
@@ -57,7 +57,6 @@ class ValidatorSet {
   friend bool operator==(const ValidatorSet&, const ValidatorSet&) = default;
 
  private:
-  Hash keccak() const;
   std::vector<Validator> validators_;
   uint64_t total_ = 0;
 };

@@ -56,8 +56,8 @@ Hash list_root_range(const std::vector<Hash>& leaves, size_t begin, size_t end) 
 
 Bytes BlockHeader::encode() const {
   rlp::Encoder e;
-  e.begin_list().uint(chain_id).uint(height).fixed(parent_hash).uint(time).fixed(proposer);
-  e.fixed(tx_root).fixed(state_root).fixed(receipts_root).end_list();
+  e.begin_list().uint(version).uint(chain_id).uint(height).fixed(parent_hash).uint(time).fixed(proposer);
+  e.fixed(validators_hash).fixed(last_commit_hash).fixed(tx_root).fixed(state_root).fixed(receipts_root).end_list();
   return e.finish();
 }
 
@@ -74,15 +74,20 @@ Hash BlockHeader::signing_digest() const { return block_signing_digest(hash()); 
 Status decode_header(ByteView raw, BlockHeader& out) {
   rlp::ListReader r(raw);
   BlockHeader h;
+  uint64_t version = r.u64();
   h.chain_id = r.u64();
   h.height = r.u64();
   h.parent_hash = r.fixed<32>();
   h.time = r.u64();
   h.proposer = r.fixed<20>();
+  h.validators_hash = r.fixed<32>();
+  h.last_commit_hash = r.fixed<32>();
   h.tx_root = r.fixed<32>();
   h.state_root = r.fixed<32>();
   h.receipts_root = r.fixed<32>();
   if (!r.done()) return malformed("block header", r.error());
+  if (version > UINT32_MAX) return reject(ChainCode::kMalformed, "block header: version does not fit 32 bits");
+  h.version = static_cast<uint32_t>(version);
   out = h;
   return Status::success();
 }
@@ -91,8 +96,32 @@ Bytes Block::encode() const {
   rlp::Encoder e;
   e.begin_list().raw(header.encode()).begin_list();
   for (const Bytes& tx : txs) e.bytes(tx);
-  e.end_list().bytes(sig.to_bytes()).end_list();
+  e.end_list().bytes(sig.to_bytes()).raw(encode_last_commit(last_commit)).end_list();
   return e.finish();
+}
+
+Hash last_commit_hash(const std::optional<Certificate>& last_commit) {
+  return last_commit ? last_commit->hash() : Hash{};
+}
+
+Bytes encode_last_commit(const std::optional<Certificate>& last_commit) {
+  if (last_commit) return last_commit->encode();
+  rlp::Encoder e;
+  e.begin_list().end_list();
+  return e.finish();
+}
+
+Status decode_last_commit(ByteView raw, std::optional<Certificate>& out) {
+  rlp::ListReader r(raw);
+  if (r.ok() && r.at_end()) {
+    out.reset();
+    return Status::success();
+  }
+  if (!r.ok()) return malformed("last_commit", r.error());
+  Certificate c;
+  if (Status s = decode_certificate(raw, c); !s.ok()) return s;
+  out = std::move(c);
+  return Status::success();
 }
 
 Status decode_block(ByteView raw, Block& out) {
@@ -106,8 +135,10 @@ Status decode_block(ByteView raw, Block& out) {
   }
   if (!txs.done()) return malformed("block transactions", txs.error());
   ByteView sig = r.bytes();
+  ByteView last_commit = r.raw();
   if (!r.done()) return malformed("block", r.error());
   if (Status s = decode_header(header, b.header); !s.ok()) return s;
+  if (Status s = decode_last_commit(last_commit, b.last_commit); !s.ok()) return s;
   auto signature = Signature::from_bytes(sig);
   if (!signature) return reject(ChainCode::kMalformed, "block signature must be 65 bytes");
   b.sig = *signature;

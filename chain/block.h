@@ -1,32 +1,42 @@
 // Blocks, receipts and events: formats, hashes and commitments.
 // The byte-level specification is docs/protocol.md ("Blocks").
 //
-//   header         = RLP[chain_id, height, parent_hash, time, proposer,
+//   header         = RLP[version, chain_id, height, parent_hash, time, proposer,
+//                        validators_hash, last_commit_hash,
 //                        tx_root, state_root, receipts_root]
 //   block hash     = keccak256(header)
 //   proposer sig   = sign(keccak256(RLP["vestchain/block/v1", block hash]))
-//   block          = RLP[header, [signed tx, ...], sig]
+//   block          = RLP[header, [signed tx, ...], sig, last_commit]
+//   last_commit    = the parent's certificate (chain/certificate.h), or RLP[]
+//                    when the parent is the genesis block
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "chain/address.h"
 #include "chain/bytes.h"
+#include "chain/certificate.h"
 #include "chain/secp256k1.h"
 #include "chain/status.h"
 
 namespace vest {
 
 constexpr std::string_view kBlockDomain = "vestchain/block/v1";
+// The header version this code produces and accepts.
+constexpr uint32_t kBlockVersion = 1;
 
 struct BlockHeader {
+  uint32_t version = kBlockVersion;
   uint64_t chain_id = 0;
   uint64_t height = 0;
   Hash parent_hash;
   uint64_t time = 0;  // block time, seconds since the Unix epoch
   Address proposer;
+  Hash validators_hash;   // hash of the validator set that certifies this block
+  Hash last_commit_hash;  // keccak256 of the block's last_commit; all zero when it has none
   Hash tx_root;
   Hash state_root;
   Hash receipts_root;
@@ -47,11 +57,22 @@ struct Block {
   BlockHeader header;
   std::vector<Bytes> txs;  // signed transactions, as sent
   Signature sig;           // all zero for the genesis block
+  // The certificate of the parent block; none for the genesis block and its
+  // first successor.
+  std::optional<Certificate> last_commit;
 
   Bytes encode() const;
 };
 
 Status decode_block(ByteView raw, Block& out);
+
+// A header's last_commit_hash for `last_commit`: keccak256 of its encoding, or
+// all zero for none.
+Hash last_commit_hash(const std::optional<Certificate>& last_commit);
+// The encoding of a last_commit field: the certificate, or RLP[] for none.
+Bytes encode_last_commit(const std::optional<Certificate>& last_commit);
+// Strict decoding of a last_commit field.
+Status decode_last_commit(ByteView raw, std::optional<Certificate>& out);
 
 // Something that happened, for explorers. `addresses` are the accounts it
 // concerns (indexed per address); `fields` are name/value pairs in text form

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "chain/certificate.h"
 #include "chain/status.h"
 
 namespace vest {
@@ -12,12 +13,16 @@ namespace vest {
 enum class [[nodiscard]] BlockValidation : uint8_t {
   kOk = 0,
   kBadEncoding,           // the bytes are not one strict block encoding (trailing bytes included)
+  kWrongVersion,          // header version is not kBlockVersion
   kWrongChainId,          // header chain id is not the chain's
   kWrongHeight,           // height is not the head's + 1
   kWrongParent,           // parent hash is not the head's hash
   kTimeBeforeParent,      // time is before the head's time
-  kWrongProposer,         // proposer is not the chain's validator
+  kWrongValidatorsHash,   // validators_hash is not the hash of the validator set in the head's state
+  kWrongProposer,         // proposer is not a member of the validator set
   kBadSignature,          // the signature is malformed, high-S or recovers to another address
+  kBadLastCommit,         // last_commit is missing, unexpected, not the one last_commit_hash names,
+                          // or not a valid certificate of the head under the head's validator set
   kTooManyTxs,            // more than max_block_txs transactions
   kTooLarge,              // transactions add up to more than max_block_bytes
   kTxRootMismatch,        // tx_root is not the list root of the transactions' hashes
@@ -31,12 +36,15 @@ const char* to_string(BlockValidation v);
 
 // The outcome of validating a block: the first rule broken and a message a
 // person can read. For kBadTransaction, `tx` is the transaction's rejection
-// (its chain code and reason) and `tx_index` its position in the block.
+// (its chain code and reason) and `tx_index` its position in the block. For
+// kBadLastCommit, `last_commit` is the certificate rule broken when the
+// certificate was present and named by the header but does not verify.
 struct [[nodiscard]] BlockCheck {
   BlockValidation result = BlockValidation::kOk;
   std::string message;
   Status tx;
   uint32_t tx_index = 0;
+  CertificateValidation last_commit = CertificateValidation::kOk;
 
   bool ok() const { return result == BlockValidation::kOk; }
 };

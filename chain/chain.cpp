@@ -26,15 +26,19 @@ Status build_genesis(const Genesis& genesis, Executor& executor, GenesisBlock& o
   EmptyTree tree;
   out.tree_writes.clear();
   BlockHeader& h = out.block.header;
+  h.version = kBlockVersion;
   h.chain_id = genesis.params.chain_id;
   h.height = 0;
   h.time = genesis.params.genesis_time;
-  h.proposer = genesis.params.validator;
+  h.proposer = Address{};  // nobody proposes the genesis block
+  h.validators_hash = genesis.params.validators.hash();
+  h.last_commit_hash = Hash{};
   h.tx_root = list_root({});
   h.receipts_root = list_root({});
   h.state_root = compute_state_root(tree, *out.state, out.tree_writes);
   out.block.txs.clear();
   out.block.sig = Signature{};
+  out.block.last_commit.reset();
   return Status::success();
 }
 
@@ -84,12 +88,15 @@ const char* to_string(BlockValidation v) {
   switch (v) {
     case BlockValidation::kOk: return "ok";
     case BlockValidation::kBadEncoding: return "bad_encoding";
+    case BlockValidation::kWrongVersion: return "wrong_version";
     case BlockValidation::kWrongChainId: return "wrong_chain_id";
     case BlockValidation::kWrongHeight: return "wrong_height";
     case BlockValidation::kWrongParent: return "wrong_parent";
     case BlockValidation::kTimeBeforeParent: return "time_before_parent";
+    case BlockValidation::kWrongValidatorsHash: return "wrong_validators_hash";
     case BlockValidation::kWrongProposer: return "wrong_proposer";
     case BlockValidation::kBadSignature: return "bad_signature";
+    case BlockValidation::kBadLastCommit: return "bad_last_commit";
     case BlockValidation::kTooManyTxs: return "too_many_txs";
     case BlockValidation::kTooLarge: return "too_large";
     case BlockValidation::kTxRootMismatch: return "tx_root_mismatch";
@@ -102,11 +109,35 @@ const char* to_string(BlockValidation v) {
 
 namespace {
 
-BlockCheck refuse(BlockValidation v, std::string message) { return BlockCheck{v, std::move(message), {}, 0}; }
+BlockCheck refuse(BlockValidation v, std::string message) {
+  return BlockCheck{v, std::move(message), {}, 0, CertificateValidation::kOk};
+}
 
 std::string hex(const Hash& h) { return to_hex_0x(h.view()); }
 
 }  // namespace
+
+BlockCheck Chain::check_last_commit(const Block& block, const Head& parent, const ValidatorSet& set) const {
+  using V = BlockValidation;
+  const BlockHeader& h = block.header;
+  if (h.last_commit_hash != last_commit_hash(block.last_commit))
+    return refuse(V::kBadLastCommit, "last_commit_hash " + hex(h.last_commit_hash) + " is not the hash of last_commit " +
+                                         hex(last_commit_hash(block.last_commit)));
+  if (parent.height == 0) {
+    if (block.last_commit)
+      return refuse(V::kBadLastCommit, "the first block after genesis carries no last_commit");
+    return BlockCheck{};
+  }
+  if (!block.last_commit)
+    return refuse(V::kBadLastCommit, "block carries no certificate of its parent " + std::to_string(parent.height));
+  // The parent was certified by the set in the parent's state; sets do not
+  // change yet, so that is the set of the head's state.
+  CertificateCheck c = verify_certificate(*block.last_commit, set, params().chain_id, parent.height, parent.hash);
+  if (!c.ok())
+    return BlockCheck{V::kBadLastCommit, std::string("last_commit: ") + to_string(c.result) + ": " + c.message, {},
+                      0, c.result};
+  return BlockCheck{};
+}
 
 void Chain::begin(ExecutedBlock& out, const BlockEnv& env) {
   out.base = std::make_unique<CachedReader>(*store_);
@@ -114,10 +145,16 @@ void Chain::begin(ExecutedBlock& out, const BlockEnv& env) {
   executor_.begin_block(*out.state, env, out.block_events);
 }
 
-Proposal Chain::propose(const std::vector<VerifiedTx>& candidates, uint64_t time) {
+ValidatorSet Chain::validators() const {
+  auto set = read_validator_set(*store_);
+  assert(set && "the state holds a valid validator set from genesis on");
+  return std::move(*set);
+}
+
+Proposal Chain::propose(const std::vector<VerifiedTx>& candidates, uint64_t time, const Address& proposer) {
   const Head parent = head();
   const ChainParams& p = params();
-  const BlockEnv env{p.chain_id, parent.height + 1, std::max(time, parent.time), p.validator};
+  const BlockEnv env{p.chain_id, parent.height + 1, std::max(time, parent.time), proposer};
   Proposal out;
   ExecutedBlock& x = out.executed;
   begin(x, env);
@@ -141,11 +178,15 @@ Proposal Chain::propose(const std::vector<VerifiedTx>& candidates, uint64_t time
   }
 
   BlockHeader& h = x.block.header;
+  h.version = kBlockVersion;
   h.chain_id = p.chain_id;
   h.height = env.height;
   h.parent_hash = parent.hash;
   h.time = env.time;
   h.proposer = env.proposer;
+  h.validators_hash = validators().hash();
+  if (parent.height > 0) x.block.last_commit = store_->certificate(parent.height);
+  h.last_commit_hash = last_commit_hash(x.block.last_commit);
   std::vector<Hash> tx_hashes;
   for (const VerifiedTx& tx : x.txs) {
     tx_hashes.push_back(tx.hash);
@@ -170,6 +211,9 @@ BlockCheck Chain::validate(const Block& block, ExecutedBlock& out, const TxBatch
   const Head parent = head();
   const ChainParams& p = params();
   const BlockHeader& h = block.header;
+  if (h.version != kBlockVersion)
+    return refuse(V::kWrongVersion, "block version " + std::to_string(h.version) + ", this node reads version " +
+                                        std::to_string(kBlockVersion));
   if (h.chain_id != p.chain_id)
     return refuse(V::kWrongChainId, "block is for chain " + std::to_string(h.chain_id) + ", this is chain " +
                                         std::to_string(p.chain_id));
@@ -181,14 +225,19 @@ BlockCheck Chain::validate(const Block& block, ExecutedBlock& out, const TxBatch
   if (h.time < parent.time)
     return refuse(V::kTimeBeforeParent, "block time " + std::to_string(h.time) + " is before its parent's " +
                                             std::to_string(parent.time));
-  if (h.proposer != p.validator)
-    return refuse(V::kWrongProposer, "proposer " + to_checksum(h.proposer) + " is not the validator " +
-                                         to_checksum(p.validator));
+  // The set that certifies this block is the one in its parent's state.
+  const ValidatorSet set = validators();
+  if (h.validators_hash != set.hash())
+    return refuse(V::kWrongValidatorsHash, "validators_hash " + hex(h.validators_hash) + " is not the set's " +
+                                               hex(set.hash()));
+  if (!set.contains(h.proposer))
+    return refuse(V::kWrongProposer, "proposer " + to_checksum(h.proposer) + " is not in the validator set");
   Address signer;
   if (SigError e = recover(h.signing_digest(), block.sig, signer); e != SigError::kOk)
     return refuse(V::kBadSignature, std::string("block signature: ") + vest::to_string(e));
   if (signer != h.proposer)
     return refuse(V::kBadSignature, "block signature recovers to " + to_checksum(signer) + ", not the proposer");
+  if (BlockCheck c = check_last_commit(block, parent, set); !c.ok()) return c;
   if (block.txs.size() > p.max_block_txs)
     return refuse(V::kTooManyTxs, std::to_string(block.txs.size()) + " transactions, more than max_block_txs " +
                                       std::to_string(p.max_block_txs));
@@ -228,7 +277,8 @@ BlockCheck Chain::validate(const Block& block, ExecutedBlock& out, const TxBatch
     if (!s.ok()) {
       std::string message = "transaction " + std::to_string(i) + " " + hex(tx_hashes[i]) + ": " + s.reason +
                             ": " + s.message;
-      return BlockCheck{V::kBadTransaction, std::move(message), std::move(s), static_cast<uint32_t>(i)};
+      return BlockCheck{V::kBadTransaction, std::move(message), std::move(s), static_cast<uint32_t>(i),
+                        CertificateValidation::kOk};
     }
     x.txs.push_back(std::move(verified[i]));
     x.receipts.push_back(std::move(receipt));
@@ -254,9 +304,20 @@ bool Chain::commit(const ExecutedBlock& block, std::string& error) {
     return false;
   }
   assert(block.state && block.txs.size() == block.receipts.size());
+  if (block.certificate) {
+    CertificateCheck check = verify_certificate(*block.certificate, validators(), params().chain_id, h.height,
+                                                block.hash());
+    if (!check.ok()) {
+      error = "certificate of block " + std::to_string(h.height) + ": " + to_string(check.result) + ": " +
+              check.message;
+      return false;
+    }
+  }
   BlockCommit c;
   c.block.header = h;
   c.block.sig = block.block.sig;
+  c.block.last_commit = block.block.last_commit;
+  c.certificate = block.certificate ? &*block.certificate : nullptr;
   c.txs = block.txs;
   c.receipts = block.receipts;
   c.block_events = block.block_events;

@@ -41,6 +41,9 @@ struct ExecutedBlock {
   std::unique_ptr<CachedReader> base;
   std::unique_ptr<Overlay> state;    // the block's writes, over *base
   std::vector<merkle::NodeWrite> tree_writes;
+  // The block's own commit certificate, when the committer has it (a
+  // validator signs its precommit before commit); commit stores it.
+  std::optional<Certificate> certificate;
 
   const BlockHeader& header() const { return block.header; }
   Hash hash() const { return block.header.hash(); }
@@ -72,12 +75,18 @@ class Chain {
   const ChainParams& params() const { return executor_.params(); }
   Executor& executor() { return executor_; }
 
-  // Builds the next block at `time` (raised to the head's time when before it)
-  // from `candidates` in order, leaving out those that cannot be included and
-  // stopping at the block limits. The result is what validate() accepts once
-  // the validator has signed it: sign header().signing_digest() into
-  // executed.block.sig, then commit().
-  Proposal propose(const std::vector<VerifiedTx>& candidates, uint64_t time);
+  // The validator set in the head's state: the one that certifies the next
+  // block (and, while sets do not change, the head).
+  ValidatorSet validators() const;
+
+  // Builds the next block by `proposer` (a member of the set) at `time`
+  // (raised to the head's time when before it) from `candidates` in order,
+  // leaving out those that cannot be included and stopping at the block
+  // limits. Its last_commit is the head's stored certificate (none on top of
+  // genesis; without a stored one, validate() refuses the block). The result is
+  // what validate() accepts once the proposer has signed it: sign
+  // header().signing_digest() into executed.block.sig, then commit().
+  Proposal propose(const std::vector<VerifiedTx>& candidates, uint64_t time, const Address& proposer);
 
   // Checks `block` against the head by the rules of docs/protocol.md section 4,
   // in that order, executing its transactions; on success `out` is ready to
@@ -87,17 +96,18 @@ class Chain {
   // The same for a block's bytes, which must be its one strict encoding.
   BlockCheck validate(ByteView raw, ExecutedBlock& out, const TxBatchVerifier& verify = {});
 
-  // Writes `block` (a signed proposal, or a block validate() accepted) and the
-  // new head in one synced batch. False, with nothing written, when the head
-  // is no longer the block's parent or the write fails.
+  // Writes `block` (a signed proposal, or a block validate() accepted), its
+  // certificate when it has one, and the new head in one synced batch. False,
+  // with nothing written, when the head is no longer the block's parent, the
+  // certificate does not verify for the block, or the write fails.
   bool commit(const ExecutedBlock& block, std::string& error);
 
  private:
   Chain(std::unique_ptr<ChainStore> store, Executor& executor) : store_(std::move(store)), executor_(executor) {}
   // Starts `out` on the head: base reader, overlay, begin_block hooks.
   void begin(ExecutedBlock& out, const BlockEnv& env);
-  // Fills the roots of `out`'s header from its transactions, receipts and state.
-  void finish_roots(ExecutedBlock& out);
+  // Rule bad_last_commit of validate().
+  BlockCheck check_last_commit(const Block& block, const Head& parent, const ValidatorSet& set) const;
 
   std::unique_ptr<ChainStore> store_;
   Executor& executor_;

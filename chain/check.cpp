@@ -154,15 +154,29 @@ class Checker {
         return fail(name + ": receipts_root does not match its receipts");
       if (h > 0) {
         Address signer;
-        if (b->header.proposer != params->validator) return fail(name + ": proposed by another than the validator");
+        const ValidatorSet& set = params->validators;
+        if (b->header.validators_hash != set.hash()) return fail(name + ": validators_hash is not the set's");
+        if (!set.contains(b->header.proposer)) return fail(name + ": proposed by another than a validator");
         if (recover(b->header.signing_digest(), b->sig, signer) != SigError::kOk || signer != b->header.proposer)
           return fail(name + ": the signature is not the proposer's");
+        if (b->header.last_commit_hash != last_commit_hash(b->last_commit))
+          return fail(name + ": last_commit_hash does not match its last_commit");
+        if (h > 1) {
+          auto parent = store_.block(h - 1);
+          if (!b->last_commit) return fail(name + ": carries no certificate of block " + std::to_string(h - 1));
+          CertificateCheck c = verify_certificate(*b->last_commit, set, params->chain_id, h - 1, parent->hash);
+          if (!c.ok()) return fail(name + ": last_commit: " + to_string(c.result) + ": " + c.message);
+        }
+        if (auto own = store_.certificate(h)) {
+          CertificateCheck c = verify_certificate(*own, set, params->chain_id, h, b->hash);
+          if (!c.ok()) return fail(name + ": stored certificate: " + to_string(c.result) + ": " + c.message);
+        }
       }
       count += b->tx_hashes.size();
     }
     pass("transactions " + std::to_string(count) + " in blocks " + std::to_string(from) + ".." +
          std::to_string(head_.height) + ", each indexed at its block with its receipt; tx roots, receipt roots " +
-         "and signatures match");
+         "and signatures match, certificates verify");
     return true;
   }
 

@@ -13,7 +13,7 @@ const std::string_view kParamsKey = "chain/params";
 
 Bytes encode_params(const ChainParams& p) {
   rlp::Encoder e;
-  e.begin_list().uint(p.chain_id).str(p.chain_name).uint(p.genesis_time).fixed(p.validator).uint(p.min_fee);
+  e.begin_list().uint(p.chain_id).str(p.chain_name).uint(p.genesis_time).uint(p.min_fee);
   e.uint(p.block_time_ms).uint(p.max_block_bytes).uint(p.max_block_txs).uint(p.max_tx_bytes).end_list();
   return e.finish();
 }
@@ -61,13 +61,15 @@ std::optional<ChainParams> read_params(const StateReader& state) {
   p.chain_id = r.u64();
   p.chain_name = r.str();
   p.genesis_time = r.u64();
-  p.validator = r.fixed<20>();
   p.min_fee = r.u128v();
   p.block_time_ms = r.u64();
   p.max_block_bytes = r.u64();
   p.max_block_txs = r.u64();
   p.max_tx_bytes = r.u64();
   if (!r.done()) return std::nullopt;
+  auto set = read_validator_set(state);
+  if (!set) return std::nullopt;
+  p.validators = std::move(*set);
   return p;
 }
 
@@ -83,12 +85,14 @@ void Executor::add(Contract& contract) {
 Status Executor::init_genesis(const boost::json::object& genesis, State& state) {
   for (const auto& kv : genesis) {
     std::string_view key = kv.key();
-    bool known = key == "chain_id" || key == "chain_name" || key == "genesis_time" || key == "validator" ||
+    bool known = key == "chain_id" || key == "chain_name" || key == "genesis_time" || key == "validators" ||
                  key == "params";
     for (Contract* c : contracts_) known = known || key == c->name();
     if (!known) return reject(ChainCode::kMalformed, std::string(key) + ": unknown genesis section");
   }
   state.put(as_bytes(kParamsKey), encode_params(params_));
+  assert(!params_.validators.empty() && "a genesis names its validators");
+  state.put(as_bytes(kValidatorsKey), params_.validators.encode());
   for (Contract* c : contracts_) {
     if (Status s = c->init_genesis(state, genesis); !s.ok()) return s;
   }

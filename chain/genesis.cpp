@@ -19,7 +19,18 @@ bool parse_genesis(std::string_view text, Genesis& out, std::string& error) {
   g.params.chain_id = top.u64("chain_id");
   g.params.chain_name = top.str("chain_name");
   g.params.genesis_time = top.u64("genesis_time");
-  g.params.validator = top.address("validator");
+  if (top.has("validator")) {
+    error = "genesis: validator: replaced by validators: [{\"address\": ..., \"power\": 1}] (docs/genesis.md)";
+    return false;
+  }
+  const boost::json::array& validators = top.array("validators");
+  std::vector<Validator> listed;
+  for (size_t i = 0; i < validators.size() && error.empty(); ++i) {
+    jf::Fields v(validators[i], "validators[" + std::to_string(i) + "]", &error);
+    Validator x{v.address("address"), v.u64("power")};
+    v.only({"address", "power", "note"});
+    listed.push_back(x);
+  }
   jf::Fields p = top.object("params");
   g.params.min_fee = p.amount("min_fee");
   g.params.block_time_ms = p.u64("block_time_ms");
@@ -37,7 +48,13 @@ bool parse_genesis(std::string_view text, Genesis& out, std::string& error) {
   };
   if (g.params.chain_id == 0) return bad("chain_id", "must be positive");
   if (g.params.chain_name.empty() || g.params.chain_name.size() > 64) return bad("chain_name", "must be 1 to 64 characters");
-  if (g.params.validator.is_zero()) return bad("validator", "must not be the zero address");
+  std::string set_error;
+  auto set = ValidatorSet::make(std::move(listed), set_error);
+  if (!set) {
+    error = "genesis: validators" + (set_error.starts_with("[") ? set_error : ": " + set_error);
+    return false;
+  }
+  g.params.validators = std::move(*set);
   if (g.params.block_time_ms == 0 || g.params.block_time_ms > 3600 * 1000)
     return bad("params.block_time_ms", "must be between 1 and 3600000");
   if (g.params.max_tx_bytes < 256 || g.params.max_tx_bytes > (1u << 20))

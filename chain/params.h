@@ -1,11 +1,13 @@
 // Chain-wide parameters, fixed by genesis and committed in the state under
-// "chain/params". Contract parameters live in their own genesis sections.
+// "chain/params" (the validator set under "chain/validators"). Contract
+// parameters live in their own genesis sections.
 #pragma once
 
 #include <string>
 
 #include "chain/address.h"
 #include "chain/amount.h"
+#include "chain/validator_set.h"
 
 namespace vest {
 
@@ -13,7 +15,7 @@ struct ChainParams {
   uint64_t chain_id = 0;
   std::string chain_name;
   uint64_t genesis_time = 0;
-  Address validator;           // the single block proposer
+  ValidatorSet validators;     // the genesis validator set (block proposers and certifiers)
   Amount min_fee = 0;          // per transaction, native base units
   uint64_t block_time_ms = 1000;
   uint64_t max_block_bytes = 1 << 20;

@@ -21,7 +21,11 @@ namespace {
 // "3": every balance movement emits
 // bank.transfer (receipts change), positions record acceptance (offered
 // grants, vesting/offered/), periodic schedule parts, per-unit tier bonus.
-constexpr std::string_view kSchemaVersion = "3";
+// "4": headers carry version, validators_hash and last_commit_hash; stored
+// blocks end with their last_commit; commit certificates under c<height>; the
+// validator set in the state (chain/validators) and chain/params without the
+// validator.
+constexpr std::string_view kSchemaVersion = "4";
 
 leveldb::Slice slice(ByteView b) { return leveldb::Slice(reinterpret_cast<const char*>(b.data()), b.size()); }
 ByteView view(const leveldb::Slice& s) { return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }
@@ -279,7 +283,8 @@ std::unique_ptr<ChainStore> ChainStore::open(const std::filesystem::path& dir, s
   auto version = db_get(raw, nullptr, meta_key("version"));
   if (version && as_string(*version) != kSchemaVersion) {
     error = "data directory " + dir.string() + " has storage version " + std::string(as_string(*version)) +
-            ", this vestd reads version " + std::string(kSchemaVersion);
+            ", this vestd reads version " + std::string(kSchemaVersion) +
+            " only; an older store is not converted: start the chain again in a new --datadir";
     return nullptr;
   }
   if (auto h = db_get(raw, nullptr, meta_key("head"))) {
@@ -363,7 +368,8 @@ bool ChainStore::commit(const BlockCommit& c, std::string& error) {
     }
   }
 
-  StoredBlock stored{h, c.block.sig, {}, c.block_events, block_hash};
+  StoredBlock stored{h, c.block.sig, {}, c.block_events, c.block.last_commit, block_hash};
+  if (c.certificate) batch.Put(slice(height_key('c', h.height)), slice(c.certificate->encode()));
   for (const auto& tx : c.txs) stored.tx_hashes.push_back(tx.hash);
   for (uint16_t ev = 0; ev < c.block_events.size(); ++ev) {
     for (const Address& a : c.block_events[ev].addresses) {
@@ -436,7 +442,7 @@ Bytes encode_stored_block(const StoredBlock& b) {
   for (const Hash& h : b.tx_hashes) e.fixed(h);
   e.end_list().begin_list();
   for (const Event& ev : b.events) e.raw(encode_event(ev));
-  e.end_list().end_list();
+  e.end_list().raw(encode_last_commit(b.last_commit)).end_list();
   return e.finish();
 }
 
@@ -454,7 +460,9 @@ bool decode_stored_block(ByteView raw, StoredBlock& out) {
     events_ok = decode_event(events.raw(), e);
     b.events.push_back(std::move(e));
   }
-  if (!(events_ok && hashes.done() && events.done() && r.done() && sig && decode_header(header, b.header).ok()))
+  ByteView last_commit = r.raw();
+  if (!(events_ok && hashes.done() && events.done() && r.done() && sig && decode_header(header, b.header).ok() &&
+        decode_last_commit(last_commit, b.last_commit).ok()))
     return false;
   b.sig = *sig;
   b.hash = b.header.hash();
@@ -505,6 +513,14 @@ std::optional<uint64_t> ChainStore::height_of(const Hash& block_hash) const {
   auto v = db_get(db_.get(), nullptr, key1('B', block_hash.view()));
   if (!v || v->size() != 8) return std::nullopt;
   return get_u64_be(v->data());
+}
+
+std::optional<Certificate> ChainStore::certificate(uint64_t height) const {
+  auto v = db_get(db_.get(), nullptr, height_key('c', height));
+  if (!v) return std::nullopt;
+  Certificate c;
+  if (!decode_certificate(*v, c).ok()) return std::nullopt;
+  return c;
 }
 
 std::optional<Receipt> ChainStore::receipt(uint64_t height, uint32_t index) const {

@@ -8,7 +8,8 @@
 //   s<key>                          current state value
 //   h<key><height u64><len(key) u16>   state value before block <height> changed it
 //   m<path>                         state tree node (chain/merkle_tree.h)
-//   b<height u64>                   stored block: header, signature, tx hashes
+//   b<height u64>                   stored block: header, signature, tx hashes, last_commit
+//   c<height u64>                   the commit certificate this node holds for the block
 //   B<hash>                         block height by block hash
 //   t<tx hash>                      transaction: height, index, raw bytes, sender
 //   r<height u64><index u32>        receipt
@@ -51,6 +52,7 @@ struct StoredBlock {
   Signature sig;
   std::vector<Hash> tx_hashes;
   std::vector<Event> events;  // emitted at the start of the block, outside any transaction
+  std::optional<Certificate> last_commit;  // the parent's certificate, as the block carried it
   Hash hash;
 };
 
@@ -69,7 +71,7 @@ struct TxRecord {
 
 // The stored forms of a block (under b<height>) and of a transaction (under
 // t<hash>), docs/protocol.md ("Storage"):
-//   stored block = RLP[header, sig, [tx hash, ...], [event, ...]]
+//   stored block = RLP[header, sig, [tx hash, ...], [event, ...], last_commit]
 //   stored tx    = RLP[height, index, signed tx, sender]
 // The decoders are strict and false on anything else; a decoded block's hash
 // is its header's hash, a decoded transaction gets no hash or receipt.
@@ -120,7 +122,8 @@ class HistoricalState : public StateReader {
 
 // Everything one block writes.
 struct BlockCommit {
-  Block block;                          // header and signature (txs unused)
+  Block block;                          // header, signature and last_commit (txs unused)
+  const Certificate* certificate = nullptr;  // the block's own certificate, when known
   std::vector<VerifiedTx> txs;          // in block order
   std::vector<Receipt> receipts;        // one per tx
   std::vector<Event> block_events;      // from begin_block hooks
@@ -174,6 +177,9 @@ class ChainStore : public StateReader {
   // sets `corrupt` and gives nullopt, where block() fails an assertion.
   std::optional<StoredBlock> find_block(uint64_t height, bool& corrupt) const;
   std::optional<uint64_t> height_of(const Hash& block_hash) const;
+  // The commit certificate stored for the block at `height` (the node's own
+  // for each block it certified; a block's successor also carries it).
+  std::optional<Certificate> certificate(uint64_t height) const;
   std::optional<TxRecord> transaction(const Hash& tx_hash) const;
   std::optional<Receipt> receipt(uint64_t height, uint32_t index) const;
 

@@ -1,5 +1,6 @@
 #include "node/node.h"
 
+#include <cassert>
 #include <set>
 
 #include "node/log.h"
@@ -13,9 +14,13 @@ Node::Node(const Genesis& genesis, const PrivateKey& key, NodeOptions options)
 
 std::unique_ptr<Node> Node::open(const std::filesystem::path& datadir, const Genesis& genesis, const PrivateKey& key,
                                  NodeOptions options, std::string& error) {
-  if (address_of(key) != genesis.params.validator) {
-    error = "the validator key's address " + to_checksum(address_of(key)) + " is not the genesis validator " +
-            to_checksum(genesis.params.validator);
+  if (!genesis.params.validators.contains(address_of(key))) {
+    error = "the validator key's address " + to_checksum(address_of(key)) + " is not in the genesis validators";
+    return nullptr;
+  }
+  if (genesis.params.validators.size() != 1) {
+    error = "this vestd produces blocks as the only validator; the genesis names " +
+            std::to_string(genesis.params.validators.size()) + " validators";
     return nullptr;
   }
   std::unique_ptr<Node> node(new Node(genesis, key, std::move(options)));
@@ -58,7 +63,7 @@ uint64_t Node::block_time_now() const {
 
 BlockEnv Node::next_env() const {
   Head head = chain_->head();
-  return BlockEnv{params().chain_id, head.height + 1, std::max(head.time, block_time_now()), params().validator};
+  return BlockEnv{params().chain_id, head.height + 1, std::max(head.time, block_time_now()), signer_.address()};
 }
 
 rpc::NodeInfo Node::info() const {
@@ -155,14 +160,29 @@ void Node::expire_waiters() {
   for (auto& w : fire) w.done(rpc::WaitResult{rpc::WaitResult::Kind::kTimeout, {}});
 }
 
+Certificate Node::self_certificate(const ExecutedBlock& block) const {
+  const ValidatorSet set = chain_->validators();
+  Certificate cert{block.header().height, 0, block.hash(), {}};
+  cert.entries.resize(set.size());
+  const auto index = set.index_of(signer_.address());
+  assert(index && "Node::open checked the key is a validator");
+  Vote vote{VoteType::kPrecommit, cert.height, cert.round, cert.block_hash,
+            std::max(block.header().time, block_time_now()), params().chain_id};
+  cert.entries[*index] = CommitSig{vote.time, signer_.sign_vote(vote)};
+  return cert;
+}
+
 bool Node::produce_block(std::string& error) {
   const auto started = std::chrono::steady_clock::now();
   auto candidates = mempool_.select(params().max_block_txs);
   // Propose, sign, commit: the node trusts its own proposal, which is exactly
   // what Chain::validate accepts from others (tests/node/node_test.cpp).
-  Proposal proposal = chain_->propose(candidates, block_time_now());
+  Proposal proposal = chain_->propose(candidates, block_time_now(), signer_.address());
   ExecutedBlock& block = proposal.executed;
   block.block.sig = signer_.sign_block(block.hash());
+  // The only validator precommits its own block at once: that is the block's
+  // certificate, stored with it and carried by the next block.
+  block.certificate = self_certificate(block);
   if (!chain_->commit(block, error)) {
     ++produce_failures_;
     return false;

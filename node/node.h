@@ -61,6 +61,8 @@ class Node : public rpc::NodeApi {
  private:
   Node(const Genesis& genesis, const PrivateKey& key, NodeOptions options);
   void producer_loop();
+  // The certificate of `block` signed by this node, the only validator.
+  Certificate self_certificate(const ExecutedBlock& block) const;
   // Produces one block from the mempool. Caller holds produce_mutex_.
   bool produce_block(std::string& error);
   uint64_t block_time_now() const;

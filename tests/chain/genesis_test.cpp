@@ -21,7 +21,11 @@ TEST_CASE("genesis/devnet.json has its pinned genesis hash", "[genesis]") {
   GenesisBlock block;
   REQUIRE(build_genesis(g, executor, block).ok());
   CHECK(to_hex_0x(block.block.header.hash().view()) ==
-        "0x1c20eb21fbb9a43a79799a7e3962618cd32195545637789e16eb55517c081787");
-  // The genesis validator is the documented devnet key's address.
-  CHECK(to_checksum(g.params.validator) == "0x4753350410E0104A83a8FAa296672a7B41B7F895");
+        "0xc6970a05eef0fbaa0e74ab7b93ab3eb8ee7889639b8cd77bac4693ac70a69388");
+  // The genesis validator is the documented devnet key's address, alone, power 1.
+  REQUIRE(g.params.validators.size() == 1);
+  CHECK(to_checksum(g.params.validators.validators()[0].address) == "0x4753350410E0104A83a8FAa296672a7B41B7F895");
+  CHECK(g.params.validators.total_power() == 1);
+  CHECK(block.block.header.validators_hash == g.params.validators.hash());
+  CHECK(block.block.header.version == kBlockVersion);
 }

@@ -23,12 +23,15 @@ std::vector<std::pair<Bytes, Bytes>> state_entries(const ChainStore& store) {
   return out;
 }
 
-// Validates `raw` on `t` and commits it; the test fails if either refuses.
-void follow(TestChain& t, ByteView raw, const TxBatchVerifier& verify = {}) {
+// Validates `raw` on `t` and commits it, with the block's own certificate
+// when given; the test fails if either refuses.
+void follow(TestChain& t, ByteView raw, const TxBatchVerifier& verify = {},
+            std::optional<Certificate> certificate = std::nullopt) {
   ExecutedBlock x;
   BlockCheck check = t.chain->validate(raw, x, verify);
   INFO(to_string(check.result) << ": " << check.message);
   REQUIRE(check.ok());
+  x.certificate = std::move(certificate);
   std::string error;
   INFO(error);
   REQUIRE(t.chain->commit(x, error));
@@ -36,6 +39,19 @@ void follow(TestChain& t, ByteView raw, const TxBatchVerifier& verify = {}) {
 
 // Signs `b`'s header with `key`, as a proposer would after changing it.
 void reseal(Block& b, const PrivateKey& key) { b.sig = sign(key, b.header.signing_digest()); }
+
+// Replaces the block's last_commit (and the header's hash of it), then reseals.
+void recommit(Block& b, std::optional<Certificate> c, const PrivateKey& key) {
+  b.last_commit = std::move(c);
+  b.header.last_commit_hash = last_commit_hash(b.last_commit);
+  reseal(b, key);
+}
+
+// A one-validator certificate for (height, block) signed by `key` at `time`.
+Certificate certificate_by(const PrivateKey& key, uint64_t height, const Hash& block, uint64_t time = 1) {
+  Vote v{VoteType::kPrecommit, height, 0, block, time, test::kTestChainId};
+  return Certificate{height, 0, block, {CommitSig{time, sign(key, v.signing_digest())}}};
+}
 
 // Recomputes tx_root from the block's transactions, then reseals.
 void reseal_txs(Block& b, const PrivateKey& key) {
@@ -78,10 +94,10 @@ Bytes raw_tx(const PrivateKey& key, uint64_t nonce, uint64_t chain_id = test::kT
 }  // namespace
 
 TEST_CASE("proposed, signed and committed blocks are the bytes produce made", "[chain][pipeline]") {
-  // The hashes pin the blocks of this workload: the pipeline (propose, sign,
-  // commit) makes the bytes the one-step producer made before it, and any change
-  // to the encoding or the rules shows here (and needs a new storage version).
-  // Last changed with one bank.fee event per transaction instead of two movements.
+  // The hashes pin the blocks of this workload (header version 1 with
+  // validators_hash and last_commit_hash, each block carrying its parent's
+  // certificate, one bank.fee event per transaction): any change to the
+  // encoding or the rules shows here, and needs a new storage version.
   TestChain t;
   Keccak256 all;
   for (size_t i = 0; i < 50; ++i) {
@@ -91,8 +107,8 @@ TEST_CASE("proposed, signed and committed blocks are the bytes produce made", "[
     CHECK(raw == out.block.encode());
     all.update(raw);
   }
-  CHECK(to_hex_0x(all.final().view()) == "0x575777123e4eaa633a26528ce200ca7bdebf73e22b21dca86c1a46e737aef0d3");
-  CHECK(to_hex_0x(t.chain->head().hash.view()) == "0x3678bc9bd4b2f9a66862e388c4c90a800bd27c60f730ff8fbe8b3c6e9defef38");
+  CHECK(to_hex_0x(all.final().view()) == "0x8593bfefe56a9e4362743ae6ddee7be36d76942a8a1c07eb9c4f2c081c8eed1f");
+  CHECK(to_hex_0x(t.chain->head().hash.view()) == "0x784459ebdbacef5dba608592c5a9d6aaf42b1c5c9133c56e58f055e77f4b9fef");
 }
 
 TEST_CASE("blocks produced on one chain validate and commit on another", "[chain][pipeline]") {
@@ -114,7 +130,9 @@ TEST_CASE("blocks produced on one chain validate and commit on another", "[chain
     txs += out.included.size();
     for (const Receipt& r : out.receipts) failed += r.ok() ? 0 : 1;
     with_events += out.block_events.empty() ? 0 : 1;
-    follow(b, out.block.encode(), verify);
+    // Every block after the first carries its parent's certificate, which B checks.
+    CHECK(out.block.last_commit.has_value() == (i > 0));
+    follow(b, out.block.encode(), verify, i % 2 == 0 ? std::optional<Certificate>(out.certificate) : std::nullopt);
     REQUIRE(b.chain->head().hash == a.chain->head().hash);
     REQUIRE(b.chain->head().state_root == a.chain->head().state_root);
   }
@@ -128,6 +146,11 @@ TEST_CASE("blocks produced on one chain validate and commit on another", "[chain
     auto sa = a.chain->store().block(h), sb = b.chain->store().block(h);
     REQUIRE((sa && sb));
     CHECK(encode_stored_block(*sa) == encode_stored_block(*sb));
+    if (h > 1) CHECK(sb->last_commit == a.chain->store().certificate(h - 1));
+    // A stores the certificate of every block it made; B those it was given.
+    CHECK(a.chain->store().certificate(h));
+    CHECK(b.chain->store().certificate(h).has_value() == (h % 2 == 1));
+    if (h % 2 == 1) CHECK(b.chain->store().certificate(h) == a.chain->store().certificate(h));
     for (const Hash& tx : sa->tx_hashes) {
       auto ra = a.chain->store().transaction(tx), rb = b.chain->store().transaction(tx);
       REQUIRE((ra && rb));
@@ -147,6 +170,7 @@ TEST_CASE("each block rule refuses its violation and leaves the chain unchanged"
   Proposal next = a.propose_signed(test::workload_block(a, 5));
   REQUIRE(next.executed.txs.size() >= 2);
   const Block good = next.executed.block;
+  REQUIRE(good.last_commit);
   const Head head = b.chain->head();
   const auto entries = state_entries(b.chain->store());
   const PrivateKey& validator = a.validator;
@@ -156,11 +180,46 @@ TEST_CASE("each block rule refuses its violation and leaves the chain unchanged"
     const char* what;
     V expected;
     std::function<void(Block&)> edit;  // changes a copy of the good block
-    std::string tx_reason = {};        // for kBadTransaction
+    std::string tx_reason = {};        // for kBadTransaction; for kBadLastCommit the certificate rule
     bool trailing_byte = false;
   };
   const std::vector<Tamper> tampers = {
       {"trailing bytes", V::kBadEncoding, [](Block&) {}, {}, true},
+      {"version", V::kWrongVersion, [&](Block& x) { ++x.header.version; reseal(x, validator); }},
+      {"validators hash", V::kWrongValidatorsHash,
+       [&](Block& x) { x.header.validators_hash.bytes[0] ^= 1; reseal(x, validator); }},
+      {"no last_commit", V::kBadLastCommit, [&](Block& x) { recommit(x, std::nullopt, validator); }},
+      {"last_commit not the one its hash names", V::kBadLastCommit,
+       [&](Block& x) { x.header.last_commit_hash.bytes[0] ^= 1; reseal(x, validator); }},
+      {"last_commit for another block", V::kBadLastCommit,
+       [&](Block& x) { recommit(x, certificate_by(validator, head.height, keccak256(as_bytes("x"))), validator); },
+       "wrong_block"},
+      {"last_commit for another height", V::kBadLastCommit,
+       [&](Block& x) { recommit(x, certificate_by(validator, head.height - 1, head.hash), validator); },
+       "wrong_height"},
+      {"last_commit by another key", V::kBadLastCommit,
+       [&](Block& x) { recommit(x, certificate_by(other, head.height, head.hash), validator); }, "wrong_signer"},
+      {"last_commit with a tampered signature", V::kBadLastCommit,
+       [&](Block& x) {
+         Certificate c = *x.last_commit;
+         c.entries[0]->sig.r = FixedBytes<32>{};
+         recommit(x, c, validator);
+       },
+       "bad_signature"},
+      {"last_commit with its entry absent", V::kBadLastCommit,
+       [&](Block& x) {
+         Certificate c = *x.last_commit;
+         c.entries[0].reset();
+         recommit(x, c, validator);
+       },
+       "not_enough_power"},
+      {"last_commit with two entries", V::kBadLastCommit,
+       [&](Block& x) {
+         Certificate c = *x.last_commit;
+         c.entries.push_back(c.entries[0]);
+         recommit(x, c, validator);
+       },
+       "wrong_size"},
       {"chain id", V::kWrongChainId, [&](Block& x) { ++x.header.chain_id; reseal(x, validator); }},
       {"height", V::kWrongHeight, [&](Block& x) { ++x.header.height; reseal(x, validator); }},
       {"parent", V::kWrongParent, [&](Block& x) { x.header.parent_hash.bytes[0] ^= 1; reseal(x, validator); }},
@@ -243,6 +302,8 @@ TEST_CASE("each block rule refuses its violation and leaves the chain unchanged"
       CHECK(b.chain->validate(ByteView(raw), y).result == t.expected);
     }
     if (t.expected == V::kBadTransaction) CHECK(check.tx.reason == t.tx_reason);
+    if (t.expected == V::kBadLastCommit)
+      CHECK(to_string(check.last_commit) == (t.tx_reason.empty() ? std::string("ok") : t.tx_reason));
     // Nothing changed on B.
     CHECK(b.chain->head().hash == head.hash);
     CHECK(b.chain->head().state_root == head.state_root);
@@ -270,11 +331,53 @@ TEST_CASE("each block rule refuses its violation and leaves the chain unchanged"
   CHECK(a.chain->head().state_root == b.chain->head().state_root);
 }
 
+TEST_CASE("the first block after genesis carries no last_commit", "[chain][pipeline]") {
+  TestChain a, b;
+  Proposal first = a.propose_signed(test::workload_block(a, 0));
+  CHECK_FALSE(first.executed.block.last_commit);
+  CHECK(first.executed.header().last_commit_hash == Hash{});
+  const Head genesis = b.chain->head();
+  Block bad = first.executed.block;
+  recommit(bad, certificate_by(a.validator, 0, genesis.hash), a.validator);
+  ExecutedBlock x;
+  BlockCheck check = b.chain->validate(bad, x);
+  CHECK(check.result == V::kBadLastCommit);
+  CHECK(b.chain->head().hash == genesis.hash);
+  CHECK_FALSE(b.chain->store().block(1));
+  REQUIRE(b.chain->validate(first.executed.block, x).ok());
+}
+
+TEST_CASE("commit stores a block's certificate only when it verifies", "[chain][pipeline]") {
+  TestChain t;
+  Proposal p = t.propose_signed(test::workload_block(t, 0));
+  const Head genesis = t.chain->head();
+  std::string error;
+  // A certificate for another block, or signed by a non-member, is refused and nothing is written.
+  p.executed.certificate = certificate_by(t.validator, 1, keccak256(as_bytes("another")), 5);
+  CHECK_FALSE(t.chain->commit(p.executed, error));
+  CHECK(error.find("wrong_block") != std::string::npos);
+  p.executed.certificate = certificate_by(test::test_key("not the validator"), 1, p.executed.hash(), 5);
+  CHECK_FALSE(t.chain->commit(p.executed, error));
+  CHECK(error.find("wrong_signer") != std::string::npos);
+  CHECK(t.chain->head().hash == genesis.hash);
+  CHECK_FALSE(t.chain->store().certificate(1));
+  p.executed.certificate = t.certify(p.executed);
+  REQUIRE(t.chain->commit(p.executed, error));
+  CHECK(t.chain->store().certificate(1) == p.executed.certificate);
+  // The next proposal carries it.
+  Proposal next = t.propose_signed(test::workload_block(t, 1));
+  CHECK(next.executed.block.last_commit == p.executed.certificate);
+  // It survives a restart.
+  t.reopen();
+  CHECK(t.chain->store().certificate(1) == p.executed.certificate);
+}
+
 TEST_CASE("block rules have stable names", "[chain][pipeline]") {
   CHECK(std::string(to_string(V::kOk)) == "ok");
   CHECK(std::string(to_string(V::kWrongParent)) == "wrong_parent");
   CHECK(std::string(to_string(V::kStateRootMismatch)) == "state_root_mismatch");
   std::set<std::string> names;
+  CHECK(std::string(to_string(V::kBadLastCommit)) == "bad_last_commit");
   for (int v = 0; v <= static_cast<int>(V::kStateRootMismatch); ++v) names.insert(to_string(static_cast<V>(v)));
   CHECK(names.size() == static_cast<size_t>(V::kStateRootMismatch) + 1);
   CHECK(names.count("unknown") == 0);

@@ -39,8 +39,9 @@ TEST_CASE("genesis: every bad field is refused by name", "[bank][genesis]") {
             .find("params.min_fee") != std::string::npos);
   CHECK(genesis_error(edited_genesis([](auto& g) { g["params"].as_object()["colour"] = 5; }))
             .find("params.colour: unknown field") != std::string::npos);
-  CHECK(genesis_error(edited_genesis([](auto& g) { g["validator"] = "0x1234"; })).find("validator") !=
-        std::string::npos);
+  CHECK(genesis_error(edited_genesis([](auto& g) {
+          g["validators"].as_array()[0].as_object()["address"] = "0x1234";
+        })).find("validators[0].address") != std::string::npos);
   CHECK(genesis_error(edited_genesis([](auto& g) { g["params"].as_object()["block_time_ms"] = 0; }))
             .find("params.block_time_ms") != std::string::npos);
   CHECK(genesis_error(edited_genesis([](auto& g) { g["bank"].as_object()["native"] = "NOPE"; }))

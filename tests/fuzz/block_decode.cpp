@@ -1,5 +1,5 @@
-// Blocks, headers, receipts, events and the store's block and transaction
-// records. Each decoder gets the same bytes; whatever decodes must re-encode
+// Blocks, headers, receipts, events, certificates, validator sets and the
+// store's block and transaction records. Each decoder gets the same bytes; whatever decodes must re-encode
 // to exactly those bytes (the encodings are canonical, so a stored or hashed
 // object has one form).
 #include <algorithm>
@@ -44,6 +44,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(same(encode_stored_block(stored), raw));
     FUZZ_CHECK(stored.hash == stored.header.hash());
   }
+
+  Certificate cert;
+  if (decode_certificate(raw, cert).ok()) FUZZ_CHECK(same(cert.encode(), raw));
+
+  if (auto set = ValidatorSet::decode(raw)) FUZZ_CHECK(same(set->encode(), raw) && set->total_power() > 0);
 
   TxRecord record;
   if (decode_stored_tx(raw, record)) FUZZ_CHECK(same(encode_stored_tx(record), raw));

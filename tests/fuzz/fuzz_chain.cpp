@@ -114,8 +114,10 @@ void FuzzChain::build() {
   uint64_t time = genesis_.params.genesis_time;
   auto block = [&](std::vector<VerifiedTx> txs, uint64_t step) {
     time += step;
-    Proposal out = chain_->propose(txs, time);
+    Proposal out = chain_->propose(txs, time, validator.address());
     out.executed.block.sig = validator.sign_block(out.executed.hash());
+    Vote vote{VoteType::kPrecommit, out.executed.header().height, 0, out.executed.hash(), time, chain_id};
+    out.executed.certificate = Certificate{vote.height, 0, vote.block_hash, {CommitSig{time, validator.sign_vote(vote)}}};
     std::string err;
     if (!chain_->commit(out.executed, err)) die("producing a block: " + err);
     if (!out.dropped.empty()) die("fixture transaction dropped: " + out.dropped[0].second.message);
@@ -167,7 +169,7 @@ rpc::NodeInfo FuzzChain::info() const {
 
 BlockEnv FuzzChain::next_block_env() const {
   Head head = chain_->head();
-  return BlockEnv{params().chain_id, head.height + 1, head.time + 10, params().validator};
+  return BlockEnv{params().chain_id, head.height + 1, head.time + 10, params().validators.validators()[0].address};
 }
 
 Status FuzzChain::submit(ByteView raw, Hash& hash) {

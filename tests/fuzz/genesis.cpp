@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const ChainParams& p = genesis.params;
   FUZZ_CHECK(p.chain_id > 0);
   FUZZ_CHECK(!p.chain_name.empty() && p.chain_name.size() <= 64);
-  FUZZ_CHECK(!p.validator.is_zero());
+  FUZZ_CHECK(!p.validators.empty() && p.validators.total_power() > 0);
+  for (const Validator& v : p.validators.validators()) FUZZ_CHECK(!v.address.is_zero() && v.power > 0);
   FUZZ_CHECK(p.block_time_ms >= 1 && p.block_time_ms <= 3600 * 1000);
   FUZZ_CHECK(p.max_tx_bytes >= 256 && p.max_tx_bytes <= (1u << 20));
   FUZZ_CHECK(p.max_block_bytes >= p.max_tx_bytes && p.max_block_bytes <= (64u << 20));

@@ -82,11 +82,13 @@ void chain_seeds(fuzz::FuzzChain& c) {
 
   // Block 3: purchases with a referrer, a stake and a grant.
   StoredBlock b = *store.block(3);
-  Block block{b.header, {}, b.sig};
+  Block block{b.header, {}, b.sig, b.last_commit};
   for (const Hash& h : b.tx_hashes) block.txs.push_back(store.transaction(h)->raw);
   write("block_decode", "block", block.encode());
   write("block_decode", "header", b.header.encode());
   write("block_decode", "stored-block", encode_stored_block(b));
+  write("block_decode", "certificate", store.certificate(3)->encode());
+  write("block_decode", "validator-set", read_validator_set(store)->encode());
   Receipt receipt = *store.receipt(3, 0);
   write("block_decode", "receipt", receipt.encode());
   if (!receipt.events.empty()) write("block_decode", "event", encode_event(receipt.events[0]));
@@ -158,7 +160,7 @@ void text_seeds() {
 
   write("genesis", "minimal",
         std::string_view(R"({"chain_id":9,"chain_name":"fuzz","genesis_time":0,)"
-                         R"("validator":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",)"
+                         R"("validators":[{"address":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","power":1}],)"
                          R"("params":{"min_fee":"1","block_time_ms":1000,"max_block_bytes":65536,)"
                          R"("max_block_txs":10,"max_tx_bytes":4096},)"
                          R"("bank":{"native":"VEST","assets":[{"symbol":"VEST","name":"Vest","decimals":18}],)"

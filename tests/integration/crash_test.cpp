@@ -201,7 +201,7 @@ TEST_CASE("crash: SIGKILL at random moments loses nothing acknowledged", "[integ
     for (const auto& [asset, amount] : b.at("amounts").as_object()) genesis_supply[asset] += amount_of(amount);
   }
   genesis_supply["VEST"] += amount_of(genesis.at("staking").at("reward_pool"));
-  const Address validator = *parse_address(genesis.at("validator").as_string());
+  const Address validator = *parse_address(genesis.at("validators").at(0).at("address").as_string());
   for (Address a : {validator, staking::reward_pool_address(), staking::bonded_pool_address(),
                     vesting::escrow_address(), *parse_address(genesis.at("sale").at("revenue").as_string())})
     holders.push_back(a);

@@ -32,6 +32,7 @@ inline Block stored_full_block(const ChainStore& store, uint64_t height) {
   Block b;
   b.header = sb->header;
   b.sig = sb->sig;
+  b.last_commit = sb->last_commit;
   for (const Hash& h : sb->tx_hashes) {
     auto rec = store.transaction(h);
     REQUIRE(rec);

@@ -85,7 +85,7 @@ inline std::string test_genesis_json(const std::vector<Address>& accounts, const
       {"chain_id", kTestChainId},
       {"chain_name", "vestchain-test"},
       {"genesis_time", kTestGenesisTime},
-      {"validator", to_checksum(validator)},
+      {"validators", boost::json::array{boost::json::object{{"address", to_checksum(validator)}, {"power", 1}}}},
       {"params", boost::json::object{{"min_fee", to_decimal(kMinFee)},
                                      {"block_time_ms", 1000},
                                      {"max_block_bytes", 1 << 20},
@@ -116,6 +116,7 @@ inline std::string test_genesis_json(const std::vector<Address>& accounts, const
 // One committed block, for assertions.
 struct Produced {
   Block block;  // signed, as it travels
+  Certificate certificate;  // the block's own, as the validator signed it
   std::vector<VerifiedTx> included;
   std::vector<Receipt> receipts;
   std::vector<Event> block_events;
@@ -192,21 +193,28 @@ class TestChain {
   // A proposal for the next block `time_step` seconds after the head, signed
   // with the validator key and not committed.
   Proposal propose_signed(const std::vector<VerifiedTx>& txs, uint64_t time_step = 10) {
-    Proposal p = chain->propose(txs, chain->head().time + time_step);
+    Proposal p = chain->propose(txs, chain->head().time + time_step, address_of(validator));
     p.executed.block.sig = vest::sign(validator, p.executed.header().signing_digest());
     return p;
   }
 
-  // Proposes, signs and commits the next block, as the node does.
+  // The validator's certificate for `block`: its precommit at the block's time.
+  Certificate certify(const ExecutedBlock& block) const {
+    Vote vote{VoteType::kPrecommit, block.header().height, 0, block.hash(), block.header().time, kTestChainId};
+    return Certificate{vote.height, 0, vote.block_hash, {CommitSig{vote.time, vest::sign(validator, vote.signing_digest())}}};
+  }
+
+  // Proposes, signs, precommits and commits the next block, as the node does.
   Produced produce(const std::vector<VerifiedTx>& txs, uint64_t time_step = 10) {
     Proposal p = propose_signed(txs, time_step);
+    p.executed.certificate = certify(p.executed);
     std::string error;
     bool ok = chain->commit(p.executed, error);
     INFO(error);
     REQUIRE(ok);
     issued_.clear();
-    return Produced{std::move(p.executed.block), std::move(p.executed.txs), std::move(p.executed.receipts),
-                    std::move(p.executed.block_events), std::move(p.dropped)};
+    return Produced{std::move(p.executed.block), std::move(*p.executed.certificate), std::move(p.executed.txs),
+                    std::move(p.executed.receipts), std::move(p.executed.block_events), std::move(p.dropped)};
   }
 
   Amount balance(size_t i, const std::string& asset = "VEST") const {

@@ -118,12 +118,6 @@ FixedBytes<32> order_minus(const FixedBytes<32>& x) {
   return out;
 }
 
-std::filesystem::path write_config(const TempDir& dir, const std::string& toml) {
-  std::filesystem::path p = dir.path() / "vestd.toml";
-  std::ofstream(p) << toml;
-  return p;
-}
-
 }  // namespace
 
 TEST_CASE("adversarial: replays, foreign chains and bad signatures change nothing", "[integration][adversarial]") {

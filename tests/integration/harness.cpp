@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -210,6 +212,21 @@ RunResult BackgroundVest::finish() {
   r.out = read_file(dir_.path() / "out");
   r.err = read_file(dir_.path() / "err");
   return r;
+}
+
+std::filesystem::path write_config(const TempDir& dir, const std::string& toml) {
+  std::filesystem::path p = dir.path() / "vestd.toml";
+  std::ofstream(p) << toml;
+  return p;
+}
+
+bool raise_fd_limit(uint64_t want) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return false;
+  if (lim.rlim_cur >= want) return true;
+  if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < want) return false;
+  lim.rlim_cur = want;
+  return setrlimit(RLIMIT_NOFILE, &lim) == 0;
 }
 
 }  // namespace vest::test

@@ -80,6 +80,13 @@ std::pair<int, std::string> http_post(uint16_t port, const std::string& body);
 std::optional<std::pair<int, std::string>> try_http_post(uint16_t port, const std::string& body,
                                                          int timeout_ms = 60000);
 
+// Writes `toml` as vestd.toml in `dir` (for --config) and returns its path.
+std::filesystem::path write_config(const TempDir& dir, const std::string& toml);
+
+// Raises this process's open-file limit (which vestd inherits) to at least
+// `want`; false when the hard limit is lower.
+bool raise_fd_limit(uint64_t want);
+
 // Runs build/bin/vest with `args` and no standard input.
 RunResult run_vest(const std::vector<std::string>& args);
 

@@ -173,22 +173,6 @@ uint64_t metric(const std::string& text, const std::string& name) {
   return std::stoull(text.substr(at + name.size() + 2));
 }
 
-std::filesystem::path write_config(const TempDir& dir, const std::string& toml) {
-  std::filesystem::path p = dir.path() / "vestd.toml";
-  std::ofstream(p) << toml;
-  return p;
-}
-
-// Raises this process's open-file limit (which vestd inherits) to at least `want`.
-bool raise_fd_limit(rlim_t want) {
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return false;
-  if (lim.rlim_cur >= want) return true;
-  if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < want) return false;
-  lim.rlim_cur = want;
-  return setrlimit(RLIMIT_NOFILE, &lim) == 0;
-}
-
 // A client WebSocket frame carrying `text`: FIN, the opcode (1 text, 2 binary),
 // masked with the all-zero key, so the payload goes as it is.
 std::string ws_frame(std::string_view text, uint8_t opcode = 1) {

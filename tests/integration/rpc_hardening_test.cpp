@@ -106,22 +106,6 @@ std::string scrape(Vestd& node) {
   return raw_http(node.port(), "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
 }
 
-std::filesystem::path write_config(const TempDir& dir, const std::string& toml) {
-  std::filesystem::path p = dir.path() / "vestd.toml";
-  std::ofstream(p) << toml;
-  return p;
-}
-
-// Raises this process's open-file limit (which vestd inherits) to at least `want`.
-bool raise_fd_limit(rlim_t want) {
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return false;
-  if (lim.rlim_cur >= want) return true;
-  if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < want) return false;
-  lim.rlim_cur = want;
-  return setrlimit(RLIMIT_NOFILE, &lim) == 0;
-}
-
 // A connected socket to 127.0.0.1:port, -1 when the connection failed.
 int connect_loopback(uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

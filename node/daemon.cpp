@@ -12,6 +12,7 @@
 
 #include "node/log.h"
 #include "node/node.h"
+#include "p2p/node_key.h"
 #include "rpc/chain_methods.h"
 #include "rpc/sale_methods.h"
 #include "rpc/staking_methods.h"
@@ -147,6 +148,15 @@ int run_daemon(const Config& in) {
   options.block_time_ms = config.block_time_ms.value_or(0);
   options.mempool = config.mempool;
   options.version = kVersion;
+  // The node key peers know this node by: made at the first start, kept in the data directory.
+  std::error_code dir_error;
+  std::filesystem::create_directories(config.datadir, dir_error);
+  auto node_key = p2p::NodeKey::load_or_create(config.datadir, error);
+  if (!node_key) {
+    log_error(error);
+    return 1;
+  }
+  options.node_id = p2p::to_string(node_key->id());
   auto node = Node::open(config.datadir, genesis, key, options, error);
   if (!node) {
     log_error(error);

@@ -69,6 +69,7 @@ BlockEnv Node::next_env() const {
 rpc::NodeInfo Node::info() const {
   rpc::NodeInfo i;
   i.version = options_.version;
+  i.node_id = options_.node_id;
   i.dev = options_.dev;
   i.time_offset = time_offset_.load();
   i.mempool_txs = mempool_.size();

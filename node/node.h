@@ -26,6 +26,7 @@ struct NodeOptions {
   uint64_t block_time_ms = 0;  // 0: the genesis block time
   MempoolLimits mempool;
   std::string version;
+  std::string node_id;  // the p2p node id of the data directory's node key
 };
 
 class Node : public rpc::NodeApi {

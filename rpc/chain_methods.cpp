@@ -36,6 +36,7 @@ json::value node_status(NodeApi& node) {
                       {"headHash", to_hex_0x(head.hash.view())},
                       {"headTime", head.time},
                       {"version", info.version},
+                      {"nodeId", info.node_id},
                       {"dev", info.dev},
                       {"timeOffset", info.time_offset},
                       {"minFee", to_decimal(p.min_fee)},

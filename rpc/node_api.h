@@ -16,6 +16,7 @@ namespace vest::rpc {
 
 struct NodeInfo {
   std::string version;
+  std::string node_id;  // the p2p node id (hex), from the data directory's node key
   bool dev = false;
   uint64_t time_offset = 0;  // seconds added to the clock by dev_increaseTime
   size_t mempool_txs = 0;

@@ -40,3 +40,21 @@ TEST_CASE("vestd node-id creates the node key once and prints its id", "[integra
   CHECK_THAT(refused.err, Catch::Contains("too open") && Catch::Contains("chmod 600"));
   CHECK(refused.out.empty());
 }
+
+TEST_CASE("vestd makes its node key at the first start and node_status names its id", "[integration][p2p]") {
+  TempDir dir;
+  // The harness runs vestd with --datadir <dir>/data.
+  auto datadir = dir.path() / "data";
+  std::string id;
+  {
+    Vestd node(dir.path());
+    id = std::string(node.call("node_status").at("nodeId").as_string());
+    CHECK(p2p::parse_node_id(id).has_value());
+  }
+  // The same key after a restart, and the one `vestd node-id` reads.
+  RunResult printed = run_program({bin_path("vestd").string(), "node-id", "--datadir", datadir.string()});
+  REQUIRE(printed.exit_code == 0);
+  CHECK(printed.out == id + "\n");
+  Vestd again(dir.path());
+  CHECK(again.call("node_status").at("nodeId") == boost::json::value(id));
+}

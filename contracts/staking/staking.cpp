@@ -456,9 +456,12 @@ std::vector<std::optional<uint64_t>> milestones_at(const StateReader& state, con
   return met;
 }
 
-std::vector<MilestoneProgress> milestone_progress(const StateReader& state, const vesting::Position& p, uint64_t t) {
+namespace {
+
+// milestone_progress() for met-times already computed by milestones_at().
+std::vector<MilestoneProgress> progress_of(const StateReader& state, const vesting::Position& p, uint64_t t,
+                                           const std::vector<std::optional<uint64_t>>& met) {
   std::vector<MilestoneProgress> out;
-  auto met = milestones_at(state, p, t);
   auto amounts = vesting::part_amounts(p.schedule, p.total);
   Account acct = account(state, p.beneficiary);
   size_t k = 0;
@@ -484,6 +487,12 @@ std::vector<MilestoneProgress> milestone_progress(const StateReader& state, cons
   return out;
 }
 
+}  // namespace
+
+std::vector<MilestoneProgress> milestone_progress(const StateReader& state, const vesting::Position& p, uint64_t t) {
+  return progress_of(state, p, t, milestones_at(state, p, t));
+}
+
 PositionStatus position_status(const StateReader& state, const vesting::Position& p, uint64_t t, size_t unlocks) {
   PositionStatus st;
   st.position = p;
@@ -493,21 +502,12 @@ PositionStatus position_status(const StateReader& state, const vesting::Position
   st.claimable = st.vested - q.released;
   st.locked = q.effective_total() - st.vested;
   if (!q.revoked_at) st.next_unlocks = vesting::upcoming_unlocks(q.schedule, q.total, q.anchor, t, q.milestones_met, unlocks);
-  st.milestones = milestone_progress(state, p, t);
+  st.milestones = progress_of(state, p, t, q.milestones_met);
   return st;
 }
 
 std::map<std::string, vesting::Holdings> holdings(const StateReader& state, const Address& owner, uint64_t t) {
-  std::map<std::string, vesting::Holdings> out = vesting::holdings(state, owner, t);
-  for (auto& [asset, h] : out) h.locked = h.claimable = 0;
-  vesting::for_each_position(state, owner, false, [&](const vesting::Position& p) {
-    PositionStatus st = position_status(state, p, t, 0);
-    vesting::Holdings& h = out[p.asset];
-    h.locked += st.locked;
-    h.claimable += st.claimable;
-    return true;
-  });
-  return out;
+  return vesting::holdings(state, owner, t, &Staking::clock());
 }
 
 Amount matured_unbonding(const StateReader& state, const Address& a, uint64_t t) {

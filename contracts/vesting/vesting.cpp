@@ -227,9 +227,12 @@ void for_each_position(const StateReader& state, const Address& owner, bool offe
   }
 }
 
-std::map<std::string, Holdings> holdings(const StateReader& state, const Address& owner, uint64_t t) {
+std::map<std::string, Holdings> holdings(const StateReader& state, const Address& owner, uint64_t t,
+                                         const StakeClock* clock) {
   std::map<std::string, Holdings> out;
-  for_each_position(state, owner, false, [&](const Position& p) {
+  for_each_position(state, owner, false, [&](const Position& stored) {
+    Position p = stored;
+    if (clock) p.milestones_met = clock->milestones_at(state, stored, t);
     Holdings& h = out[p.asset];
     h.locked += p.locked_at(t);
     h.claimable += p.claimable_at(t);

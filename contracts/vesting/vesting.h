@@ -90,15 +90,17 @@ std::vector<uint64_t> offered_position_ids(const StateReader& state, const Addre
 void for_each_position(const StateReader& state, const Address& owner, bool offered,
                        const std::function<bool(const Position&)>& fn);
 
-// Per-asset sums over an account's positions at time t, as recorded (stake
-// milestones count once a claim or stake change has recorded them; the staking
-// contract's holdings() also counts those its stake meets now).
+// Per-asset sums over an account's positions at time t.
 struct Holdings {
   Amount locked = 0;     // accepted positions: not yet vested
   Amount claimable = 0;  // accepted positions: vested, not yet released
   Amount offered = 0;    // offered grants: what they hold, vested or not
 };
-std::map<std::string, Holdings> holdings(const StateReader& state, const Address& owner, uint64_t t);
+class StakeClock;
+// With `clock`, stake milestones count as `clock` says they are met at t;
+// without, as recorded (by a claim or a stake change).
+std::map<std::string, Holdings> holdings(const StateReader& state, const Address& owner, uint64_t t,
+                                         const StakeClock* clock = nullptr);
 
 // `owner`'s tokens of `asset` in positions that back stake (Position::backs_stake):
 // not yet vested at t, and still in the escrow (not yet released).

@@ -91,7 +91,7 @@ bool load_config_file(const std::filesystem::path& path, Config& config, std::st
     return false;
   }
   if (!check_keys(t, {"dev", "genesis", "datadir", "validator_key", "block_time_ms", "instant", "log_level", "log_format", "rpc",
-                      "mempool"},
+                      "p2p", "mempool"},
                   "", error))
     return false;
   std::string genesis = config.genesis.string(), datadir = config.datadir.string(),
@@ -129,6 +129,24 @@ bool load_config_file(const std::filesystem::path& path, Config& config, std::st
         !read_uint(*rpc, "request_timeout_s", r.request_timeout_s, error, "rpc.") ||
         !read_uint(*rpc, "wait_timeout_s", r.wait_timeout_s, error, "rpc.") ||
         !read_uint(*rpc, "threads", r.threads, error, "rpc."))
+      return false;
+  }
+  if (auto* p2p = t["p2p"].as_table()) {
+    if (!check_keys(*p2p,
+                    {"listen", "peers", "max_inbound", "max_outbound", "handshake_timeout_ms", "idle_timeout_ms",
+                     "ping_interval_ms", "ban_time_s", "recv_rate"},
+                    "p2p.", error))
+      return false;
+    P2pConfig& c = config.p2p;
+    if (!read_string(*p2p, "listen", c.listen, error, "p2p.") ||
+        !read_strings(*p2p, "peers", c.peers, error, "p2p.") ||
+        !read_uint(*p2p, "max_inbound", c.max_inbound, error, "p2p.") ||
+        !read_uint(*p2p, "max_outbound", c.max_outbound, error, "p2p.") ||
+        !read_uint(*p2p, "handshake_timeout_ms", c.handshake_timeout_ms, error, "p2p.") ||
+        !read_uint(*p2p, "idle_timeout_ms", c.idle_timeout_ms, error, "p2p.") ||
+        !read_uint(*p2p, "ping_interval_ms", c.ping_interval_ms, error, "p2p.") ||
+        !read_uint(*p2p, "ban_time_s", c.ban_time_s, error, "p2p.") ||
+        !read_uint(*p2p, "recv_rate", c.recv_rate, error, "p2p."))
       return false;
   }
   if (auto* mp = t["mempool"].as_table()) {

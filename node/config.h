@@ -25,6 +25,21 @@ struct RpcConfig {
   std::vector<std::string> cors_origins;  // browser origins allowed to call; "*": any
 };
 
+// Peers (docs/operations.md, "Peers"). vestd listens for peers only when asked: a node
+// exposes nothing the operator did not choose, and a full node that only follows its
+// configured peers needs outbound connections alone.
+struct P2pConfig {
+  std::string listen;               // HOST:PORT; empty: do not listen
+  std::vector<std::string> peers;   // NODEID@HOST:PORT, dialled and redialled
+  size_t max_inbound = 40;
+  size_t max_outbound = 10;
+  uint64_t handshake_timeout_ms = 10'000;
+  uint64_t idle_timeout_ms = 60'000;
+  uint64_t ping_interval_ms = 15'000;
+  uint64_t ban_time_s = 600;
+  uint64_t recv_rate = 16u << 20;  // bytes per second from one peer
+};
+
 struct Config {
   bool dev = false;
   std::filesystem::path genesis;        // default: genesis/devnet.json with --dev
@@ -35,6 +50,7 @@ struct Config {
   std::string log_level = "info";
   std::string log_format = "text";  // or "json": one object per line
   RpcConfig rpc;
+  P2pConfig p2p;
   MempoolLimits mempool;
 };
 

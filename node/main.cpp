@@ -34,6 +34,13 @@ int main(int argc, char** argv) {
                  "Let web pages of ORIGIN (https://app.example) call the RPC (repeatable; * for any)")
       ->allow_extra_args(false);
 
+  std::string p2p_listen;
+  std::vector<std::string> peers;
+  app.add_option("--p2p", p2p_listen,
+                 "Listen for peers on HOST:PORT (default: do not listen, only dial the configured peers)");
+  app.add_option("--peer", peers, "Dial and keep connected the peer NODEID@HOST:PORT (repeatable)")
+      ->allow_extra_args(false);
+
   std::string check_datadir, check_genesis;
   CheckOptions check;
   CLI::App* check_cmd = app.add_subcommand("check", "Check a stopped node's data directory for consistency");
@@ -78,5 +85,7 @@ int main(int argc, char** argv) {
   if (!log_format.empty()) config.log_format = log_format;
   if (!allow_hosts.empty()) config.rpc.allow_hosts = allow_hosts;
   if (!cors_origins.empty()) config.rpc.cors_origins = cors_origins;
+  if (!p2p_listen.empty()) config.p2p.listen = p2p_listen;
+  if (!peers.empty()) config.p2p.peers = peers;
   return run_daemon(config);
 }

@@ -33,8 +33,12 @@ Connection::~Connection() = default;
 
 std::shared_ptr<Connection> Connection::inbound(tcp::socket socket, LocalIdentity local, ConnectionOptions options,
                                                 ConnectionHandlers handlers) {
-  return std::shared_ptr<Connection>(
+  error_code ec;
+  tcp::endpoint remote = socket.remote_endpoint(ec);
+  auto c = std::shared_ptr<Connection>(
       new Connection(std::move(socket), Direction::kInbound, local, options, std::move(handlers), std::nullopt));
+  if (!ec) c->remote_ = remote;
+  return c;
 }
 
 std::shared_ptr<Connection> Connection::outbound(asio::any_io_executor executor, tcp::endpoint endpoint,
@@ -44,6 +48,7 @@ std::shared_ptr<Connection> Connection::outbound(asio::any_io_executor executor,
   auto c = std::shared_ptr<Connection>(
       new Connection(std::move(socket), Direction::kOutbound, local, options, std::move(handlers), expected));
   c->dial_endpoint_ = endpoint;
+  c->remote_ = endpoint;
   return c;
 }
 
@@ -78,7 +83,8 @@ void Connection::begin_handshake() {
 }
 
 void Connection::read_ephemeral() {
-  asio::async_read(socket_, asio::buffer(ephemeral_), [self = shared_from_this()](const error_code& ec, size_t) {
+  asio::async_read(socket_, asio::buffer(ephemeral_), [self = shared_from_this()](const error_code& ec, size_t n) {
+    self->bytes_received_ += n;
     if (self->closed_) return;
     if (ec) return self->fail_io(ec);
     Bytes auth;
@@ -96,7 +102,8 @@ void Connection::read_ephemeral() {
 
 void Connection::read_frame() {
   asio::async_read(socket_, asio::buffer(header_, kFrameHeaderBytes),
-                   [self = shared_from_this()](const error_code& ec, size_t) {
+                   [self = shared_from_this()](const error_code& ec, size_t n) {
+                     self->bytes_received_ += n;
                      if (self->closed_) return;
                      if (ec) return self->fail_io(ec);
                      uint32_t length = get_u32(self->header_);
@@ -116,7 +123,8 @@ void Connection::read_frame() {
 
 void Connection::read_frame_type(uint32_t length) {
   asio::async_read(
-      socket_, asio::buffer(header_ + kFrameHeaderBytes, 1), [self = shared_from_this(), length](const error_code& ec, size_t) {
+      socket_, asio::buffer(header_ + kFrameHeaderBytes, 1), [self = shared_from_this(), length](const error_code& ec, size_t n) {
+        self->bytes_received_ += n;
         if (self->closed_) return;
         if (ec) return self->fail_io(ec);
         MessageType type;
@@ -133,7 +141,8 @@ void Connection::read_frame_type(uint32_t length) {
 
 void Connection::read_frame_body(uint32_t length, MessageType type) {
   body_.resize(length - 1);  // within the type's limit: checked by begin()
-  asio::async_read(socket_, asio::buffer(body_), [self = shared_from_this(), type](const error_code& ec, size_t) {
+  asio::async_read(socket_, asio::buffer(body_), [self = shared_from_this(), type](const error_code& ec, size_t n) {
+    self->bytes_received_ += n;
     if (self->closed_) return;
     if (ec) return self->fail_io(ec);
     Message m;
@@ -211,7 +220,8 @@ void Connection::queue_frame(MessageType type, ByteView payload) {
 void Connection::write_next() {
   if (writing_ || write_queue_.empty() || closed_) return;
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(write_queue_.front()), [self = shared_from_this()](const error_code& ec, size_t) {
+  asio::async_write(socket_, asio::buffer(write_queue_.front()), [self = shared_from_this()](const error_code& ec, size_t n) {
+    self->bytes_sent_ += n;
     self->writing_ = false;
     if (self->closed_) return;
     if (ec) return self->fail_io(ec);

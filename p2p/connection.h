@@ -85,6 +85,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Why it closed; kOk while open. Any thread.
   CloseReason close_reason() const;
   bool is_open() const { return open_.load(); }
+  // Bytes read from and written to the socket, handshake included. Any thread.
+  uint64_t bytes_received() const { return bytes_received_.load(); }
+  uint64_t bytes_sent() const { return bytes_sent_.load(); }
+  // The peer's address: the dialled endpoint, or the accepted socket's remote end (none when
+  // the socket had already failed). Any thread.
+  const std::optional<tcp::endpoint>& remote_endpoint() const { return remote_; }
 
  private:
   Connection(tcp::socket socket, Direction direction, LocalIdentity local, ConnectionOptions options,
@@ -112,6 +118,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const ConnectionOptions options_;
   ConnectionHandlers handlers_;
   std::optional<tcp::endpoint> dial_endpoint_;
+  std::optional<tcp::endpoint> remote_;  // set before start(), constant after
   Handshaker handshaker_;
   TokenBucket bucket_;
 
@@ -133,6 +140,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint64_t ping_counter_ = 0;
 
   std::atomic<bool> open_{false};
+  std::atomic<uint64_t> bytes_received_{0}, bytes_sent_{0};
   mutable std::mutex reason_mutex_;
   CloseReason reason_;  // guarded by reason_mutex_
 };

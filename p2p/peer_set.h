@@ -1,12 +1,14 @@
 // The peer set: who this node is connected to, and the rules for who it may be.
 //
 // It listens (when asked), dials its configured peers and redials them with exponential
-// back-off, keeps at most one connection per node id (a duplicate or a connection to itself is
-// dropped), caps inbound and outbound connections, and bans a node id for a while when the
-// node says so (ban()) or when the peer broke the wire protocol after the handshake (garbage,
-// a bad tag, an oversized frame: the CloseReason codes of frame.h). Before the handshake a peer
-// has no authenticated id, so such a peer is disconnected but nothing is banned: banning an IP
-// address would shut out every node behind it (and, on one machine, everyone).
+// back-off (reset once a connection has lasted 10 s), keeps at most one connection per node id
+// (a duplicate or a connection to itself is dropped; when two nodes dial each other at once,
+// both keep the connection dialled by the lower node id), caps inbound and outbound
+// connections, and bans a node id for a while when the node says so (ban()) or when the peer
+// broke the wire protocol after the handshake (garbage, a bad tag, an oversized frame: the
+// CloseReason codes of frame.h). Before the handshake a peer has no authenticated id, so such a
+// peer is disconnected but nothing is banned: banning an IP address would shut out every node
+// behind it (and, on one machine, everyone).
 //
 // It knows bytes and channels, never blocks: the node registers handlers and decides what a
 // message means. Handlers run on the connection strands of the io_context, several at once;
@@ -86,7 +88,9 @@ class PeerSet : public std::enable_shared_from_this<PeerSet> {
   // Listens (when options.listen is set) and starts dialling. False with `error` when the
   // listen address cannot be bound.
   bool start(std::string& error);
-  // Closes every connection and stops dialling and listening.
+  // Closes every connection and stops dialling and listening. Calls no handler, and none is
+  // called once it returns (one already running on an io_context thread may finish). Safe to
+  // call twice; the destructor calls it. Never blocks.
   void stop();
 
   // Queues a message for one peer; false when the peer is not in the set or refused it.
@@ -107,9 +111,73 @@ class PeerSet : public std::enable_shared_from_this<PeerSet> {
   const NodeId& self() const;
 
  private:
+  // Work for after mutex_ is released: handler calls and log lines.
+  using Later = std::vector<std::function<void()>>;
+
+  // A configured peer, dialled and redialled.
+  struct Dial {
+    explicit Dial(PeerAddress a, asio::any_io_executor ex) : address(std::move(a)), timer(ex) {}
+    PeerAddress address;
+    std::shared_ptr<Connection> connection;  // the outbound connection, dialling or open
+    asio::steady_timer timer;                // the next dial, while `waiting`
+    bool waiting = false;
+    int failures = 0;  // consecutive connections that failed or did not last
+  };
+  // A connection of the set, handshaking or open.
+  struct Link {
+    std::shared_ptr<Connection> connection;
+    std::optional<size_t> dial;  // index in dials_ when it is that peer's outbound connection
+    bool authenticated = false;  // the handshake completed: peer() is the peer's id
+    std::chrono::steady_clock::time_point opened;
+  };
+  // A peer in the set.
+  struct Peer {
+    std::shared_ptr<Connection> connection;
+    std::chrono::system_clock::time_point since;
+  };
+  struct Ban {
+    std::string reason;
+    std::chrono::steady_clock::time_point until;
+  };
+
   PeerSet(asio::io_context& io, LocalIdentity local, PeerSetOptions options, PeerSetHandlers handlers);
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+
+  ConnectionHandlers connection_handlers();
+  void on_socket(tcp::socket socket);
+  void on_open(Connection& c);
+  void on_message(Connection& c, Message&& m);
+  void on_close(Connection& c, const CloseReason& reason);
+  void on_timer(size_t dial);
+
+  // The methods below need mutex_ held.
+  void dial(size_t i, Later& later);
+  void schedule_redial(size_t i, Later& later);
+  void add_ban(const NodeId& id, const std::string& reason, Later& later);
+  bool banned_locked(const NodeId& id, std::chrono::steady_clock::time_point now) const;
+  void forget_expired_bans(std::chrono::steady_clock::time_point now);
+  std::optional<size_t> dial_of(const NodeId& id) const;
+  void info(Later& later, std::string line) const;
+  void debug(Later& later, std::string line) const;
+
+  static void run(Later& later);
+
+  const asio::any_io_executor executor_;
+  const LocalIdentity local_;
+  const PeerSetOptions options_;
+  const PeerSetHandlers handlers_;
+
+  mutable std::mutex mutex_;
+  // Guarded by mutex_: everything below. links_ holds every connection (at most max_inbound
+  // inbound ones and one per dial), peers_ the open ones in the set (one per node id), bans_
+  // at most kMaxBans entries.
+  bool started_ = false;
+  bool stopped_ = false;
+  std::shared_ptr<Listener> listener_;
+  std::optional<tcp::endpoint> listen_endpoint_;
+  std::vector<Dial> dials_;  // built by start(), never resized after
+  std::map<const Connection*, Link> links_;
+  std::map<NodeId, Peer> peers_;
+  std::map<NodeId, Ban> bans_;
 };
 
 }  // namespace vest::p2p

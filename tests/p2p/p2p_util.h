@@ -34,6 +34,7 @@ class IoThread {
     thread_.join();
   }
   asio::any_io_executor executor() { return io_.get_executor(); }
+  asio::io_context& context() { return io_; }
 
  private:
   asio::io_context io_;

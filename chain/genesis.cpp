@@ -59,8 +59,10 @@ bool parse_genesis(std::string_view text, Genesis& out, std::string& error) {
     return bad("params.block_time_ms", "must be between 1 and 3600000");
   if (g.params.max_tx_bytes < 256 || g.params.max_tx_bytes > (1u << 20))
     return bad("params.max_tx_bytes", "must be between 256 and 1048576");
-  if (g.params.max_block_bytes < g.params.max_tx_bytes || g.params.max_block_bytes > (64u << 20))
-    return bad("params.max_block_bytes", "must be at least max_tx_bytes and at most 67108864");
+  // At most 4 MiB: a block, its transaction list and its certificate then fit
+  // one p2p block message (8 MiB, docs/protocol.md section 8).
+  if (g.params.max_block_bytes < g.params.max_tx_bytes || g.params.max_block_bytes > kMaxBlockBytesLimit)
+    return bad("params.max_block_bytes", "must be at least max_tx_bytes and at most 4194304");
   if (g.params.max_block_txs == 0 || g.params.max_block_txs > 100000)
     return bad("params.max_block_txs", "must be between 1 and 100000");
   g.doc = doc.as_object();

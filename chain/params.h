@@ -11,6 +11,9 @@
 
 namespace vest {
 
+// The largest max_block_bytes a genesis may set (chain/genesis.cpp).
+constexpr uint64_t kMaxBlockBytesLimit = 4u << 20;
+
 struct ChainParams {
   uint64_t chain_id = 0;
   std::string chain_name;
@@ -18,7 +21,7 @@ struct ChainParams {
   ValidatorSet validators;     // the genesis validator set (block proposers and certifiers)
   Amount min_fee = 0;          // per transaction, native base units
   uint64_t block_time_ms = 1000;
-  uint64_t max_block_bytes = 1 << 20;
+  uint64_t max_block_bytes = 1 << 20;  // at most kMaxBlockBytesLimit
   uint64_t max_block_txs = 10000;
   uint64_t max_tx_bytes = 64 * 1024;
 

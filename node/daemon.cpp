@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "node/log.h"
+#include "node/network.h"
 #include "node/node.h"
 #include "p2p/node_key.h"
 #include "rpc/chain_methods.h"
@@ -33,13 +34,11 @@ bool read_file(const std::filesystem::path& p, std::string& out) {
   return true;
 }
 
-bool load_key(const Config& config, PrivateKey& key, std::string& error) {
+// The validator key; none (and true) for a full node: no --validator-key and no --dev.
+bool load_key(const Config& config, std::optional<PrivateKey>& key, std::string& error) {
   std::string hex;
   if (config.validator_key.empty()) {
-    if (!config.dev) {
-      error = "--validator-key is required unless --dev";
-      return false;
-    }
+    if (!config.dev) return true;
     hex = devnet_validator_key_hex();
   } else {
     // Like ssh with a private key file: readable by its owner only.
@@ -89,6 +88,50 @@ rlim_t raise_open_file_limit() {
 // at most 512 tables), its log and lock, standard streams, the listening socket.
 constexpr rlim_t kReservedFiles = 640;
 
+bool network_options(const P2pConfig& c, uint64_t max_block_bytes, NetworkOptions& out, std::string& error) {
+  using std::chrono::milliseconds;
+  if (!c.listen.empty()) {
+    std::string host;
+    uint16_t port = 0;
+    boost::system::error_code ec;
+    if (!parse_host_port(c.listen, host, port)) {
+      error = "--p2p: expected HOST:PORT, got " + c.listen;
+      return false;
+    }
+    auto address = boost::asio::ip::make_address(host, ec);
+    if (ec) {
+      error = "--p2p: not an IP address: " + host;
+      return false;
+    }
+    out.peers.listen = boost::asio::ip::tcp::endpoint(address, port);
+  }
+  for (const std::string& text : c.peers) {
+    std::string why;
+    auto peer = p2p::parse_peer_address(text, why);
+    if (!peer) {
+      error = "peer " + text + ": " + why;
+      return false;
+    }
+    out.peers.peers.push_back(*peer);
+  }
+  out.peers.max_inbound = c.max_inbound;
+  out.peers.max_outbound = c.max_outbound;
+  out.peers.ban_time = std::chrono::seconds(c.ban_time_s);
+  p2p::ConnectionOptions& conn = out.peers.connection;
+  conn.handshake_timeout = milliseconds(c.handshake_timeout_ms);
+  conn.idle_timeout = milliseconds(c.idle_timeout_ms);
+  conn.ping_interval = milliseconds(c.ping_interval_ms);
+  if (conn.ping_interval * 2 > conn.idle_timeout) {
+    error = "p2p.ping_interval_ms must be at most half of p2p.idle_timeout_ms";
+    return false;
+  }
+  conn.recv_rate = c.recv_rate;
+  // Room for every block a peer may have asked for at once (block sync's
+  // per_peer): a block's transactions, with room for their framing, header and certificate.
+  conn.max_send_queue_bytes = out.sync.per_peer * (max_block_bytes + (1u << 20));
+  return true;
+}
+
 }  // namespace
 
 int run_daemon(const Config& in) {
@@ -124,8 +167,13 @@ int run_daemon(const Config& in) {
     log_error(config.genesis.string() + ": " + error);
     return 1;
   }
-  PrivateKey key;
+  std::optional<PrivateKey> key;
   if (!load_key(config, key, error)) {
+    log_error(error);
+    return 1;
+  }
+  NetworkOptions net;
+  if (!network_options(config.p2p, genesis.params.max_block_bytes, net, error)) {
     log_error(error);
     return 1;
   }
@@ -162,6 +210,7 @@ int run_daemon(const Config& in) {
     log_error(error);
     return 1;
   }
+  Network network(*node, *node_key, net);
   // The chain is open: the genesis document (large for a chain with many
   // genesis accounts) is not needed any more, nor the memory a first genesis
   // build used; give it back to the system.
@@ -203,7 +252,7 @@ int run_daemon(const Config& in) {
     h.body["height"] = node->store().head()->height;
     return h;
   });
-  server.set_metrics([&node] { return node->metrics_text(); });
+  server.set_metrics([&node, &network] { return node->metrics_text() + network.metrics_text(); });
   server.set_access(rpc::Access{config.rpc.allow_hosts, config.rpc.cors_origins});
   if (level == LogLevel::kDebug) server.set_debug_log([](std::string_view m) { log_debug(m); });
   if (auto start_error = server.start()) {
@@ -215,6 +264,14 @@ int run_daemon(const Config& in) {
            std::to_string(genesis.params.chain_id) + ") genesis " + to_hex_0x(node->genesis_hash().view()));
   log_info("head " + std::to_string(head.height) + " " + to_hex_0x(head.hash.view()) + ", data in " +
            config.datadir.string());
+  if (!network.start(error)) {
+    log_error(error);
+    return 1;
+  }
+  log_info(std::string(key ? "validator " + to_checksum(address_of(*key)) : "full node (no validator key)") +
+           ", node id " + options.node_id +
+           (network.listen_address().empty() ? ", not listening for peers" : ", P2P listening on " + network.listen_address()) +
+           ", " + std::to_string(net.peers.peers.size()) + " configured peers");
   log_info("RPC listening on " + host + ":" + std::to_string(server.local_port()) + (config.dev ? " (dev mode)" : "") +
            ", at most " + std::to_string(limits.max_connections) + " connections");
   if (config.dev && !address.is_loopback()) {
@@ -241,6 +298,7 @@ int run_daemon(const Config& in) {
   for (unsigned i = 1; i < std::max(1u, config.rpc.threads); ++i) threads.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : threads) t.join();
+  network.stop();
   node->stop();
   log_info("stopped at block " + std::to_string(node->store().head()->height));
   return 0;

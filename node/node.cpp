@@ -7,15 +7,16 @@
 
 namespace vest::node {
 
-Node::Node(const Genesis& genesis, const PrivateKey& key, NodeOptions options)
-    : executor_(genesis.params), mempool_(options.mempool), signer_(key), options_(std::move(options)) {
+Node::Node(const Genesis& genesis, const std::optional<PrivateKey>& key, NodeOptions options)
+    : executor_(genesis.params), mempool_(options.mempool), options_(std::move(options)) {
+  if (key) signer_.emplace(*key);
   contracts_.register_with(executor_);
 }
 
-std::unique_ptr<Node> Node::open(const std::filesystem::path& datadir, const Genesis& genesis, const PrivateKey& key,
-                                 NodeOptions options, std::string& error) {
-  if (!genesis.params.validators.contains(address_of(key))) {
-    error = "the validator key's address " + to_checksum(address_of(key)) + " is not in the genesis validators";
+std::unique_ptr<Node> Node::open(const std::filesystem::path& datadir, const Genesis& genesis,
+                                 const std::optional<PrivateKey>& key, NodeOptions options, std::string& error) {
+  if (key && !genesis.params.validators.contains(address_of(*key))) {
+    error = "the validator key's address " + to_checksum(address_of(*key)) + " is not in the genesis validators";
     return nullptr;
   }
   if (genesis.params.validators.size() != 1) {
@@ -35,6 +36,37 @@ std::unique_ptr<Node> Node::open(const std::filesystem::path& datadir, const Gen
 }
 
 Node::~Node() { stop(); }
+
+void Node::set_listeners(std::function<void(const ExecutedBlock&)> on_commit,
+                         std::function<void(const Hash&, ByteView)> on_admitted) {
+  on_commit_ = std::move(on_commit);
+  on_admitted_ = std::move(on_admitted);
+}
+
+void Node::set_network_views(std::function<void(rpc::NodeInfo&)> info,
+                             std::function<std::vector<rpc::PeerView>()> peers) {
+  info_view_ = std::move(info);
+  peers_view_ = std::move(peers);
+}
+
+void Node::stop_signing(const std::string& reason) {
+  {
+    std::lock_guard lock(signing_mutex_);
+    if (!signer_ || !signing_stopped_.empty()) return;
+    signing_stopped_ = reason;
+  }
+  log_error("stopped signing: " + reason);
+}
+
+std::string Node::signing_stopped() const {
+  std::lock_guard lock(signing_mutex_);
+  return signing_stopped_;
+}
+
+bool Node::may_sign() const {
+  std::lock_guard lock(signing_mutex_);
+  return signer_ && signing_stopped_.empty();
+}
 
 void Node::start() {
   producer_ = std::thread([this] { producer_loop(); });
@@ -63,17 +95,22 @@ uint64_t Node::block_time_now() const {
 
 BlockEnv Node::next_env() const {
   Head head = chain_->head();
-  return BlockEnv{params().chain_id, head.height + 1, std::max(head.time, block_time_now()), signer_.address()};
+  // A full node answers "now" reads as if the genesis validator made the next block.
+  const Address proposer = signer_ ? signer_->address() : params().validators.validators().front().address;
+  return BlockEnv{params().chain_id, head.height + 1, std::max(head.time, block_time_now()), proposer};
 }
 
 rpc::NodeInfo Node::info() const {
   rpc::NodeInfo i;
   i.version = options_.version;
+  i.role = signer_ ? "validator" : "full";
+  i.signing_stopped = signing_stopped();
   i.node_id = options_.node_id;
   i.dev = options_.dev;
   i.time_offset = time_offset_.load();
   i.mempool_txs = mempool_.size();
   i.mempool_bytes = mempool_.bytes();
+  if (info_view_) info_view_(i);
   return i;
 }
 
@@ -114,6 +151,7 @@ Status Node::submit(ByteView raw, Hash& hash) {
     tx_arrived_ = true;
   }
   if (options_.instant) wake_.notify_all();
+  if (on_admitted_) on_admitted_(tx.hash, raw);
   return s;
 }
 
@@ -165,22 +203,26 @@ Certificate Node::self_certificate(const ExecutedBlock& block) const {
   const ValidatorSet set = chain_->validators();
   Certificate cert{block.header().height, 0, block.hash(), {}};
   cert.entries.resize(set.size());
-  const auto index = set.index_of(signer_.address());
+  const auto index = set.index_of(signer_->address());
   assert(index && "Node::open checked the key is a validator");
   Vote vote{VoteType::kPrecommit, cert.height, cert.round, cert.block_hash,
             std::max(block.header().time, block_time_now()), params().chain_id};
-  cert.entries[*index] = CommitSig{vote.time, signer_.sign_vote(vote)};
+  cert.entries[*index] = CommitSig{vote.time, signer_->sign_vote(vote)};
   return cert;
 }
 
 bool Node::produce_block(std::string& error) {
+  if (!may_sign()) {
+    error = signer_ ? "signing stopped: " + signing_stopped() : "a full node produces no blocks";
+    return false;
+  }
   const auto started = std::chrono::steady_clock::now();
   auto candidates = mempool_.select(params().max_block_txs);
   // Propose, sign, commit: the node trusts its own proposal, which is exactly
   // what Chain::validate accepts from others (tests/node/node_test.cpp).
-  Proposal proposal = chain_->propose(candidates, block_time_now(), signer_.address());
+  Proposal proposal = chain_->propose(candidates, block_time_now(), signer_->address());
   ExecutedBlock& block = proposal.executed;
-  block.block.sig = signer_.sign_block(block.hash());
+  block.block.sig = signer_->sign_block(block.hash());
   // The only validator precommits its own block at once: that is the block's
   // certificate, stored with it and carried by the next block.
   block.certificate = self_certificate(block);
@@ -188,9 +230,59 @@ bool Node::produce_block(std::string& error) {
     ++produce_failures_;
     return false;
   }
+  after_commit(block, proposal.dropped, started, true);
+  return true;
+}
+
+Import Node::import_block(const Block& block, const std::optional<Certificate>& certificate) {
+  const auto started = std::chrono::steady_clock::now();
+  std::lock_guard produce(produce_mutex_);
+  const Head head = chain_->head();
+  if (block.header.height != head.height + 1)
+    return {ImportResult::kStale, {}, "block " + std::to_string(block.header.height) + " does not follow the head " +
+                                          std::to_string(head.height)};
+  ExecutedBlock executed;
+  TxBatchVerifier verify = [this](const std::vector<Bytes>& raws, uint64_t chain_id, uint64_t max_tx_bytes,
+                                  std::vector<VerifiedTx>& out) {
+    return verify_pool_.verify(raws, chain_id, max_tx_bytes, out);
+  };
+  BlockCheck check = chain_->validate(block, executed, verify);
+  if (!check.ok()) {
+    ++imports_refused_;
+    const ImportResult r = check.result == BlockValidation::kWrongParent ? ImportResult::kFork
+                                                                          : ImportResult::kInvalidBlock;
+    std::string message = std::string(to_string(check.result)) + ": " + check.message;
+    return {r, std::move(check), std::move(message)};
+  }
+  if (!certificate) {
+    ++imports_refused_;
+    return {ImportResult::kInvalidCertificate, {}, "block " + std::to_string(block.header.height) + " has no certificate"};
+  }
+  CertificateCheck cc = verify_certificate(*certificate, chain_->validators(), params().chain_id,
+                                           block.header.height, executed.hash());
+  if (!cc.ok()) {
+    ++imports_refused_;
+    return {ImportResult::kInvalidCertificate, {}, std::string(to_string(cc.result)) + ": " + cc.message};
+  }
+  if (signer_ && block.header.proposer == signer_->address()) {
+    stop_signing("block " + std::to_string(block.header.height) + " " + to_hex_0x(executed.hash().view()) +
+                 " signed by this validator's key came from a peer: another process signs with this key "
+                 "(a copied data directory?). Stop the other process before restarting this one.");
+  }
+  executed.certificate = certificate;
+  std::string error;
+  if (!chain_->commit(executed, error)) {
+    log_error("cannot commit block " + std::to_string(block.header.height) + " from a peer: " + error);
+    return {ImportResult::kFailed, {}, error};
+  }
+  after_commit(executed, {}, started, false);
+  return {ImportResult::kCommitted, {}, {}};
+}
+
+void Node::after_commit(const ExecutedBlock& block, const std::vector<std::pair<Hash, Status>>& dropped,
+                        std::chrono::steady_clock::time_point started, bool produced) {
   const BlockHeader& header = block.header();
   const Hash block_hash = block.hash();
-  const auto& dropped = proposal.dropped;
 
   std::set<Address> touched;
   for (const Event& e : block.block_events) touched.insert(e.addresses.begin(), e.addresses.end());
@@ -207,25 +299,33 @@ bool Node::produce_block(std::string& error) {
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
   size_t failed = 0;
   for (const Receipt& r : block.receipts) failed += r.ok() ? 0 : 1;
-  ++blocks_produced_;
+  if (produced) {
+    ++blocks_produced_;
+    size_t bucket = 0;
+    while (bucket < kProduceBuckets && took_us > kProduceBucketsUs[bucket]) ++bucket;
+    ++produce_us_[bucket];
+    produce_us_sum_ += took_us;
+  } else {
+    ++blocks_imported_;
+  }
   txs_committed_ += included.size() - failed;
   txs_failed_ += failed;
   txs_dropped_ += removed.size();  // the block's left-out candidates and their successors too
-  size_t bucket = 0;
-  while (bucket < kProduceBuckets && took_us > kProduceBucketsUs[bucket]) ++bucket;
-  ++produce_us_[bucket];
-  produce_us_sum_ += took_us;
 
-  log_info("block " + std::to_string(header.height) + " " + to_hex_0x(block_hash.view()) + " txs " +
-           std::to_string(included.size()) + (dropped.empty() ? "" : " dropped " + std::to_string(dropped.size())));
+  // Imported blocks are reported by the sync's progress lines, not one by one.
+  if (produced) {
+    log_info("block " + std::to_string(header.height) + " " + to_hex_0x(block_hash.view()) + " txs " +
+             std::to_string(included.size()) + (dropped.empty() ? "" : " dropped " + std::to_string(dropped.size())));
+  }
   if (log_enabled(LogLevel::kDebug)) {
-    log_debug("block produced", {{"height", std::to_string(header.height)},
-                                 {"hash", to_hex_0x(block_hash.view())},
-                                 {"time", std::to_string(header.time)},
-                                 {"txs", std::to_string(included.size())},
-                                 {"failed", std::to_string(failed)},
-                                 {"dropped", std::to_string(dropped.size())},
-                                 {"took_us", std::to_string(took_us)}});
+    log_debug(produced ? "block produced" : "block imported",
+              {{"height", std::to_string(header.height)},
+               {"hash", to_hex_0x(block_hash.view())},
+               {"time", std::to_string(header.time)},
+               {"txs", std::to_string(included.size())},
+               {"failed", std::to_string(failed)},
+               {"dropped", std::to_string(dropped.size())},
+               {"took_us", std::to_string(took_us)}});
     for (size_t i = 0; i < block.receipts.size(); ++i) {
       if (block.receipts[i].ok()) continue;
       log_debug("transaction failed in its block", {{"hash", to_hex_0x(included[i].view())},
@@ -240,7 +340,7 @@ bool Node::produce_block(std::string& error) {
   }
   for (const Hash& h : included) notify(h, rpc::WaitResult{rpc::WaitResult::Kind::kCommitted, {}});
   for (auto& [h, why] : removed) notify(h, rpc::WaitResult{rpc::WaitResult::Kind::kDropped, why});
-  return true;
+  if (on_commit_) on_commit_(block);
 }
 
 void Node::producer_loop() {
@@ -262,7 +362,7 @@ void Node::producer_loop() {
       std::lock_guard lock(wake_mutex_);
       tx_arrived_ = false;
     }
-    if (mempool_.size() == 0) continue;
+    if (mempool_.size() == 0 || !may_sign()) continue;
     std::lock_guard produce(produce_mutex_);
     std::string error;
     if (!produce_block(error)) {
@@ -272,6 +372,7 @@ void Node::producer_loop() {
 }
 
 Status Node::dev_mine(uint32_t blocks, uint64_t& height) {
+  if (!may_sign()) return Status{1, "internal", signer_ ? "signing stopped: " + signing_stopped() : "not a validator"};
   std::lock_guard produce(produce_mutex_);
   for (uint32_t i = 0; i < blocks; ++i) {
     std::string error;
@@ -317,6 +418,11 @@ std::string Node::metrics_text() const {
          now > head.time ? now - head.time : 0);
   metric(out, "vestd_blocks_produced_total", "counter", "Blocks this node produced and committed.",
          blocks_produced_.load());
+  metric(out, "vestd_blocks_imported_total", "counter", "Blocks from peers this node validated and committed.",
+         blocks_imported_.load());
+  metric(out, "vestd_block_imports_refused_total", "counter",
+         "Blocks from peers refused: invalid, on another parent, or without a valid certificate.",
+         imports_refused_.load());
   metric(out, "vestd_block_production_failures_total", "counter", "Blocks that could not be produced (logged).",
          produce_failures_.load());
   metric(out, "vestd_transactions_committed_total", "counter", "Transactions included in a block whose message ran.",

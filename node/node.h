@@ -1,5 +1,7 @@
-// The node: wires the chain, the mempool and the block producer, and serves
-// the RPC layer through rpc::NodeApi.
+// The node: wires the chain, the mempool, the block producer (on a validator)
+// and the import of blocks from peers, and serves the RPC layer through
+// rpc::NodeApi. A node opened without a validator key is a full node: it
+// produces nothing and commits only blocks it imports.
 #pragma once
 
 #include <array>
@@ -29,16 +31,51 @@ struct NodeOptions {
   std::string node_id;  // the p2p node id of the data directory's node key
 };
 
+// What became of a block from a peer (Node::import_block).
+enum class [[nodiscard]] ImportResult {
+  kCommitted,           // validated, certified and committed: the new head
+  kStale,               // not the head's successor (any more): nothing to learn from it
+  kFork,                // a valid-looking block on another parent (wrong_parent)
+  kInvalidBlock,        // breaks a rule of protocol section 4 (`check` says which)
+  kInvalidCertificate,  // missing, or not a valid certificate of the block
+  kFailed,              // the store refused the write (logged)
+};
+
+struct Import {
+  ImportResult result = ImportResult::kFailed;
+  BlockCheck check;  // for kInvalidBlock and kFork
+  std::string message;
+};
+
 class Node : public rpc::NodeApi {
  public:
-  // Opens the chain in `datadir`. `key` must be the genesis validator's.
+  // Opens the chain in `datadir`. `key`, when given, must be the genesis
+  // validator's; without one the node is a full node.
   static std::unique_ptr<Node> open(const std::filesystem::path& datadir, const Genesis& genesis,
-                                    const PrivateKey& key, NodeOptions options, std::string& error);
+                                    const std::optional<PrivateKey>& key, NodeOptions options, std::string& error);
   ~Node() override;
+
+  // Called after every commit, produced or imported, on the committing thread,
+  // and after every admission to the mempool (hash, signed bytes) on the
+  // submitting thread. Set before start().
+  void set_listeners(std::function<void(const ExecutedBlock&)> on_commit,
+                     std::function<void(const Hash&, ByteView)> on_admitted);
+  // What the network adds to node_status and node_peers. Set before start().
+  void set_network_views(std::function<void(rpc::NodeInfo&)> info,
+                         std::function<std::vector<rpc::PeerView>()> peers);
 
   // Starts and stops the block producer thread.
   void start();
   void stop();
+
+  bool is_validator() const { return signer_.has_value(); }
+  // Validates `block` on the head, checks `certificate` proves it final under
+  // the head's validator set, and commits both. Serialised with production.
+  Import import_block(const Block& block, const std::optional<Certificate>& certificate);
+  // Stops producing and signing for good (this process): another process signs
+  // with this node's key. Logged once, shown in node_status. Thread-safe.
+  void stop_signing(const std::string& reason);
+  std::string signing_stopped() const;
 
   const ChainStore& store() const override { return chain_->store(); }
   const ChainParams& params() const override { return chain_->params(); }
@@ -52,6 +89,7 @@ class Node : public rpc::NodeApi {
                 std::function<void(rpc::WaitResult)> done) override;
   Status dev_mine(uint32_t blocks, uint64_t& height) override;
   Status dev_increase_time(uint64_t seconds, uint64_t& offset) override;
+  std::vector<rpc::PeerView> peers() const override { return peers_view_ ? peers_view_() : std::vector<rpc::PeerView>{}; }
 
   // Prometheus text (# HELP, # TYPE, samples) of the node's own counters: blocks and
   // transactions committed and failed, mempool admissions and rejections by reason,
@@ -60,12 +98,17 @@ class Node : public rpc::NodeApi {
   std::string metrics_text() const;
 
  private:
-  Node(const Genesis& genesis, const PrivateKey& key, NodeOptions options);
+  Node(const Genesis& genesis, const std::optional<PrivateKey>& key, NodeOptions options);
   void producer_loop();
   // The certificate of `block` signed by this node, the only validator.
   Certificate self_certificate(const ExecutedBlock& block) const;
   // Produces one block from the mempool. Caller holds produce_mutex_.
   bool produce_block(std::string& error);
+  // Updates the mempool, waiters, metrics and listeners after `block` became
+  // the head. Caller holds produce_mutex_.
+  void after_commit(const ExecutedBlock& block, const std::vector<std::pair<Hash, Status>>& dropped,
+                    std::chrono::steady_clock::time_point started, bool produced);
+  bool may_sign() const;
   uint64_t block_time_now() const;
   BlockEnv next_env() const;
   void notify(const Hash& hash, rpc::WaitResult result);
@@ -88,8 +131,14 @@ class Node : public rpc::NodeApi {
   std::unique_ptr<Chain> chain_;
   Mempool mempool_;
   VerifyPool verify_pool_;
-  Signer signer_;
+  std::optional<Signer> signer_;  // none on a full node
   NodeOptions options_;
+  std::function<void(const ExecutedBlock&)> on_commit_;
+  std::function<void(const Hash&, ByteView)> on_admitted_;
+  std::function<void(rpc::NodeInfo&)> info_view_;
+  std::function<std::vector<rpc::PeerView>()> peers_view_;
+  mutable std::mutex signing_mutex_;
+  std::string signing_stopped_;  // guarded by signing_mutex_; empty while signing
   std::atomic<uint64_t> time_offset_{0};
 
   std::mutex produce_mutex_;  // one block at a time
@@ -104,6 +153,8 @@ class Node : public rpc::NodeApi {
   std::multimap<Hash, Waiter> waiters_;  // guarded by waiters_mutex_
 
   std::atomic<uint64_t> blocks_produced_{0};
+  std::atomic<uint64_t> blocks_imported_{0};
+  std::atomic<uint64_t> imports_refused_{0};
   std::atomic<uint64_t> txs_committed_{0};  // included, message executed
   std::atomic<uint64_t> txs_failed_{0};     // included, message reverted (fee paid)
   std::atomic<uint64_t> txs_dropped_{0};    // left out of a block or evicted after one

@@ -27,6 +27,7 @@ enum class MessageType : uint8_t {
   kStatus = 0x10,        // the channels below belong to the node; p2p/ knows only their limits
   kBlockRequest = 0x11,
   kBlock = 0x12,
+  kEvidence = 0x13,
   kTx = 0x20,
   kConsensus = 0x30,
 };
@@ -46,6 +47,7 @@ inline constexpr MessageLimit kMessageLimits[] = {
     {MessageType::kStatus, "status", 0, 256},
     {MessageType::kBlockRequest, "block_request", 0, 64},
     {MessageType::kBlock, "block", 0, 8u << 20},
+    {MessageType::kEvidence, "evidence", 0, 4096},
     {MessageType::kTx, "tx", 0, 128u << 10},
     {MessageType::kConsensus, "consensus", 0, 8u << 20},
 };

@@ -29,6 +29,15 @@ json::value node_status(NodeApi& node) {
   NodeInfo info = node.info();
   const ChainParams& p = node.params();
   auto snap = node.store().snapshot();
+  json::array conflicts;
+  for (const auto& c : info.conflicts) {
+    conflicts.push_back(json::object{
+        {"height", c.height}, {"validator", c.validator}, {"kept", c.kept}, {"other", c.other}, {"peer", c.peer}});
+  }
+  json::object p2p{{"listen", info.p2p_listen.empty() ? json::value(nullptr) : json::value(info.p2p_listen)},
+                   {"peers", info.peer_count}};
+  json::object sync{{"syncing", info.syncing}, {"height", info.sync_height},
+                    {"target", std::max(info.sync_target, head.height)}};
   return json::object{{"chainId", p.chain_id},
                       {"chainName", p.chain_name},
                       {"genesisHash", to_hex_0x(node.genesis_hash().view())},
@@ -37,6 +46,14 @@ json::value node_status(NodeApi& node) {
                       {"headTime", head.time},
                       {"version", info.version},
                       {"nodeId", info.node_id},
+                      {"role", info.role},
+                      {"signing", info.role != "validator"      ? json::value(nullptr)
+                                  : info.signing_stopped.empty() ? json::value(json::object{{"stopped", false}})
+                                                                 : json::value(json::object{{"stopped", true},
+                                                                                            {"reason", info.signing_stopped}})},
+                      {"p2p", std::move(p2p)},
+                      {"sync", std::move(sync)},
+                      {"conflicts", std::move(conflicts)},
                       {"dev", info.dev},
                       {"timeOffset", info.time_offset},
                       {"minFee", to_decimal(p.min_fee)},
@@ -44,6 +61,20 @@ json::value node_status(NodeApi& node) {
                       {"blockTimeMs", p.block_time_ms},
                       {"maxTxBytes", p.max_tx_bytes},
                       {"mempool", json::object{{"transactions", info.mempool_txs}, {"bytes", info.mempool_bytes}}}};
+}
+
+json::value node_peers(NodeApi& node) {
+  json::array list;
+  for (const PeerView& v : node.peers()) {
+    list.push_back(json::object{{"id", v.id},
+                                {"address", v.address},
+                                {"direction", v.direction},
+                                {"height", v.height},
+                                {"since", v.since},
+                                {"bytesIn", v.bytes_in},
+                                {"bytesOut", v.bytes_out}});
+  }
+  return json::object{{"peers", std::move(list)}};
 }
 
 json::value chain_get_assets(NodeApi& node) {
@@ -274,6 +305,7 @@ void require_dev(NodeApi& node) {
 
 void register_chain_methods(Dispatcher& d, NodeApi& node, MethodLimits limits) {
   d.add_sync("node_status", {}, [&node](const json::value&) { return Result(node_status(node)); });
+  d.add_sync("node_peers", {}, [&node](const json::value&) { return Result(node_peers(node)); });
   d.add_sync("chain_getAssets", {}, [&node](const json::value&) { return Result(chain_get_assets(node)); });
   d.add_sync("chain_getBlock", {"height", "hash"},
              [&node](const json::value& v) { return Result(chain_get_block(node, params_object(v))); });

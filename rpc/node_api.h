@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "chain/contract.h"
 #include "chain/params.h"
@@ -14,13 +15,40 @@
 
 namespace vest::rpc {
 
+// One connected peer (node_peers).
+struct PeerView {
+  std::string id;         // node id, hex
+  std::string address;    // remote IP:PORT
+  std::string direction;  // "inbound" or "outbound"
+  uint64_t height = 0;    // the last height it announced
+  uint64_t since = 0;     // connected since, Unix seconds
+  uint64_t bytes_in = 0, bytes_out = 0;
+};
+
+// Two blocks of one height signed by one validator, seen by this node.
+struct ConflictView {
+  uint64_t height = 0;
+  std::string validator;  // checksummed address
+  std::string kept;       // the block this node has (or first verified)
+  std::string other;      // the conflicting block
+  std::string peer;       // who showed it (node id)
+};
+
 struct NodeInfo {
   std::string version;
+  std::string role;  // "validator" or "full"
   std::string node_id;  // the p2p node id (hex), from the data directory's node key
   bool dev = false;
   uint64_t time_offset = 0;  // seconds added to the clock by dev_increaseTime
   size_t mempool_txs = 0;
   size_t mempool_bytes = 0;
+  std::string signing_stopped;  // why a validator stopped signing; empty while it signs
+  // The network's part (empty or zero without peers).
+  std::string p2p_listen;  // IP:PORT, empty when not listening
+  size_t peer_count = 0;
+  bool syncing = false;
+  uint64_t sync_height = 0, sync_target = 0;
+  std::vector<ConflictView> conflicts;
 };
 
 // The outcome of waiting for a transaction.
@@ -59,6 +87,9 @@ class NodeApi {
   virtual Status dev_mine(uint32_t blocks, uint64_t& height) = 0;
   // Moves the block clock forward; returns the new total offset.
   virtual Status dev_increase_time(uint64_t seconds, uint64_t& offset) = 0;
+
+  // The connected peers.
+  virtual std::vector<PeerView> peers() const { return {}; }
 };
 
 }  // namespace vest::rpc

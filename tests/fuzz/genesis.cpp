@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const Validator& v : p.validators.validators()) FUZZ_CHECK(!v.address.is_zero() && v.power > 0);
   FUZZ_CHECK(p.block_time_ms >= 1 && p.block_time_ms <= 3600 * 1000);
   FUZZ_CHECK(p.max_tx_bytes >= 256 && p.max_tx_bytes <= (1u << 20));
-  FUZZ_CHECK(p.max_block_bytes >= p.max_tx_bytes && p.max_block_bytes <= (64u << 20));
+  FUZZ_CHECK(p.max_block_bytes >= p.max_tx_bytes && p.max_block_bytes <= vest::kMaxBlockBytesLimit);
   FUZZ_CHECK(p.max_block_txs >= 1 && p.max_block_txs <= 100000);
 
   Executor executor(genesis.params);

@@ -84,13 +84,20 @@ bool exchange(uint16_t port, const std::string& request, int timeout_ms, std::st
 fs::path bin_path(const std::string& name) { return fs::path(VEST_BIN_DIR) / name; }
 fs::path source_path(const std::string& relative) { return fs::path(VEST_SOURCE_DIR) / relative; }
 
-Vestd::Vestd(fs::path datadir, std::vector<std::string> extra) : datadir_(std::move(datadir)) {
+Vestd::Vestd(fs::path datadir, std::vector<std::string> extra) : Vestd(std::move(datadir), std::move(extra), true) {}
+
+std::unique_ptr<Vestd> Vestd::full_node(fs::path datadir, std::vector<std::string> extra) {
+  return std::unique_ptr<Vestd>(new Vestd(std::move(datadir), std::move(extra), false));
+}
+
+Vestd::Vestd(fs::path datadir, std::vector<std::string> extra, bool dev) : datadir_(std::move(datadir)) {
   fs::create_directories(datadir_);
   log_path_ = datadir_ / "vestd.log";
   fs::remove(log_path_);  // a restart must not read the previous run's port
-  std::vector<std::string> args = {bin_path("vestd").string(), "--dev", "--genesis",
+  std::vector<std::string> args = {bin_path("vestd").string(), "--genesis",
                                    source_path("genesis/devnet.json").string(), "--datadir",
                                    (datadir_ / "data").string(), "--rpc", "127.0.0.1:0"};
+  if (dev) args.insert(args.begin() + 1, "--dev");
   args.insert(args.end(), extra.begin(), extra.end());
   pid_ = spawn(args, datadir_ / "vestd.out", log_path_, false);
   // The node logs the port it bound: "RPC listening on 127.0.0.1:PORT".
@@ -112,6 +119,17 @@ Vestd::Vestd(fs::path datadir, std::vector<std::string> extra) : datadir_(std::m
   }
   FAIL("vestd did not start within 30 s:\n" << log());
 }
+
+std::string Vestd::p2p_address() const {
+  std::smatch m;
+  std::string text = log();
+  static const std::regex re(R"(P2P listening on (127\.0\.0\.1:\d+))");
+  return std::regex_search(text, m, re) ? m[1].str() : std::string();
+}
+
+std::string Vestd::node_id() { return std::string(call("node_status").as_object().at("nodeId").as_string()); }
+
+std::string Vestd::peer_arg() { return node_id() + "@" + p2p_address(); }
 
 Vestd::~Vestd() {
   if (pid_ > 0) {

@@ -45,6 +45,9 @@ class Vestd {
   // Starts `vestd --dev --genesis genesis/devnet.json --datadir <datadir>
   // --rpc 127.0.0.1:0 <extra...>` and waits until it serves RPC.
   explicit Vestd(std::filesystem::path datadir, std::vector<std::string> extra = {"--instant"});
+  // A full node of the devnet chain: `vestd --genesis genesis/devnet.json
+  // --datadir <datadir> --rpc 127.0.0.1:0 <extra...>`, without --dev or a key.
+  static std::unique_ptr<Vestd> full_node(std::filesystem::path datadir, std::vector<std::string> extra = {});
   ~Vestd();
   Vestd(const Vestd&) = delete;
   Vestd& operator=(const Vestd&) = delete;
@@ -57,6 +60,11 @@ class Vestd {
   int stop();
   void kill9();
   std::string log() const;
+  // The P2P address it listens on ("127.0.0.1:PORT", from its log; empty when
+  // not listening), its node id, and the two as a --peer argument.
+  std::string p2p_address() const;
+  std::string node_id();
+  std::string peer_arg();
 
   // One JSON-RPC call; the whole response object (with "result" or "error").
   boost::json::object rpc(const std::string& method, boost::json::value params = nullptr);
@@ -64,6 +72,7 @@ class Vestd {
   boost::json::value call(const std::string& method, boost::json::value params = nullptr);
 
  private:
+  Vestd(std::filesystem::path datadir, std::vector<std::string> extra, bool dev);
   std::filesystem::path datadir_;
   std::filesystem::path log_path_;
   pid_t pid_ = -1;

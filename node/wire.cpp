@@ -1,0 +1,147 @@
+#include "node/wire.h"
+
+#include "chain/rlp.h"
+#include "chain/store.h"
+
+namespace vest::node {
+
+Bytes encode_status(const StatusMessage& m) {
+  rlp::Encoder e;
+  e.begin_list().uint(m.height).fixed(m.head_hash).end_list();
+  return e.finish();
+}
+
+bool decode_status(ByteView raw, StatusMessage& out) {
+  rlp::ListReader r(raw);
+  StatusMessage m;
+  m.height = r.u64();
+  m.head_hash = r.fixed<32>();
+  if (!r.done()) return false;
+  out = m;
+  return true;
+}
+
+Bytes encode_block_request(uint64_t height) {
+  rlp::Encoder e;
+  e.begin_list().uint(height).end_list();
+  return e.finish();
+}
+
+bool decode_block_request(ByteView raw, uint64_t& height) {
+  rlp::ListReader r(raw);
+  uint64_t h = r.u64();
+  if (!r.done()) return false;
+  height = h;
+  return true;
+}
+
+Bytes encode_block_message(const Block& block, const std::optional<Certificate>& certificate) {
+  rlp::Encoder e;
+  e.begin_list().raw(block.encode()).raw(encode_last_commit(certificate)).end_list();
+  return e.finish();
+}
+
+bool decode_block_message(ByteView raw, BlockMessage& out, std::string& error) {
+  rlp::ListReader r(raw);
+  ByteView block = r.raw();
+  ByteView certificate = r.raw();
+  if (!r.done()) {
+    error = std::string("block message: ") + rlp::to_string(r.error());
+    return false;
+  }
+  BlockMessage m;
+  if (Status s = decode_block(block, m.block); !s.ok()) {
+    error = s.message;
+    return false;
+  }
+  // One encoding per block: the bytes must be the block's own encoding.
+  if (m.block.encode() != Bytes(block.begin(), block.end())) {
+    error = "block is not in its canonical encoding";
+    return false;
+  }
+  if (Status s = decode_last_commit(certificate, m.certificate); !s.ok()) {
+    error = s.message;
+    return false;
+  }
+  out = std::move(m);
+  return true;
+}
+
+namespace {
+
+bool signed_by_proposer(const SignedHeader& s) {
+  Address signer;
+  return recover(s.header.signing_digest(), s.sig, signer) == SigError::kOk && signer == s.header.proposer;
+}
+
+void encode_signed_header(rlp::Encoder& e, const SignedHeader& s) {
+  e.begin_list().raw(s.header.encode()).bytes(s.sig.to_bytes()).end_list();
+}
+
+bool decode_signed_header(rlp::ListReader r, SignedHeader& out) {
+  ByteView header = r.raw();
+  ByteView sig = r.bytes();
+  if (!r.done()) return false;
+  if (!decode_header(header, out.header).ok()) return false;
+  auto s = Signature::from_bytes(sig);
+  if (!s) return false;
+  out.sig = *s;
+  return true;
+}
+
+}  // namespace
+
+std::optional<DoubleSign> make_double_sign(const SignedHeader& a, const SignedHeader& b) {
+  if (a.header.height != b.header.height || a.header.proposer != b.header.proposer) return std::nullopt;
+  const Hash ha = a.header.hash(), hb = b.header.hash();
+  if (ha == hb) return std::nullopt;
+  if (!signed_by_proposer(a) || !signed_by_proposer(b)) return std::nullopt;
+  return ha < hb ? DoubleSign{a, b} : DoubleSign{b, a};
+}
+
+Bytes encode_evidence(const DoubleSign& d) {
+  rlp::Encoder e;
+  e.begin_list();
+  encode_signed_header(e, d.first);
+  encode_signed_header(e, d.second);
+  e.end_list();
+  return e.finish();
+}
+
+bool decode_evidence(ByteView raw, DoubleSign& out, std::string& error) {
+  rlp::ListReader r(raw);
+  SignedHeader a, b;
+  if (!decode_signed_header(r.list(), a) || !decode_signed_header(r.list(), b) || !r.done()) {
+    error = "evidence is not two signed headers";
+    return false;
+  }
+  auto d = make_double_sign(a, b);
+  if (!d) {
+    error = "evidence does not show two headers of one height signed by one proposer";
+    return false;
+  }
+  if (!(d->first == a)) {
+    error = "evidence is not in canonical order";
+    return false;
+  }
+  out = *d;
+  return true;
+}
+
+std::optional<Block> load_block(const ChainStore& store, uint64_t height) {
+  auto stored = store.block(height);
+  if (!stored) return std::nullopt;
+  Block b;
+  b.header = stored->header;
+  b.sig = stored->sig;
+  b.last_commit = stored->last_commit;
+  b.txs.reserve(stored->tx_hashes.size());
+  for (const Hash& h : stored->tx_hashes) {
+    auto tx = store.transaction(h);
+    if (!tx) return std::nullopt;
+    b.txs.push_back(std::move(tx->raw));
+  }
+  return b;
+}
+
+}  // namespace vest::node

@@ -1,6 +1,7 @@
 #include "node/block_sync.h"
 
 #include "node/log.h"
+#include "node/prometheus.h"
 
 namespace vest::node {
 
@@ -419,9 +420,7 @@ std::string BlockSync::metrics_text() const {
   }
   std::string out;
   auto metric = [&out](std::string_view name, std::string_view type, std::string_view help, uint64_t v) {
-    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
-    out.append(name).append(" ").append(std::to_string(v)).append("\n");
+    prometheus_metric(out, name, type, help, v);
   };
   metric("vestd_sync_target_height", "gauge", "The highest height a peer announced.", info.sync_target);
   metric("vestd_sync_syncing", "gauge", "1 while the node is more than one block behind its peers.",

@@ -3,6 +3,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 
 #include "node/log.h"
+#include "node/prometheus.h"
 
 namespace vest::node {
 
@@ -98,13 +99,9 @@ void Network::on_message(const p2p::NodeId& peer, p2p::Message&& m) {
 
 std::string Network::metrics_text() const {
   std::string out = sync_.metrics_text();
-  out += "# HELP vestd_peers_connected Connected peers.\n# TYPE vestd_peers_connected gauge\nvestd_peers_connected " +
-         std::to_string(peers_->size()) + "\n";
-  out += "# HELP vestd_peers_banned Peers banned now.\n# TYPE vestd_peers_banned gauge\nvestd_peers_banned " +
-         std::to_string(peers_->bans().size()) + "\n";
-  out += "# HELP vestd_tx_gossip_sent_total Transactions sent to peers.\n# TYPE vestd_tx_gossip_sent_total counter\n"
-         "vestd_tx_gossip_sent_total " +
-         std::to_string(gossip_.relayed()) + "\n";
+  prometheus_metric(out, "vestd_peers_connected", "gauge", "Connected peers.", peers_->size());
+  prometheus_metric(out, "vestd_peers_banned", "gauge", "Peers banned now.", peers_->bans().size());
+  prometheus_metric(out, "vestd_tx_gossip_sent_total", "counter", "Transactions sent to peers.", gossip_.relayed());
   return out;
 }
 

@@ -1,23 +1,23 @@
-// The node: wires the chain, the mempool, the block producer (on a validator)
-// and the import of blocks from peers, and serves the RPC layer through
-// rpc::NodeApi. A node opened without a validator key is a full node: it
-// produces nothing and commits only blocks it imports.
+// The node: wires the chain, the mempool, the block producer and signer (on a
+// validator), the block clock, the waiters of tx_submit and the import of
+// blocks from peers, and serves the RPC layer through rpc::NodeApi. A node
+// opened without a validator key is a full node: it produces nothing and
+// commits only blocks it imports.
 #pragma once
 
-#include <array>
-#include <atomic>
-#include <condition_variable>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "chain/chain.h"
 #include "contracts/native.h"
+#include "node/block_clock.h"
 #include "node/mempool.h"
+#include "node/node_metrics.h"
+#include "node/producer.h"
 #include "node/signer.h"
 #include "node/verify_pool.h"
+#include "node/waiters.h"
 #include "rpc/node_api.h"
 
 namespace vest::node {
@@ -64,7 +64,8 @@ class Node : public rpc::NodeApi {
   void set_network_views(std::function<void(rpc::NodeInfo&)> info,
                          std::function<std::vector<rpc::PeerView>()> peers);
 
-  // Starts and stops the block producer thread.
+  // Starts and stops the block producer thread (a validator's). stop() also
+  // answers every waiter left.
   void start();
   void stop();
 
@@ -85,6 +86,7 @@ class Node : public rpc::NodeApi {
   Status submit(ByteView raw, Hash& hash) override;
   std::optional<VerifiedTx> pending(const Hash& hash) const override;
   size_t pending_count(const Address& sender) const override { return mempool_.count(sender); }
+  // Answers `done` on the waiters' thread, never on the committing one.
   void wait_for(const Hash& hash, std::chrono::milliseconds timeout,
                 std::function<void(rpc::WaitResult)> done) override;
   Status dev_mine(uint32_t blocks, uint64_t& height) override;
@@ -99,9 +101,11 @@ class Node : public rpc::NodeApi {
 
  private:
   Node(const Genesis& genesis, const std::optional<PrivateKey>& key, NodeOptions options);
-  void producer_loop();
   // The certificate of `block` signed by this node, the only validator.
   Certificate self_certificate(const ExecutedBlock& block) const;
+  // The producer's step: seals a block when transactions wait and this node
+  // may sign; true when it did and more wait.
+  bool produce_if_waiting();
   // Produces one block from the mempool. Caller holds produce_mutex_.
   bool produce_block(std::string& error);
   // Updates the mempool, waiters, metrics and listeners after `block` became
@@ -109,22 +113,10 @@ class Node : public rpc::NodeApi {
   void after_commit(const ExecutedBlock& block, const std::vector<std::pair<Hash, Status>>& dropped,
                     std::chrono::steady_clock::time_point started, bool produced);
   bool may_sign() const;
-  uint64_t block_time_now() const;
   BlockEnv next_env() const;
-  void notify(const Hash& hash, rpc::WaitResult result);
-  void expire_waiters();
 
   // Counts a refused submission by its reason, and logs it at debug level.
   Status refused(Status s, const Hash* hash);
-
-  // Upper bounds of the block production time histogram, in microseconds.
-  static constexpr uint64_t kProduceBucketsUs[] = {1000, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 5000000};
-  static constexpr size_t kProduceBuckets = std::size(kProduceBucketsUs);
-
-  struct Waiter {
-    std::chrono::steady_clock::time_point deadline;
-    std::function<void(rpc::WaitResult)> done;
-  };
 
   NativeContracts contracts_;
   Executor executor_;
@@ -133,37 +125,18 @@ class Node : public rpc::NodeApi {
   VerifyPool verify_pool_;
   std::optional<Signer> signer_;  // none on a full node
   NodeOptions options_;
+  BlockClock clock_;
+  Waiters waiters_;
+  std::unique_ptr<BlockProducer> producer_;  // a validator's
+  NodeMetrics metrics_;
   std::function<void(const ExecutedBlock&)> on_commit_;
   std::function<void(const Hash&, ByteView)> on_admitted_;
   std::function<void(rpc::NodeInfo&)> info_view_;
   std::function<std::vector<rpc::PeerView>()> peers_view_;
   mutable std::mutex signing_mutex_;
   std::string signing_stopped_;  // guarded by signing_mutex_; empty while signing
-  std::atomic<uint64_t> time_offset_{0};
 
-  std::mutex produce_mutex_;  // one block at a time
-
-  std::mutex wake_mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // guarded by wake_mutex_
-  bool tx_arrived_ = false;  // guarded by wake_mutex_
-  std::thread producer_;
-
-  std::mutex waiters_mutex_;
-  std::multimap<Hash, Waiter> waiters_;  // guarded by waiters_mutex_
-
-  std::atomic<uint64_t> blocks_produced_{0};
-  std::atomic<uint64_t> blocks_imported_{0};
-  std::atomic<uint64_t> imports_refused_{0};
-  std::atomic<uint64_t> txs_committed_{0};  // included, message executed
-  std::atomic<uint64_t> txs_failed_{0};     // included, message reverted (fee paid)
-  std::atomic<uint64_t> txs_dropped_{0};    // left out of a block or evicted after one
-  std::atomic<uint64_t> txs_admitted_{0};
-  std::atomic<uint64_t> produce_failures_{0};
-  std::array<std::atomic<uint64_t>, kProduceBuckets + 1> produce_us_{};  // the last: above every bound
-  std::atomic<uint64_t> produce_us_sum_{0};
-  mutable std::mutex rejections_mutex_;
-  std::map<std::string, uint64_t> rejections_;  // by reason; guarded by rejections_mutex_
+  std::mutex produce_mutex_;  // one block at a time, produced or imported
 };
 
 }  // namespace vest::node

@@ -57,7 +57,7 @@ bool parse_genesis(std::string_view text, Genesis& out, std::string& error) {
   g.params.validators = std::move(*set);
   if (g.params.block_time_ms == 0 || g.params.block_time_ms > 3600 * 1000)
     return bad("params.block_time_ms", "must be between 1 and 3600000");
-  if (g.params.max_tx_bytes < 256 || g.params.max_tx_bytes > (1u << 20))
+  if (g.params.max_tx_bytes < 256 || g.params.max_tx_bytes > kMaxTxBytesLimit)
     return bad("params.max_tx_bytes", "must be between 256 and 1048576");
   // At most 4 MiB: a block, its transaction list and its certificate then fit
   // one p2p block message (8 MiB, docs/protocol.md section 8).

@@ -11,8 +11,9 @@
 
 namespace vest {
 
-// The largest max_block_bytes a genesis may set (chain/genesis.cpp).
+// The largest max_block_bytes and max_tx_bytes a genesis may set (chain/genesis.cpp).
 constexpr uint64_t kMaxBlockBytesLimit = 4u << 20;
+constexpr uint64_t kMaxTxBytesLimit = 1u << 20;
 
 struct ChainParams {
   uint64_t chain_id = 0;
@@ -23,7 +24,7 @@ struct ChainParams {
   uint64_t block_time_ms = 1000;
   uint64_t max_block_bytes = 1 << 20;  // at most kMaxBlockBytesLimit
   uint64_t max_block_txs = 10000;
-  uint64_t max_tx_bytes = 64 * 1024;
+  uint64_t max_tx_bytes = 64 * 1024;  // at most kMaxTxBytesLimit
 
   friend bool operator==(const ChainParams&, const ChainParams&) = default;
 };

@@ -211,7 +211,9 @@ void BlockSync::on_evidence(const p2p::NodeId& peer, const p2p::Message& m) {
   DoubleSign d;
   std::string error;
   if (!decode_evidence(m.payload, d, error)) return ban(peer, "invalid evidence: " + error);
-  if (!node_.params().validators.contains(d.proposer())) return;  // harmless: no validator's
+  // Signed headers of another chain say nothing about this one, nor do a non-validator's.
+  if (d.first.header.chain_id != node_.params().chain_id) return ban(peer, "evidence of another chain");
+  if (!node_.params().validators.contains(d.proposer())) return;
   record(d, peer);
 }
 

@@ -73,10 +73,12 @@ void TxGossip::on_admitted(const Hash& hash, ByteView raw) {
       if (peer_height_(id) + options_.behind_blocks < head) continue;
       if (k.add(hash, options_.known_per_peer)) to.push_back(id);
     }
-    relayed_ += to.size();
   }
   const Bytes payload(raw.begin(), raw.end());
-  for (const auto& id : to) peers_->send(id, p2p::MessageType::kTx, payload);
+  uint64_t sent = 0;
+  for (const auto& id : to) sent += peers_->send(id, p2p::MessageType::kTx, payload) ? 1 : 0;
+  std::lock_guard lock(mutex_);
+  relayed_ += sent;
 }
 
 uint64_t TxGossip::relayed() const {

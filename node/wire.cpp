@@ -1,9 +1,17 @@
 #include "node/wire.h"
 
+#include "chain/params.h"
 #include "chain/rlp.h"
 #include "chain/store.h"
+#include "p2p/frame.h"
 
 namespace vest::node {
+
+// Whatever a genesis allows fits one frame: every transaction one tx message, every
+// block with its certificate one block message.
+static_assert(p2p::find_limit(static_cast<uint8_t>(p2p::MessageType::kTx))->max_payload >= kMaxTxBytesLimit);
+static_assert(p2p::find_limit(static_cast<uint8_t>(p2p::MessageType::kBlock))->max_payload >=
+              kMaxBlockBytesLimit + (1u << 20));
 
 Bytes encode_status(const StatusMessage& m) {
   rlp::Encoder e;
@@ -92,7 +100,9 @@ bool decode_signed_header(rlp::ListReader r, SignedHeader& out) {
 }  // namespace
 
 std::optional<DoubleSign> make_double_sign(const SignedHeader& a, const SignedHeader& b) {
-  if (a.header.height != b.header.height || a.header.proposer != b.header.proposer) return std::nullopt;
+  if (a.header.chain_id != b.header.chain_id || a.header.height != b.header.height ||
+      a.header.proposer != b.header.proposer)
+    return std::nullopt;
   const Hash ha = a.header.hash(), hb = b.header.hash();
   if (ha == hb) return std::nullopt;
   if (!signed_by_proposer(a) || !signed_by_proposer(b)) return std::nullopt;
@@ -117,7 +127,7 @@ bool decode_evidence(ByteView raw, DoubleSign& out, std::string& error) {
   }
   auto d = make_double_sign(a, b);
   if (!d) {
-    error = "evidence does not show two headers of one height signed by one proposer";
+    error = "evidence does not show two headers of one chain and height signed by one proposer";
     return false;
   }
   if (!(d->first == a)) {

@@ -8,7 +8,7 @@
 //   evidence       = RLP[signed header, signed header]
 //   signed header  = RLP[header, proposer signature]
 //
-// Evidence names two headers of one height signed by one proposer with different
+// Evidence names two headers of one chain and height signed by one proposer with different
 // hashes, the lower hash first, so that a pair has one encoding whoever found it.
 #pragma once
 
@@ -45,14 +45,14 @@ struct SignedHeader {
   }
 };
 
-// Two headers of one height by one proposer; first.hash() < second.hash().
+// Two headers of one chain and height by one proposer; first.hash() < second.hash().
 struct DoubleSign {
   SignedHeader first, second;
   uint64_t height() const { return first.header.height; }
   const Address& proposer() const { return first.header.proposer; }
 };
-// The evidence of `a` and `b` in canonical order; nullopt unless they are of one height and
-// proposer with different hashes and both signatures recover to that proposer.
+// The evidence of `a` and `b` in canonical order; nullopt unless they are of one chain id,
+// height and proposer with different hashes and both signatures recover to that proposer.
 std::optional<DoubleSign> make_double_sign(const SignedHeader& a, const SignedHeader& b);
 Bytes encode_evidence(const DoubleSign& e);
 // Decodes and checks as make_double_sign does, and that the pair is in canonical order.

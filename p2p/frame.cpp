@@ -2,12 +2,6 @@
 
 namespace vest::p2p {
 
-const MessageLimit* find_limit(uint8_t type) {
-  for (const auto& l : kMessageLimits)
-    if (static_cast<uint8_t>(l.type) == type) return &l;
-  return nullptr;
-}
-
 const char* type_name(uint8_t type) {
   const MessageLimit* l = find_limit(type);
   return l ? l->name : "unknown";

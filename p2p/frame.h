@@ -48,7 +48,7 @@ inline constexpr MessageLimit kMessageLimits[] = {
     {MessageType::kBlockRequest, "block_request", 0, 64},
     {MessageType::kBlock, "block", 0, 8u << 20},
     {MessageType::kEvidence, "evidence", 0, 4096},
-    {MessageType::kTx, "tx", 0, 128u << 10},
+    {MessageType::kTx, "tx", 0, 1u << 20},  // the largest max_tx_bytes a genesis may set
     {MessageType::kConsensus, "consensus", 0, 8u << 20},
 };
 
@@ -66,7 +66,11 @@ constexpr uint32_t kMinFrameLength = kFrameOverhead;
 static_assert(kMaxFrameLength == (8u << 20) + 17);
 
 // The limit of `type`, or nullptr for an unknown type.
-const MessageLimit* find_limit(uint8_t type);
+constexpr const MessageLimit* find_limit(uint8_t type) {
+  for (const auto& l : kMessageLimits)
+    if (static_cast<uint8_t>(l.type) == type) return &l;
+  return nullptr;
+}
 const char* type_name(uint8_t type);
 
 // One direction's key and frame counter. The counter never repeats: after 2^64 - 1 frames

@@ -161,7 +161,7 @@ TEST_CASE("a data directory of another genesis is refused", "[chain]") {
   CHECK(t.chain->head().height == 0);
 }
 
-TEST_CASE("reopening with the same genesis document does not rebuild it; an edited one is checked", "[chain]") {
+TEST_CASE("reopening with the same genesis document does not rebuild it, an edited one is checked", "[chain]") {
   TestChain t;
   t.run(t.transfer(0, t.addrs[1], 5));
   t.reopen();

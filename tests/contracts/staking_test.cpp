@@ -145,7 +145,7 @@ TEST_CASE("staking: an offered grant's stake milestone counts from its acceptanc
   CHECK(met_now() == accepted_at + 300);
 }
 
-TEST_CASE("staking: a non-revocable accepted grant backs stake; declining it removes that stake", "[staking]") {
+TEST_CASE("staking: a non-revocable accepted grant backs stake, declining it removes that stake", "[staking]") {
   TestChain t;
   vesting::Schedule s{{vesting::Part::linear(10000, 0, 1000)}};
   vesting::Grant g{t.addrs[1], "VEST", 1000 * kVest, vesting::encode(s), false, 0};

@@ -52,7 +52,7 @@ Bytes transfer(const char* to, Amount amount) {
 
 }  // namespace
 
-TEST_CASE("network: a validator and two full nodes agree on every block; transfers sent at a full node commit",
+TEST_CASE("network: a validator and two full nodes agree on every block, transfers sent at a full node commit",
           "[integration][network]") {
   TempDir dir;
   Vestd v(dir.path() / "validator", with({"--block-time-ms", "200"}, kListen));

@@ -72,7 +72,7 @@ TEST_CASE("waiters: a resolved waiter is answered once, on the waiters' thread, 
   CHECK(waiters.size() == 0);
 }
 
-TEST_CASE("waiters: a deadline answers with a timeout; stop answers everyone left", "[node][waiters]") {
+TEST_CASE("waiters: a deadline answers with a timeout, stop answers everyone left", "[node][waiters]") {
   auto waiters = std::make_unique<Waiters>();
   auto [soon, answer_soon] = waiter();
   auto [late, answer_late] = waiter();
@@ -141,7 +141,7 @@ TEST_CASE("producer: a timed producer looks once per block time and stops at onc
   CHECK(std::chrono::steady_clock::now() - before < 5s);  // not a block time later
 }
 
-TEST_CASE("block clock: dev_increaseTime moves it forward; a head ahead of the system clock raises it",
+TEST_CASE("block clock: dev_increaseTime moves it forward, a head ahead of the system clock raises it",
           "[node][clock]") {
   BlockClock clock;
   const uint64_t start = clock.now();

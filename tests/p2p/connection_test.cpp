@@ -70,7 +70,7 @@ TEST_CASE("p2p: two nodes handshake and exchange messages both ways", "[p2p][con
   // Reserved and oversized messages are refused at send, without closing.
   CHECK(out->send(MessageType::kPing, Bytes(8)) == Error::kUnknownType);
   CHECK(out->send(MessageType::kAuth, Bytes(161)) == Error::kUnknownType);
-  CHECK(out->send(MessageType::kTx, Bytes((128u << 10) + 1)) == Error::kMessageTooLarge);
+  CHECK(out->send(MessageType::kTx, Bytes((1u << 20) + 1)) == Error::kMessageTooLarge);
   CHECK(out->is_open());
 
   out->close();

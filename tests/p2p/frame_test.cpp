@@ -96,7 +96,7 @@ TEST_CASE("frame: lengths checked against the global and per-type limits first",
 
   // Unknown types, and sizes outside the table, are refused on both sides.
   CHECK(encode_frame(send, static_cast<MessageType>(0x7f), {}, frame) == Error::kUnknownType);
-  CHECK(encode_frame(send, MessageType::kTx, Bytes((128u << 10) + 1), frame) == Error::kMessageTooLarge);
+  CHECK(encode_frame(send, MessageType::kTx, Bytes((1u << 20) + 1), frame) == Error::kMessageTooLarge);
   CHECK(encode_frame(send, MessageType::kPing, Bytes(7), frame) == Error::kMalformed);
   plain.assign(10, 0);
   plain[0] = 0x7f;

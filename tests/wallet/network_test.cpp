@@ -65,7 +65,7 @@ TEST_CASE("network: a pin from the development genesis file", "[wallet]") {
   CHECK_FALSE(error.empty());
 }
 
-TEST_CASE("network: networks.json round trip; a damaged file is refused", "[wallet]") {
+TEST_CASE("network: networks.json round trip, a damaged file is refused", "[wallet]") {
   test::TempDir dir;
   NetworkStore store(dir.path() / "keystore");
   std::map<uint64_t, NetworkPin> pins;

@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?= tx_decode block_decode rlp jsonrpc_request rpc_params genesis keystore p2p_frame
 FUZZ_DEPS_STAMP := build-fuzz/.deps-ok
 
-.PHONY: all deps build run test asan test-asan bench fuzz soak clean
+.PHONY: all deps build run testnet test asan test-asan bench fuzz soak clean
 
 all: build
 
@@ -25,6 +25,12 @@ build: $(DEPS_STAMP)
 # A single-node development chain with genesis/devnet.json, RPC on 127.0.0.1:8645.
 run: build
 	$(BUILD)/bin/vestd --dev --genesis genesis/devnet.json --datadir $(BUILD)/devnet
+
+# A validator and two full nodes on 127.0.0.1 (RPC 8700, 8702, 8704), written by
+# `vestd testnet` into $(BUILD)/testnet the first time (BASE_PORT=9100: other
+# ports); Ctrl-C stops all three.
+testnet: build
+	@bash scripts/testnet.sh $(BUILD)/bin $(BUILD)/testnet
 
 # The whole suite: unit tests, integration tests against real vestd processes.
 test: build

@@ -5,6 +5,7 @@
 #include "node/check.h"
 #include "node/config.h"
 #include "node/daemon.h"
+#include "node/testnet.h"
 #include "p2p/node_key.h"
 
 int main(int argc, char** argv) {
@@ -52,7 +53,22 @@ int main(int argc, char** argv) {
   CLI::App* node_id_cmd =
       app.add_subcommand("node-id", "Print the node's p2p id, creating its node key in the data directory if needed");
   node_id_cmd->add_option("--datadir", node_id_datadir, "Data directory")->required();
+  TestnetOptions testnet;
+  CLI::App* testnet_cmd = app.add_subcommand(
+      "testnet", "Write the genesis, keys and configurations of a test network on 127.0.0.1 into a new folder");
+  testnet_cmd->add_option("--dir", testnet.dir, "Folder to write into: new or empty (or see --force)")->required();
+  testnet_cmd->add_option("--validators", testnet.validators, "Validators (this vestd runs exactly 1)")
+      ->capture_default_str();
+  testnet_cmd->add_option("--full-nodes", testnet.full_nodes, "Full nodes, 0 to 16")->capture_default_str();
+  testnet_cmd->add_option("--base-port", testnet.base_port,
+                          "Node k (validators first) serves RPC on BASE+2k and P2P on BASE+2k+1")
+      ->capture_default_str();
+  testnet_cmd->add_option("--genesis-template", testnet.genesis_template,
+                          "Genesis whose accounts, assets, sale and staking the network starts with")
+      ->capture_default_str();
+  testnet_cmd->add_flag("--force", testnet.force, "Replace a test network that vestd testnet wrote in --dir before");
   CLI11_PARSE(app, argc, argv);
+  if (*testnet_cmd) return run_testnet(testnet, std::cout, std::cerr);
   if (*node_id_cmd) {
     std::string error;
     auto key = vest::p2p::NodeKey::load_or_create(node_id_datadir, error);

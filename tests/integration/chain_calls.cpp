@@ -49,6 +49,10 @@ uint64_t head_time(Vestd& node) { return u64(node.call("node_status").at("headTi
 uint64_t block_time(Vestd& node, uint64_t height) {
   return u64(node.call("chain_getBlock", json::object{{"height", height}}).at("time"));
 }
+std::string block_hash(Vestd& node, uint64_t height) {
+  json::value b = node.call("chain_getBlock", json::object{{"height", height}});
+  return b.is_null() ? std::string() : str(b.at("hash"));
+}
 json::object position(Vestd& node, uint64_t id, std::optional<uint64_t> at_height) {
   json::object p{{"id", id}};
   if (at_height) p["atHeight"] = *at_height;

@@ -50,6 +50,8 @@ uint64_t nonce(Vestd& node, const std::string& addr);
 uint64_t head_height(Vestd& node);
 uint64_t head_time(Vestd& node);
 uint64_t block_time(Vestd& node, uint64_t height);
+// The hash of the node's block at `height` (0x...), empty when it has none.
+std::string block_hash(Vestd& node, uint64_t height);
 // vesting_get {id, atHeight?}; must exist.
 boost::json::object position(Vestd& node, uint64_t id, std::optional<uint64_t> at_height = std::nullopt);
 // vesting_list {address, limit: 100}: the positions.

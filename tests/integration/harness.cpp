@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <regex>
 #include <thread>
 
@@ -90,16 +91,27 @@ std::unique_ptr<Vestd> Vestd::full_node(fs::path datadir, std::vector<std::strin
   return std::unique_ptr<Vestd>(new Vestd(std::move(datadir), std::move(extra), false));
 }
 
-Vestd::Vestd(fs::path datadir, std::vector<std::string> extra, bool dev) : datadir_(std::move(datadir)) {
-  fs::create_directories(datadir_);
-  log_path_ = datadir_ / "vestd.log";
-  fs::remove(log_path_);  // a restart must not read the previous run's port
-  std::vector<std::string> args = {bin_path("vestd").string(), "--genesis",
-                                   source_path("genesis/devnet.json").string(), "--datadir",
-                                   (datadir_ / "data").string(), "--rpc", "127.0.0.1:0"};
-  if (dev) args.insert(args.begin() + 1, "--dev");
+std::unique_ptr<Vestd> Vestd::with_args(fs::path logdir, std::vector<std::string> args) {
+  std::unique_ptr<Vestd> v(new Vestd());
+  v->dir_ = std::move(logdir);
+  v->launch(std::move(args));
+  return v;
+}
+
+Vestd::Vestd(fs::path datadir, std::vector<std::string> extra, bool dev) : dir_(std::move(datadir)) {
+  std::vector<std::string> args = {"--genesis", source_path("genesis/devnet.json").string(), "--datadir",
+                                   (dir_ / "data").string(), "--rpc", "127.0.0.1:0"};
+  if (dev) args.insert(args.begin(), "--dev");
   args.insert(args.end(), extra.begin(), extra.end());
-  pid_ = spawn(args, datadir_ / "vestd.out", log_path_, false);
+  launch(std::move(args));
+}
+
+void Vestd::launch(std::vector<std::string> args) {
+  fs::create_directories(dir_);
+  log_path_ = dir_ / "vestd.log";
+  fs::remove(log_path_);  // a restart must not read the previous run's port
+  args.insert(args.begin(), bin_path("vestd").string());
+  pid_ = spawn(args, dir_ / "vestd.out", log_path_, false);
   // The node logs the port it bound: "RPC listening on 127.0.0.1:PORT".
   std::regex port_re(R"(RPC listening on 127\.0\.0\.1:(\d+))");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -230,6 +242,35 @@ RunResult BackgroundVest::finish() {
   r.out = read_file(dir_.path() / "out");
   r.err = read_file(dir_.path() / "err");
   return r;
+}
+
+uint16_t free_port_range(unsigned count) {
+  REQUIRE(count > 0);
+  REQUIRE(count < 1000);
+  std::random_device random;
+  std::uniform_int_distribution<unsigned> pick(20000, 32767 - count + 1);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const unsigned base = pick(random);
+    std::vector<int> held;
+    for (unsigned p = base; p < base + count; ++p) {
+      int fd = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(static_cast<uint16_t>(p));
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+        held.push_back(fd);
+        continue;
+      }
+      if (fd >= 0) close(fd);
+      break;
+    }
+    const bool all = held.size() == count;
+    for (int fd : held) close(fd);
+    if (all) return static_cast<uint16_t>(base);
+  }
+  FAIL("no " << count << " consecutive free ports in 20000..32767");
+  return 0;
 }
 
 std::filesystem::path write_config(const TempDir& dir, const std::string& toml) {

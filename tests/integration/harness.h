@@ -5,9 +5,11 @@
 #include <sys/types.h>
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/util/process.h"
@@ -48,6 +50,9 @@ class Vestd {
   // A full node of the devnet chain: `vestd --genesis genesis/devnet.json
   // --datadir <datadir> --rpc 127.0.0.1:0 <extra...>`, without --dev or a key.
   static std::unique_ptr<Vestd> full_node(std::filesystem::path datadir, std::vector<std::string> extra = {});
+  // `vestd <args...>` exactly (say --config FILE), its output in `logdir`; waits
+  // until it serves RPC.
+  static std::unique_ptr<Vestd> with_args(std::filesystem::path logdir, std::vector<std::string> args);
   ~Vestd();
   Vestd(const Vestd&) = delete;
   Vestd& operator=(const Vestd&) = delete;
@@ -73,7 +78,10 @@ class Vestd {
 
  private:
   Vestd(std::filesystem::path datadir, std::vector<std::string> extra, bool dev);
-  std::filesystem::path datadir_;
+  Vestd() = default;
+  // Starts `vestd <args...>` with its output in dir_ and waits for its RPC port.
+  void launch(std::vector<std::string> args);
+  std::filesystem::path dir_;  // holds vestd.out and vestd.log (and data/ unless with_args)
   std::filesystem::path log_path_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
@@ -88,6 +96,22 @@ std::pair<int, std::string> http_post(uint16_t port, const std::string& body);
 // the connection fails or ends before one complete response (a killed server).
 std::optional<std::pair<int, std::string>> try_http_post(uint16_t port, const std::string& body,
                                                          int timeout_ms = 60000);
+
+// The first of `count` consecutive ports of 127.0.0.1 that were free just now
+// (each bound and released), picked at random in 20000..32767, below the
+// ephemeral range, so that tests running at once rarely pick the same.
+uint16_t free_port_range(unsigned count);
+
+// Waits until `done()` holds, polling every 50 ms; fails the test, naming
+// `what`, after `limit`.
+template <typename F>
+void eventually(F done, std::chrono::milliseconds limit, const std::string& what) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) FAIL("timed out waiting for " << what);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
 
 // Writes `toml` as vestd.toml in `dir` (for --config) and returns its path.
 std::filesystem::path write_config(const TempDir& dir, const std::string& toml);

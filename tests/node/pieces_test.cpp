@@ -166,8 +166,14 @@ TEST_CASE("node: a waiter of tx_submit is answered off the thread that commits t
   auto n = node::Node::open(dir.path(), chain.genesis, chain.validator, options, error);
   INFO(error);
   REQUIRE(n);
-  std::thread::id committing;
-  n->set_listeners([&](const ExecutedBlock&) { committing = std::this_thread::get_id(); }, nullptr);
+  std::promise<std::thread::id> committing;
+  auto committing_thread = committing.get_future();
+  std::once_flag first_block;
+  n->set_listeners(
+      [&](const ExecutedBlock&) {
+        std::call_once(first_block, [&] { committing.set_value(std::this_thread::get_id()); });
+      },
+      nullptr);
   n->start();
 
   Transaction tx;
@@ -184,8 +190,8 @@ TEST_CASE("node: a waiter of tx_submit is answered off the thread that commits t
   REQUIRE(answer.wait_for(10s) == std::future_status::ready);
   const Answer a = answer.get();
   CHECK(a.result.kind == WaitResult::Kind::kCommitted);
-  CHECK(committing != std::thread::id());
-  CHECK(a.thread != committing);
+  REQUIRE(committing_thread.wait_for(10s) == std::future_status::ready);
+  CHECK(a.thread != committing_thread.get());
   CHECK(a.thread != std::this_thread::get_id());
   n->stop();
 }

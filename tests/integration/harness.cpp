@@ -84,18 +84,21 @@ bool exchange(uint16_t port, const std::string& request, int timeout_ms, std::st
 fs::path bin_path(const std::string& name) { return fs::path(VEST_BIN_DIR) / name; }
 fs::path source_path(const std::string& relative) { return fs::path(VEST_SOURCE_DIR) / relative; }
 
-Vestd::Vestd(fs::path datadir, std::vector<std::string> extra) : Vestd(std::move(datadir), std::move(extra), true) {}
+Vestd::Vestd(fs::path datadir, std::vector<std::string> extra)
+    : Vestd(std::move(datadir), std::move(extra), true, source_path("genesis/devnet.json")) {}
 
-std::unique_ptr<Vestd> Vestd::full_node(fs::path datadir, std::vector<std::string> extra) {
-  return std::unique_ptr<Vestd>(new Vestd(std::move(datadir), std::move(extra), false));
+std::unique_ptr<Vestd> Vestd::full_node(fs::path datadir, std::vector<std::string> extra,
+                                        std::optional<fs::path> genesis) {
+  return std::unique_ptr<Vestd>(new Vestd(std::move(datadir), std::move(extra), false,
+                                          genesis.value_or(source_path("genesis/devnet.json"))));
 }
 
-Vestd::Vestd(fs::path datadir, std::vector<std::string> extra, bool dev) : datadir_(std::move(datadir)) {
+Vestd::Vestd(fs::path datadir, std::vector<std::string> extra, bool dev, fs::path genesis)
+    : datadir_(std::move(datadir)) {
   fs::create_directories(datadir_);
   log_path_ = datadir_ / "vestd.log";
   fs::remove(log_path_);  // a restart must not read the previous run's port
-  std::vector<std::string> args = {bin_path("vestd").string(), "--genesis",
-                                   source_path("genesis/devnet.json").string(), "--datadir",
+  std::vector<std::string> args = {bin_path("vestd").string(), "--genesis", genesis.string(), "--datadir",
                                    (datadir_ / "data").string(), "--rpc", "127.0.0.1:0"};
   if (dev) args.insert(args.begin() + 1, "--dev");
   args.insert(args.end(), extra.begin(), extra.end());
@@ -230,6 +233,15 @@ RunResult BackgroundVest::finish() {
   r.out = read_file(dir_.path() / "out");
   r.err = read_file(dir_.path() / "err");
   return r;
+}
+
+uint64_t metric(Vestd& node, const std::string& name) {
+  std::string r = raw_http(node.port(), "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  REQUIRE(r.rfind("HTTP/1.1 200", 0) == 0);
+  size_t at = r.find("\n" + name + " ");
+  INFO("metric " << name);
+  REQUIRE(at != std::string::npos);
+  return std::stoull(r.substr(at + name.size() + 2));
 }
 
 std::filesystem::path write_config(const TempDir& dir, const std::string& toml) {

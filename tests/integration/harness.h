@@ -5,9 +5,12 @@
 #include <sys/types.h>
 
 #include <boost/json.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/util/process.h"
@@ -45,9 +48,11 @@ class Vestd {
   // Starts `vestd --dev --genesis genesis/devnet.json --datadir <datadir>
   // --rpc 127.0.0.1:0 <extra...>` and waits until it serves RPC.
   explicit Vestd(std::filesystem::path datadir, std::vector<std::string> extra = {"--instant"});
-  // A full node of the devnet chain: `vestd --genesis genesis/devnet.json
-  // --datadir <datadir> --rpc 127.0.0.1:0 <extra...>`, without --dev or a key.
-  static std::unique_ptr<Vestd> full_node(std::filesystem::path datadir, std::vector<std::string> extra = {});
+  // A full node of the devnet chain (or of `genesis`): `vestd --genesis
+  // genesis/devnet.json --datadir <datadir> --rpc 127.0.0.1:0 <extra...>`,
+  // without --dev or a key.
+  static std::unique_ptr<Vestd> full_node(std::filesystem::path datadir, std::vector<std::string> extra = {},
+                                          std::optional<std::filesystem::path> genesis = std::nullopt);
   ~Vestd();
   Vestd(const Vestd&) = delete;
   Vestd& operator=(const Vestd&) = delete;
@@ -72,7 +77,7 @@ class Vestd {
   boost::json::value call(const std::string& method, boost::json::value params = nullptr);
 
  private:
-  Vestd(std::filesystem::path datadir, std::vector<std::string> extra, bool dev);
+  Vestd(std::filesystem::path datadir, std::vector<std::string> extra, bool dev, std::filesystem::path genesis);
   std::filesystem::path datadir_;
   std::filesystem::path log_path_;
   pid_t pid_ = -1;
@@ -88,6 +93,21 @@ std::pair<int, std::string> http_post(uint16_t port, const std::string& body);
 // the connection fails or ends before one complete response (a killed server).
 std::optional<std::pair<int, std::string>> try_http_post(uint16_t port, const std::string& body,
                                                          int timeout_ms = 60000);
+
+// The value of the sample `name` (no labels) in the node's GET /metrics;
+// fails the test when it is absent.
+uint64_t metric(Vestd& node, const std::string& name);
+
+// Waits until `done()` holds, polling every 50 ms; fails the test with `what`
+// after `limit`.
+template <typename F>
+void eventually(F done, std::chrono::milliseconds limit, const std::string& what) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) FAIL("timed out waiting for " << what);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
 
 // Writes `toml` as vestd.toml in `dir` (for --config) and returns its path.
 std::filesystem::path write_config(const TempDir& dir, const std::string& toml);

@@ -36,16 +36,6 @@ std::string block_hash(Vestd& n, uint64_t height) {
   return b.is_null() ? std::string() : str(b.at("hash"));
 }
 
-// Waits until `done` holds, polling; fails the test with `what` after `limit`.
-template <typename F>
-void eventually(F done, std::chrono::milliseconds limit, const std::string& what) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) FAIL("timed out waiting for " << what);
-    std::this_thread::sleep_for(50ms);
-  }
-}
-
 Bytes transfer(const char* to, Amount amount) {
   return bank::Transfer{*parse_address(to), "VEST", amount}.encode();
 }

@@ -4,7 +4,7 @@ BUILD := build
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS ?= tx_decode block_decode rlp jsonrpc_request rpc_params genesis keystore p2p_frame
+FUZZ_TARGETS ?= tx_decode block_decode rlp jsonrpc_request rpc_params genesis keystore p2p_frame p2p_message
 FUZZ_DEPS_STAMP := build-fuzz/.deps-ok
 
 .PHONY: all deps build run testnet test asan test-asan bench fuzz soak clean

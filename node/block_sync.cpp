@@ -52,7 +52,14 @@ void BlockSync::on_connect(const p2p::NodeId& peer) {
 }
 
 void BlockSync::on_disconnect(const p2p::NodeId& peer) {
-  std::lock_guard lock(mutex_);
+  {
+    std::lock_guard lock(mutex_);
+    forget_locked(peer);
+  }
+  wake_.notify_all();  // its heights go to others
+}
+
+void BlockSync::forget_locked(const p2p::NodeId& peer) {
   peer_state_.erase(peer);
   for (auto it = requested_.begin(); it != requested_.end();) {
     it = it->second.peer == peer ? requested_.erase(it) : std::next(it);
@@ -60,14 +67,27 @@ void BlockSync::on_disconnect(const p2p::NodeId& peer) {
   for (auto it = probes_.begin(); it != probes_.end();) {
     it = it->first.first == peer ? probes_.erase(it) : std::next(it);
   }
-  wake_.notify_all();  // its heights go to others
 }
 
 void BlockSync::ban(const p2p::NodeId& peer, const std::string& reason) {
+  // Messages it sent before the ban took effect may still arrive: one ban is enough.
+  if (peers_->banned(peer)) return;
   {
     std::lock_guard lock(mutex_);
     ++bans_total_;
+    // Nothing more from it is asked for or imported: the blocks it sent that wait for their
+    // turn would each fail the same way, one import and one round trip at a time.
+    forget_locked(peer);
+    for (auto it = arrived_.begin(); it != arrived_.end();) {
+      if (it->second.peer != peer) {
+        ++it;
+        continue;
+      }
+      arrived_bytes_ -= it->second.bytes;
+      it = arrived_.erase(it);
+    }
   }
+  wake_.notify_all();  // its heights go to others
   peers_->ban(peer, reason);
 }
 

@@ -7,8 +7,9 @@
 // peers that have them; blocks that arrive are imported in height order on the
 // sync's own thread (Node::import_block: validate, check the certificate,
 // commit). A peer that serves an invalid block or certificate, announces a
-// lower height than before, or breaks the message rules is banned and its
-// heights are asked of others; one that lets requests time out is dropped.
+// lower height than before, or breaks the message rules is banned: its
+// heights are asked of others, and the blocks it sent that wait for their turn
+// are dropped untried. One that lets requests time out is dropped.
 //
 // A block that is valid but on another parent, or an announced head that
 // differs from this node's block at that height, makes the sync fetch the
@@ -105,7 +106,10 @@ class BlockSync {
   void compare(const p2p::NodeId& peer, const Block& theirs);
   // Records evidence once and tells every peer but `from`.
   void record(const DoubleSign& d, const p2p::NodeId& from);
+  // Bans `peer` (once) and drops what it sent that is not imported yet.
   void ban(const p2p::NodeId& peer, const std::string& reason);
+  // Forgets `peer`'s state, requests and probes; caller holds mutex_.
+  void forget_locked(const p2p::NodeId& peer);
   void log_progress(bool force);
 
   Node& node_;

@@ -34,6 +34,22 @@ bool is_violation(Error e) {
   }
 }
 
+// A handshake refused for what the peer is (another chain, genesis or version, another
+// node than the one dialled): a configuration an operator should hear about. Other failures
+// before the handshake (garbage, timeouts, failed dials) would let anyone fill the log.
+bool is_refusal(Error e) {
+  switch (e) {
+    case Error::kWrongVersion:
+    case Error::kWrongChain:
+    case Error::kWrongGenesis:
+    case Error::kWrongNodeId:
+    case Error::kSelf:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::string host_port(const std::string& host, uint16_t port) {
   bool v6 = host.find(':') != std::string::npos;
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
@@ -383,6 +399,14 @@ void PeerSet::on_close(Connection& c, const CloseReason& reason) {
         if (!redial) redial = dial_of(id);
       }
       if (is_violation(reason.code)) add_ban(id, reason.message(), later);
+    } else if (reason.code != Error::kClosedLocally) {
+      std::string who =
+          link.dial ? dials_[*link.dial].address.to_string() : "an inbound connection from " + address_of(c);
+      if (is_refusal(reason.code)) {
+        info(later, "refused " + who + " at the handshake: " + reason.message());
+      } else {
+        debug(later, "handshake with " + who + " failed: " + reason.message());
+      }
     }
     if (redial) schedule_redial(*redial, later);
   }

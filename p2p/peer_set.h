@@ -8,7 +8,9 @@
 // broke the wire protocol after the handshake (garbage, a bad tag, an oversized frame: the
 // CloseReason codes of frame.h). Before the handshake a peer has no authenticated id, so such a
 // peer is disconnected but nothing is banned: banning an IP address would shut out every node
-// behind it (and, on one machine, everyone).
+// behind it (and, on one machine, everyone). A handshake refused for another chain, genesis,
+// protocol version or node id is logged at info, naming the mismatch; other handshake failures
+// (garbage, timeouts, failed dials) at debug.
 //
 // It knows bytes and channels, never blocks: the node registers handlers and decides what a
 // message means. Handlers run on the connection strands of the io_context, several at once;

@@ -17,7 +17,7 @@ seeds=tests/fuzz/corpus
 max_len() {
   case $1 in
     genesis) echo 16384 ;;
-    jsonrpc_request | block_decode) echo 8192 ;;
+    jsonrpc_request | block_decode | p2p_message) echo 8192 ;;
     keystore) echo 4096 ;;
     rpc_params) echo 2048 ;;
     *) echo 4096 ;;

@@ -10,6 +10,9 @@
 
 #include "chain/keccak.h"
 #include "chain/rlp.h"
+#include "node/config.h"
+#include "node/signer.h"
+#include "node/wire.h"
 #include "p2p/handshake.h"
 #include "tests/fuzz/fuzz_chain.h"
 #include "tests/fuzz/p2p_frame.h"
@@ -180,6 +183,30 @@ void text_seeds() {
   write("keystore", "pbkdf2", pbkdf2_keystore(key, password));
 }
 
+// The node's messages (node/wire.h) about block 3 of the fixture chain; the evidence pairs
+// its header with another one of that height, signed by the same (development) validator.
+void message_seeds(fuzz::FuzzChain& c) {
+  const ChainStore& store = c.store();
+  StoredBlock b = *store.block(3);
+  write("p2p_message", "status", node::encode_status({3, b.hash}));
+  write("p2p_message", "block-request", node::encode_block_request(3));
+  write("p2p_message", "block-request-max", node::encode_block_request(UINT64_MAX));
+  Block block = *node::load_block(store, 3);
+  write("p2p_message", "block", node::encode_block_message(block, store.certificate(3)));
+  write("p2p_message", "block-no-certificate", node::encode_block_message(block, std::nullopt));
+
+  const node::Signer validator(*PrivateKey::from(*from_hex(node::devnet_validator_key_hex())));
+  node::SignedHeader first{b.header, b.sig}, second{b.header, {}};
+  second.header.time += 1;
+  second.sig = validator.sign_block(second.header.hash());
+  auto evidence = node::make_double_sign(first, second);
+  if (!evidence) {
+    std::fprintf(stderr, "the evidence seed does not make a double sign\n");
+    std::exit(1);
+  }
+  write("p2p_message", "evidence", node::encode_evidence(*evidence));
+}
+
 // Frames sealed with the p2p_frame target's key, from counter 0; plaintexts; auth messages.
 void p2p_seeds() {
   using namespace vest::p2p;
@@ -213,6 +240,7 @@ int main(int argc, char** argv) {
   }
   g_root = argv[1];
   chain_seeds(fuzz::FuzzChain::get());
+  message_seeds(fuzz::FuzzChain::get());
   text_seeds();
   p2p_seeds();
   return 0;

@@ -85,10 +85,13 @@ bool exchange(uint16_t port, const std::string& request, int timeout_ms, std::st
 fs::path bin_path(const std::string& name) { return fs::path(VEST_BIN_DIR) / name; }
 fs::path source_path(const std::string& relative) { return fs::path(VEST_SOURCE_DIR) / relative; }
 
-Vestd::Vestd(fs::path datadir, std::vector<std::string> extra) : Vestd(std::move(datadir), std::move(extra), true) {}
+Vestd::Vestd(fs::path datadir, std::vector<std::string> extra)
+    : Vestd(std::move(datadir), std::move(extra), true, source_path("genesis/devnet.json")) {}
 
-std::unique_ptr<Vestd> Vestd::full_node(fs::path datadir, std::vector<std::string> extra) {
-  return std::unique_ptr<Vestd>(new Vestd(std::move(datadir), std::move(extra), false));
+std::unique_ptr<Vestd> Vestd::full_node(fs::path datadir, std::vector<std::string> extra,
+                                        std::optional<fs::path> genesis) {
+  return std::unique_ptr<Vestd>(new Vestd(std::move(datadir), std::move(extra), false,
+                                          genesis.value_or(source_path("genesis/devnet.json"))));
 }
 
 std::unique_ptr<Vestd> Vestd::with_args(fs::path logdir, std::vector<std::string> args) {
@@ -98,9 +101,9 @@ std::unique_ptr<Vestd> Vestd::with_args(fs::path logdir, std::vector<std::string
   return v;
 }
 
-Vestd::Vestd(fs::path datadir, std::vector<std::string> extra, bool dev) : dir_(std::move(datadir)) {
-  std::vector<std::string> args = {"--genesis", source_path("genesis/devnet.json").string(), "--datadir",
-                                   (dir_ / "data").string(), "--rpc", "127.0.0.1:0"};
+Vestd::Vestd(fs::path datadir, std::vector<std::string> extra, bool dev, fs::path genesis) : dir_(std::move(datadir)) {
+  std::vector<std::string> args = {"--genesis", genesis.string(), "--datadir", (dir_ / "data").string(), "--rpc",
+                                   "127.0.0.1:0"};
   if (dev) args.insert(args.begin(), "--dev");
   args.insert(args.end(), extra.begin(), extra.end());
   launch(std::move(args));
@@ -271,6 +274,15 @@ uint16_t free_port_range(unsigned count) {
   }
   FAIL("no " << count << " consecutive free ports in 20000..32767");
   return 0;
+}
+
+uint64_t metric(Vestd& node, const std::string& name) {
+  std::string r = raw_http(node.port(), "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  REQUIRE(r.rfind("HTTP/1.1 200", 0) == 0);
+  size_t at = r.find("\n" + name + " ");
+  INFO("metric " << name);
+  REQUIRE(at != std::string::npos);
+  return std::stoull(r.substr(at + name.size() + 2));
 }
 
 std::filesystem::path write_config(const TempDir& dir, const std::string& toml) {

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <boost/json.hpp>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -47,9 +48,11 @@ class Vestd {
   // Starts `vestd --dev --genesis genesis/devnet.json --datadir <datadir>
   // --rpc 127.0.0.1:0 <extra...>` and waits until it serves RPC.
   explicit Vestd(std::filesystem::path datadir, std::vector<std::string> extra = {"--instant"});
-  // A full node of the devnet chain: `vestd --genesis genesis/devnet.json
-  // --datadir <datadir> --rpc 127.0.0.1:0 <extra...>`, without --dev or a key.
-  static std::unique_ptr<Vestd> full_node(std::filesystem::path datadir, std::vector<std::string> extra = {});
+  // A full node of the devnet chain (or of `genesis`): `vestd --genesis
+  // genesis/devnet.json --datadir <datadir> --rpc 127.0.0.1:0 <extra...>`,
+  // without --dev or a key.
+  static std::unique_ptr<Vestd> full_node(std::filesystem::path datadir, std::vector<std::string> extra = {},
+                                          std::optional<std::filesystem::path> genesis = std::nullopt);
   // `vestd <args...>` exactly (say --config FILE), its output in `logdir`; waits
   // until it serves RPC.
   static std::unique_ptr<Vestd> with_args(std::filesystem::path logdir, std::vector<std::string> args);
@@ -77,7 +80,7 @@ class Vestd {
   boost::json::value call(const std::string& method, boost::json::value params = nullptr);
 
  private:
-  Vestd(std::filesystem::path datadir, std::vector<std::string> extra, bool dev);
+  Vestd(std::filesystem::path datadir, std::vector<std::string> extra, bool dev, std::filesystem::path genesis);
   Vestd() = default;
   // Starts `vestd <args...>` with its output in dir_ and waits for its RPC port.
   void launch(std::vector<std::string> args);
@@ -101,6 +104,10 @@ std::optional<std::pair<int, std::string>> try_http_post(uint16_t port, const st
 // (each bound and released), picked at random in 20000..32767, below the
 // ephemeral range, so that tests running at once rarely pick the same.
 uint16_t free_port_range(unsigned count);
+
+// The value of the sample `name` (no labels) in the node's GET /metrics;
+// fails the test when it is absent.
+uint64_t metric(Vestd& node, const std::string& name);
 
 // Waits until `done()` holds, polling every 50 ms; fails the test, naming
 // `what`, after `limit`.

@@ -25,10 +25,10 @@ const NodeKey& new_key() {
   return keys.back();
 }
 
-LocalIdentity identity_of(const NodeKey& key) {
+LocalIdentity identity_of(const NodeKey& key, uint64_t chain_id = 7) {
   LocalIdentity id;
   id.key = &key;
-  id.chain_id = 7;
+  id.chain_id = chain_id;
   id.genesis_hash = genesis_of(0xaa);
   return id;
 }
@@ -81,7 +81,8 @@ bool throughout(P pred, std::chrono::milliseconds t) {
 // A peer set with a key of its own, recording what its handlers saw.
 class Node {
  public:
-  explicit Node(IoThread& io, const NodeKey& key = new_key()) : io_(io), key_(key) {}
+  explicit Node(IoThread& io, const NodeKey& key = new_key(), uint64_t chain_id = 7)
+      : io_(io), key_(key), chain_id_(chain_id) {}
   ~Node() { stop(); }
 
   // Starts the peer set; the error of start() ("" on success).
@@ -103,7 +104,7 @@ class Node {
       std::lock_guard l(m_);
       logs_.emplace_back(line);
     };
-    set_ = PeerSet::create(io_.context(), identity_of(key_), std::move(options), std::move(h));
+    set_ = PeerSet::create(io_.context(), identity_of(key_, chain_id_), std::move(options), std::move(h));
     std::string error;
     if (!set_->start(error)) return error.empty() ? "failed" : error;
     return "";
@@ -145,6 +146,7 @@ class Node {
  private:
   IoThread& io_;
   const NodeKey& key_;
+  const uint64_t chain_id_;
   std::shared_ptr<PeerSet> set_;
   std::mutex m_;
   std::vector<NodeId> connects_;
@@ -334,6 +336,30 @@ TEST_CASE("peer set: inbound connections beyond max_inbound are refused", "[p2p]
   r1.reset();
   REQUIRE(b.start(dialling({a.address()})) == "");
   REQUIRE(eventually([&] { return a.set().size() == 1 && b.set().size() == 1; }));
+}
+
+TEST_CASE("peer set: a peer of another chain is refused at the handshake, not banned, and both sides log why",
+          "[p2p][peer_set]") {
+  IoThread io;
+  Node a(io), b(io, new_key(), 8);
+  REQUIRE(a.start(fast_options()) == "");
+  REQUIRE(b.start(dialling({a.address()})) == "");
+  REQUIRE(eventually([&] {
+    return a.logged("at the handshake: wrong chain: peer is on chain 8, this node on 7") &&
+           b.logged("refused " + a.address().to_string() +
+                    " at the handshake: wrong chain: peer is on chain 7, this node on 8");
+  }));
+  CHECK(a.logged("refused an inbound connection from 127.0.0.1:"));
+  CHECK(a.connects() == 0);
+  CHECK(b.connects() == 0);
+  CHECK(a.set().bans().empty());
+  CHECK(b.set().bans().empty());
+
+  // Garbage and silence before the handshake are no configuration to report: debug lines.
+  RawPeer junk(a.port());
+  junk.send(Bytes(64, 'x'));
+  CHECK(junk.wait_eof(2s));
+  CHECK(eventually([&] { return a.logged("failed: not a vestchain peer"); }));
 }
 
 TEST_CASE("peer set: a banned peer is disconnected and refused inbound until the ban ends", "[p2p][peer_set][ban]") {

@@ -105,6 +105,8 @@ void Core::on_proposal(const SignedProposal& sp) {
   if (p.block_hash.is_zero() || (p.pol_round && *p.pol_round >= p.round)) return;  // not a usable proposal
   auto index = validators_->index_of(sp.proposer);
   if (!index || !admit(*index, p.round)) return;
+  // An own proposal fed back, or found in the WAL after a restart: never another for its round.
+  if (self_ && *index == *self_) proposed_rounds_.insert(p.round);
   if (p.round <= round_) {
     if (proposer_index(p.round) != *index) return;
     RoundState& rs = round_state(p.round);
@@ -351,7 +353,7 @@ void Core::start_round(uint32_t round) {
   step_ = Step::kPropose;
   for (auto it = rounds_.begin(); it != rounds_.end() && it->first <= round; ++it)
     if (!it->second.candidates.empty()) settle_candidates(it->first);
-  if (self_ && proposer_index(round) == *self_) {
+  if (self_ && proposer_index(round) == *self_ && !proposed_rounds_.count(round)) {
     if (valid_value_)
       propose(*valid_value_, valid_round_);
     else

@@ -348,6 +348,34 @@ TEST_CASE("line 28: a POL at or above the lock round unlocks", "[consensus][core
   CHECK(cast(a, VoteType::kPrevote, 2, w));
 }
 
+TEST_CASE("line 28: a POL older than the lock round does not unlock", "[consensus][core]") {
+  const Committee& c = four();
+  Node n(c, 3);
+  n.start();
+  const Hash b = value("b"), w = value("w");
+  // Round 0: this node misses the proposal and precommits nil; a polka for w forms without it.
+  n.timeout(0, Step::kPropose);
+  n.timeout(0, Step::kPrevote);
+  n.votes(VoteType::kPrevote, {0, 1, 2}, 0, w);
+  CHECK(n.core.locked_round() == -1);
+  n.timeout(0, Step::kPrecommit);
+  // Round 1: b, with a polka: locked on b in round 1.
+  n.in(c.proposal(1, 1, 1, b));
+  n.valid(b);
+  n.votes(VoteType::kPrevote, {0, 1}, 1, b);
+  REQUIRE(n.core.locked_value() == b);
+  REQUIRE(n.core.locked_round() == 1);
+  n.votes(VoteType::kPrecommit, {0, 1}, 1, kNil);
+  n.timeout(1, Step::kPrecommit);
+  REQUIRE(n.core.round() == 2);
+  // Round 2: w with its real POL of round 0, older than the lock: prevote nil, valid or not.
+  auto a = n.in(c.proposal(2, 1, 2, w, 0));
+  a = n.valid(w);
+  CHECK(cast(n.log, VoteType::kPrevote, 2, kNil));
+  CHECK_FALSE(cast(n.log, VoteType::kPrevote, 2, w));
+  CHECK(n.core.locked_value() == b);
+}
+
 TEST_CASE("line 36 after precommitting nil updates the valid value without locking", "[consensus][core]") {
   const Committee& c = four();
   Node n(c, 3);
@@ -609,6 +637,23 @@ TEST_CASE("never two own votes of one (round, type)", "[consensus][core]") {
     CHECK(cast(n.log, VoteType::kPrevote, 2, kNil));
     for (const auto& v : votes_cast(n.log)) CHECK(v.round == 2);  // nothing cast in round 1
   }
+}
+
+TEST_CASE("an own proposal from an earlier life: no second proposal for its round", "[consensus][core]") {
+  const Committee& c = four();
+  Node n(c, 1);  // the proposer of round 1
+  n.start();
+  const Hash b = value("b");
+  // The WAL holds this validator's proposal and prevote of round 1; what led there was lost.
+  auto a = n.in(c.proposal(1, 1, 1, b));
+  a = n.in(c.prevote(1, 1, 1, b));
+  CHECK(n.core.round() == 1);
+  CHECK(n.core.step() == Step::kPrevote);
+  CHECK(only<RequestValue>(n.log).empty());
+  CHECK(only<BroadcastProposal>(n.log).empty());
+  // Its block is checked like any other; nothing new is proposed when the node offers a value.
+  CHECK(only<CheckValue>(n.log).size() == 1);
+  CHECK(n.in(ValueReady{1, 1, value("another")}).empty());
 }
 
 TEST_CASE("a node without a validator key follows and decides without voting", "[consensus][core]") {

@@ -182,6 +182,7 @@ class Simulation {
     ++result_.messages;
     trace("deliver " + std::to_string(d.from) + "->" + std::to_string(d.to) + " " + describe(d.payload));
     if (const auto* p = std::get_if<SignedProposal>(&d.payload)) {
+      if (to.byzantine) amnesia(to, p->proposal);
       route(to, p->proposal.height, *p);
     } else if (const auto* v = std::get_if<SignedVote>(&d.payload)) {
       route(to, v->vote.height, *v);
@@ -308,6 +309,7 @@ class Simulation {
   // Carries out one action; `replay` collects decisions while a WAL is replayed.
   void act(Node& n, Action& a, std::deque<std::pair<Event, bool>>& pending, std::vector<Decide>* replay) {
     if (auto* p = std::get_if<BroadcastProposal>(&a)) {
+      if (n.byzantine && !replay) mislead(p->proposal);
       SignedProposal sp{p->proposal, n.address, sign(n.key, p->proposal.signing_digest())};
       signed_once(n, p->proposal.height, p->proposal.round, 0, p->proposal.sign_bytes());
       values_[p->proposal.block_hash].proposed = true;
@@ -324,11 +326,22 @@ class Simulation {
     } else if (auto* v = std::get_if<BroadcastVote>(&a)) {
       SignedVote sv{v->vote, n.address, sign(n.key, v->vote.signing_digest())};
       signed_once(n, v->vote.height, v->vote.round, static_cast<int>(v->vote.type), v->vote.sign_bytes());
+      note_vote(sv);
       persist(n, sv, pending, replay != nullptr);
-      if (n.byzantine && chance(500)) {
+      if (n.byzantine && v->vote.type == VoteType::kPrecommit && !v->vote.block_hash.is_zero()) {
+        // Its precommit for the block to one peer, nil to the others: one node
+        // may decide while the others move on to the next round, locked.
+        Vote nil = v->vote;
+        nil.block_hash = Hash{};
+        const SignedVote sn{nil, n.address, sign(n.key, nil.signing_digest())};
+        const size_t lucky = rnd(nodes_.size());
+        for (const auto& other : nodes_) send(n.index, other.index, other.index == lucky ? sv : sn);
+      } else if (n.byzantine && chance(500)) {
         Vote twin = v->vote;
         twin.block_hash = twin.block_hash.is_zero() ? fresh_value(twin.height, true) : Hash{};
-        split(n, sv, SignedVote{twin, n.address, sign(n.key, twin.signing_digest())});
+        SignedVote st{twin, n.address, sign(n.key, twin.signing_digest())};
+        note_vote(st);
+        split(n, sv, st);
       } else {
         broadcast(n, sv);
       }
@@ -434,6 +447,55 @@ class Simulation {
     return h;
   }
 
+  // ---- byzantine behaviour ----
+
+  // A byzantine proposer, besides its core's choice, may propose a fresh block
+  // (ignoring its valid value) or re-propose a block that had a polka in an
+  // earlier round, with that round as POL: what a lock must withstand.
+  void mislead(Proposal& p) {
+    if (chance(500)) {  // a block that had a polka in an earlier round, with that POL round
+      std::vector<std::pair<uint32_t, Hash>> stale;
+      for (const auto& [round, blocks] : prevotes_.at_height(p.height))
+        if (round < p.round)
+          for (const auto& [block, voters] : blocks)
+            if (!block.is_zero() && block != p.block_hash &&
+                more_than_two_thirds(power_of(voters), set_.total_power()))
+              stale.emplace_back(round, block);
+      if (!stale.empty()) {
+        const auto& [round, block] = stale[rnd(stale.size())];
+        p.block_hash = block;
+        p.pol_round = round;
+        return;
+      }
+    }
+    p.block_hash = fresh_value(p.height, chance(700));  // a fresh block, valid or not
+    p.pol_round.reset();
+  }
+
+  // A byzantine validator with amnesia: on a proposal of its height it may
+  // prevote and precommit the block at once, whatever it is locked on.
+  void amnesia(Node& n, const Proposal& p) {
+    if (!n.up || p.height != n.height || !chance(500)) return;
+    if (!amnesia_done_.insert({n.index, p.height, p.round, p.block_hash}).second) return;
+    for (VoteType type : {VoteType::kPrevote, VoteType::kPrecommit}) {
+      Vote v{type, p.height, p.round, p.block_hash, clock(), kChainId};
+      SignedVote sv{v, n.address, sign(n.key, v.signing_digest())};
+      note_vote(sv);
+      broadcast(n, sv);
+    }
+  }
+
+  void note_vote(const SignedVote& v) {
+    if (v.vote.type == VoteType::kPrevote)
+      prevotes_.seen[v.vote.height][v.vote.round][v.vote.block_hash].insert(*set_.index_of(v.voter));
+  }
+
+  uint64_t power_of(const std::set<size_t>& voters) const {
+    uint64_t p = 0;
+    for (size_t i : voters) p += set_.validators()[i].power;
+    return p;
+  }
+
   // ---- network ----
 
   template <class M>
@@ -533,6 +595,14 @@ class Simulation {
   std::map<std::tuple<size_t, uint64_t, uint32_t, int>, Bytes> ledger_;
   std::map<Hash, bool> verified_;
   std::set<std::tuple<size_t, uint64_t, uint32_t, int>> evidence_;
+  // Every prevote signed, by height, round and block: voters (set positions).
+  struct Prevotes {
+    std::map<uint64_t, std::map<uint32_t, std::map<Hash, std::set<size_t>>>> seen;
+    const std::map<uint32_t, std::map<Hash, std::set<size_t>>>& at_height(uint64_t h) {
+      return seen[h];
+    }
+  } prevotes_;
+  std::set<std::tuple<size_t, uint64_t, uint32_t, Hash>> amnesia_done_;
   Result result_;
   std::string failure_;
 };
@@ -555,14 +625,14 @@ Scenario random_scenario(uint64_t seed) {
   auto rnd = [&](uint64_t n) { return rng() % n; };
   Scenario s;
   s.seed = seed;
-  const size_t n = 1 + rnd(7);
+  const size_t n = rnd(4) == 0 ? 1 + rnd(3) : 4 + rnd(4);  // mostly 4-7: room for byzantine validators
   const bool equal = rnd(2) == 0;
   for (size_t i = 0; i < n; ++i) s.powers.push_back(equal ? 1 : 1 + rnd(10));
   s.byzantine.assign(n, false);
   uint64_t total = 0;
   for (uint64_t p : s.powers) total += p;
-  // None, one, or as many as keep their power below 1/3, chosen in a random order.
-  const uint64_t mode = rnd(3);
+  // None, one, or (half the time) as many as keep their power below 1/3, in a random order.
+  const uint64_t mode = std::min<uint64_t>(rnd(4), 2);
   uint64_t byz_power = 0;
   size_t byz_count = 0;
   for (size_t k = 0; k < n && mode > 0; ++k) {

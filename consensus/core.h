@@ -3,7 +3,7 @@
 // state machine: the node hands it one input at a time and carries out the
 // actions it returns. No I/O, clock, thread or randomness inside; the same
 // inputs always give the same actions, which is what replaying a WAL relies
-// on. The rules, timeouts and messages are in docs/protocol.md, section 9.
+// on. The rules, timeouts and messages are in docs/protocol.md, section 10.
 //
 // Contract with the node:
 // - Signatures are checked before input (consensus/messages.h, verify): the

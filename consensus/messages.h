@@ -1,5 +1,5 @@
 // The messages of consensus: a round's proposal and the signed votes. The
-// byte-level specification is docs/protocol.md (section 9, "Consensus").
+// byte-level specification is docs/protocol.md (section 10, "Consensus").
 //
 //   proposal sign bytes = RLP["vestchain/proposal/v1", chain_id, height, round,
 //                             block_hash, pol]     pol = RLP[] | RLP[pol_round]

@@ -1,6 +1,6 @@
 // Proposer selection: weighted round robin with priorities, as CometBFT's
 // spec/consensus/proposer-selection.md describes it (docs/protocol.md,
-// section 9, "Proposer selection"). One run of the selection:
+// section 10, "Proposer selection"). One run of the selection:
 //
 //   1. scale:  when max(A) - min(A) > 2P, divide every A(i) by
 //              ceil((max - min) / 2P), rounding toward zero;

@@ -1,7 +1,7 @@
 // The votes of one (height, round, type) with the voting power behind each
 // block, and the commit certificate built from precommits. Thresholds are in
 // integers: "more than 2/3" is power * 3 > total * 2, "more than 1/3" is
-// power * 3 > total (docs/protocol.md, section 9).
+// power * 3 > total (docs/protocol.md, section 10).
 //
 // Each validator has one vote here: its first. A later vote of the same
 // validator for another block is a conflict (evidence). The paper's rules

@@ -73,7 +73,7 @@ TEST_CASE("simulation: with messages lost for good, gossip still decides", "[con
   // Four validators, a third of all messages lost forever (never a GST for
   // losses). With the periodic re-send every seed decides its heights;
   // without it some seed stalls (a lost vote is never seen again).
-  int stalled_without = 0;
+  int stalled_without = 0, decided_with = 0;
   for (uint64_t seed = 1; seed <= 10; ++seed) {
     Scenario s;
     s.seed = 1000 + seed;
@@ -93,7 +93,8 @@ TEST_CASE("simulation: with messages lost for good, gossip still decides", "[con
     const Result with = run(s);
     INFO(s.describe() << "\n" << with.failure << "\n" << replay_hint(s.seed));
     CHECK(with.ok);
-    CHECK(with.heights == 5);
+    CHECK(with.heights >= 5);
+    decided_with += with.ok ? 1 : 0;
     s.gossip_ms = 0;
     const Result without = run(s);
     if (!without.ok) {
@@ -101,5 +102,7 @@ TEST_CASE("simulation: with messages lost for good, gossip still decides", "[con
       CHECK(without.failure.find("agreement") == std::string::npos);  // stalled, never unsafe
     }
   }
+  std::cout << "simulation with a third of the messages lost: " << decided_with
+            << " of 10 seeds decide 5 heights with re-sending, " << 10 - stalled_without << " of 10 without\n";
   CHECK(stalled_without > 0);
 }

@@ -173,6 +173,7 @@ using Action = std::variant<BroadcastProposal, BroadcastVote, ScheduleTimeout, R
 // The state machine. A value: copying a Core copies its whole state.
 class Core {
  public:
+  // A core that ignores every input until its first StartHeight.
   explicit Core(Config config);
 
   // Takes one input and returns the actions it causes, in the order to carry

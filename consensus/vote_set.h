@@ -40,6 +40,7 @@ enum class VoteAdd : uint8_t {
 // first vote once and is at most the set's total.
 class VoteSet {
  public:
+  // An empty set for (height, round, type) of `validators` (not empty).
   VoteSet(std::shared_ptr<const ValidatorSet> validators, uint64_t height, uint32_t round, VoteType type);
 
   // Counts `v` as its voter's vote unless the voter already has one. The

@@ -271,7 +271,7 @@ TEST_CASE("lines 34, 44, 47: polka of mixed votes, nil polka, precommits of anyt
   }
 }
 
-TEST_CASE("locking: a polka locks; another block is then prevoted nil until a newer POL", "[consensus][core]") {
+TEST_CASE("locking: a polka locks, and another block is then prevoted nil until a newer POL", "[consensus][core]") {
   const Committee& c = four();
   Node n(c, 3);
   n.start();
@@ -558,7 +558,7 @@ TEST_CASE("a validator's messages are kept for a bounded number of future rounds
   CHECK(n.core.round() == 16);
 }
 
-TEST_CASE("equivocation: reported once, in canonical order; the equivocator counts once per block",
+TEST_CASE("equivocation: reported once, in canonical order, and the equivocator counts once per block",
           "[consensus][core]") {
   const Committee& c = four();
   Node n(c, 3);

@@ -43,6 +43,8 @@ struct Vote {
   Bytes sign_bytes() const;
   // keccak256(sign_bytes()): what the signature is over.
   Hash signing_digest() const;
+
+  friend bool operator==(const Vote&, const Vote&) = default;
 };
 
 // One validator's place in a certificate: absent, or its signed precommit.

@@ -40,12 +40,12 @@ std::vector<std::string> violations(const Rule& rule) {
   return out;
 }
 
-// Every top-level folder of the project but `except` (and build trees), as include prefixes.
-std::vector<std::string> project_folders_except(const std::string& except) {
+// Every top-level folder of the project but those in `except` (and build trees), as include prefixes.
+std::vector<std::string> project_folders_except(const std::set<std::string>& except) {
   std::vector<std::string> out;
   for (const auto& entry : fs::directory_iterator(VEST_SOURCE_DIR)) {
     std::string name = entry.path().filename().string();
-    if (!entry.is_directory() || name == except || name.starts_with(".") || name.starts_with("build")) continue;
+    if (!entry.is_directory() || except.count(name) || name.starts_with(".") || name.starts_with("build")) continue;
     out.push_back(name + "/");
   }
   return out;
@@ -55,14 +55,18 @@ std::vector<std::string> project_folders_except(const std::string& except) {
 
 TEST_CASE("developer notes: forbidden includes", "[layout]") {
   std::vector<Rule> rules = {
-      {"chain", {"contracts/", "node/", "rpc/", "wallet/", "boost/asio", "boost/beast"}},
-      {"contracts", {"node/", "rpc/", "wallet/", "boost/asio", "boost/beast"}},
+      {"chain", {"contracts/", "consensus/", "node/", "rpc/", "wallet/", "boost/asio", "boost/beast"}},
+      {"contracts", {"consensus/", "node/", "rpc/", "wallet/", "boost/asio", "boost/beast"}},
       {"rpc", {"node/", "wallet/"}},
       {"wallet", {"node/", "rpc/", "contracts/native.h"}},
       {"node", {"wallet/"}},
       // p2p/ knows bytes and channels: libraries only, nothing of the project but itself.
-      {"p2p", project_folders_except("p2p")},
+      {"p2p", project_folders_except({"p2p"})},
   };
+  // consensus/ is pure: chain/ only, and no networking.
+  Rule consensus{"consensus", project_folders_except({"consensus", "chain"})};
+  consensus.forbidden.insert(consensus.forbidden.end(), {"boost/asio", "boost/beast"});
+  rules.push_back(consensus);
   for (const auto& rule : rules) {
     for (const auto& v : violations(rule)) FAIL_CHECK(v);
   }

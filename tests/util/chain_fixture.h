@@ -15,10 +15,6 @@
 
 namespace vest::test {
 
-inline PrivateKey test_key(const std::string& name) {
-  return *PrivateKey::from(keccak256(as_bytes("vestchain test key " + name)).view());
-}
-
 constexpr uint64_t kTestChainId = 4242;
 constexpr uint64_t kTestGenesisTime = 1700000000;
 inline const Amount kMinFee = 1000;

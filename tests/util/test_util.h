@@ -9,6 +9,7 @@
 
 #include "chain/amount.h"
 #include "chain/bytes.h"
+#include "chain/keccak.h"
 #include "chain/secp256k1.h"
 
 // Catch prints 128-bit amounts in decimal.
@@ -26,6 +27,11 @@ constexpr int kSkipExitCode = 4;
 
 // Prints why and ends the test program with kSkipExitCode.
 [[noreturn]] void skip(const std::string& why);
+
+// A fixed key derived from `name`, the same in every run.
+inline PrivateKey test_key(const std::string& name) {
+  return *PrivateKey::from(keccak256(as_bytes("vestchain test key " + name)).view());
+}
 
 // Parses ../shared/testvectors/<relative>; skips the test when the folder is absent.
 boost::json::value load_vectors(const std::string& relative);

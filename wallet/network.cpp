@@ -1,8 +1,6 @@
 #include "wallet/network.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <cerrno>
@@ -10,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "chain/durable_file.h"
 #include "chain/genesis.h"
 
 namespace vest::wallet {
@@ -174,27 +173,7 @@ bool NetworkStore::save(const std::map<uint64_t, NetworkPin>& pins, std::string&
       return false;
     }
   }
-  const fs::path tmp = dir_ / (".networks.json." + std::to_string(::getpid()) + ".tmp");
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    error = "cannot write " + tmp.string() + ": " + std::strerror(errno);
-    return false;
-  }
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  bool ok = done == text.size() && ::fsync(fd) == 0;
-  int err = errno;
-  ok = ::close(fd) == 0 && ok;
-  if (ok && ::rename(tmp.c_str(), file_.c_str()) == 0) return true;
-  if (ok) err = errno;
-  ::unlink(tmp.c_str());
-  error = "cannot write " + file_.string() + ": " + std::strerror(err);
-  return false;
+  return write_file_durably(file_, text, 0600, error);
 }
 
 }  // namespace vest::wallet

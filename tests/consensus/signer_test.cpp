@@ -27,7 +27,7 @@ Vote vote_of(VoteType type, uint64_t h, uint32_t r, const Hash& b, uint64_t time
 
 }  // namespace
 
-TEST_CASE("signer: the same vote gets the same signature; another at its place or before is refused",
+TEST_CASE("signer: the same vote gets the same signature, another at its place or before is refused",
           "[consensus][signer]") {
   test::TempDir dir;
   std::string error;

@@ -44,7 +44,7 @@ void set_file_bytes(const fs::path& p, const Bytes& b) {
 
 }  // namespace
 
-TEST_CASE("wal: records come back in order; reopening appends after them", "[consensus][wal]") {
+TEST_CASE("wal: records come back in order, reopening appends after them", "[consensus][wal]") {
   test::TempDir dir;
   write_records(dir.path(), 8, sample());
   std::vector<WalRecord> replay;

@@ -18,7 +18,6 @@
 #include "contracts/native.h"
 #include "contracts/sale/messages.h"
 #include "contracts/vesting/messages.h"
-#include "node/signer.h"
 #include "node/verify_pool.h"
 
 namespace vest::bench {
@@ -119,8 +118,8 @@ ExecuteResult run_execute(const ExecuteSpec& spec) {
   std::filesystem::remove_all(spec.datadir);
   auto chain = Chain::open(spec.datadir, g, executor, error);
   if (!chain) throw std::runtime_error(error);
-  const node::Signer validator(*PrivateKey::from(keccak256(as_bytes("vestchain devnet validator")).view()));
-  if (!g.params.validators.contains(validator.address()) || g.params.validators.size() != 1) throw std::runtime_error("the base genesis is not the devnet's");
+  const PrivateKey validator_key = *PrivateKey::from(keccak256(as_bytes("vestchain devnet validator")).view());
+  if (!g.params.validators.contains(address_of(validator_key)) || g.params.validators.size() != 1) throw std::runtime_error("the base genesis is not the devnet's");
   ExecuteResult res;
   res.genesis_seconds = seconds_since(t0);
   // The genesis went in as one batch; a live chain's state grew block by block
@@ -168,11 +167,11 @@ ExecuteResult run_execute(const ExecuteSpec& spec) {
     if (b + 1 < blocks) next = std::async(std::launch::async, verify_block, b + 1);
     time += spec.block_seconds;
     const double cpu_before = thread_cpu_seconds();
-    Proposal out = chain->propose(txs, time, validator.address());
-    out.executed.block.sig = validator.sign_block(out.executed.hash());
+    Proposal out = chain->propose(txs, time, address_of(validator_key));
+    out.executed.block.sig = sign(validator_key, block_signing_digest(out.executed.hash()));
     Vote vote{VoteType::kPrecommit, out.executed.header().height, 0, out.executed.hash(), time, g.params.chain_id};
     out.executed.certificate =
-        Certificate{vote.height, 0, vote.block_hash, {CommitSig{time, validator.sign_vote(vote)}}};
+        Certificate{vote.height, 0, vote.block_hash, {CommitSig{time, sign(validator_key, vote.signing_digest())}}};
     if (!chain->commit(out.executed, error)) throw std::runtime_error(error);
     if (b > 0 || blocks == 1) res.produce_cpu_us.push_back((thread_cpu_seconds() - cpu_before) * 1e6 / txs.size());
     res.included += out.executed.txs.size();

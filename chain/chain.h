@@ -4,7 +4,7 @@
 //   validate  checks a block from anywhere against the head and executes it;
 //   commit    writes an executed block (and the new head) in one batch.
 // The chain holds no key: whoever proposes signs the header itself
-// (node/signer.h). It is the single writer of the store; reads may come from
+// (consensus/signer.h). It is the single writer of the store; reads may come from
 // any thread through store(). propose, validate and commit run on one thread.
 #pragma once
 

@@ -65,9 +65,11 @@ bool Signer::sign_proposal(const Proposal& proposal, Signature& sig, std::string
 
 Signature Signer::sign_block(const Hash& block_hash) const { return sign(key_, block_signing_digest(block_hash)); }
 
-void Signer::stop(const std::string& reason) {
+bool Signer::stop(const std::string& reason) {
   std::lock_guard lock(mutex_);
-  if (stopped_.empty()) stopped_ = reason;
+  if (!stopped_.empty()) return false;
+  stopped_ = reason;
+  return true;
 }
 
 std::string Signer::stopped() const {

@@ -42,8 +42,8 @@ class Signer {
   Signature sign_block(const Hash& block_hash) const;
 
   // Refuses every signature from now on (this process): another process signs
-  // with this key. Keeps the first reason; logged by the caller.
-  void stop(const std::string& reason);
+  // with this key. Keeps the first reason; true when this call stopped it.
+  bool stop(const std::string& reason);
   // Why signing stopped; empty while it goes on.
   std::string stopped() const;
   // The last signature recorded, if any.

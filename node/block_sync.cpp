@@ -425,6 +425,12 @@ void BlockSync::fill(rpc::NodeInfo& info) const {
   info.conflicts = conflicts_;
 }
 
+bool BlockSync::syncing() const {
+  rpc::NodeInfo info;
+  fill(info);
+  return info.syncing;
+}
+
 uint64_t BlockSync::peer_height(const p2p::NodeId& peer) const {
   std::lock_guard lock(mutex_);
   auto it = peer_state_.find(peer);

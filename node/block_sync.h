@@ -67,6 +67,8 @@ class BlockSync {
 
   // sync and conflicts for node_status.
   void fill(rpc::NodeInfo& info) const;
+  // True while a peer announced a head more than one block above this node's.
+  bool syncing() const;
   // The height `peer` last announced (0 when none).
   uint64_t peer_height(const p2p::NodeId& peer) const;
   std::string metrics_text() const;

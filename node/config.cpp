@@ -91,7 +91,7 @@ bool load_config_file(const std::filesystem::path& path, Config& config, std::st
     return false;
   }
   if (!check_keys(t, {"dev", "genesis", "datadir", "validator_key", "block_time_ms", "instant", "log_level", "log_format", "rpc",
-                      "p2p", "mempool"},
+                      "p2p", "consensus", "mempool"},
                   "", error))
     return false;
   std::string genesis = config.genesis.string(), datadir = config.datadir.string(),
@@ -147,6 +147,25 @@ bool load_config_file(const std::filesystem::path& path, Config& config, std::st
         !read_uint(*p2p, "ping_interval_ms", c.ping_interval_ms, error, "p2p.") ||
         !read_uint(*p2p, "ban_time_s", c.ban_time_s, error, "p2p.") ||
         !read_uint(*p2p, "recv_rate", c.recv_rate, error, "p2p."))
+      return false;
+  }
+  if (auto* cs = t["consensus"].as_table()) {
+    if (!check_keys(*cs,
+                    {"timeout_propose_ms", "timeout_propose_delta_ms", "timeout_prevote_ms", "timeout_prevote_delta_ms",
+                     "timeout_precommit_ms", "timeout_precommit_delta_ms", "timeout_commit_ms", "gossip_interval_ms",
+                     "max_clock_drift_s"},
+                    "consensus.", error))
+      return false;
+    ConsensusConfig& c = config.consensus;
+    if (!read_uint(*cs, "timeout_propose_ms", c.timeout_propose_ms, error, "consensus.") ||
+        !read_uint(*cs, "timeout_propose_delta_ms", c.timeout_propose_delta_ms, error, "consensus.") ||
+        !read_uint(*cs, "timeout_prevote_ms", c.timeout_prevote_ms, error, "consensus.") ||
+        !read_uint(*cs, "timeout_prevote_delta_ms", c.timeout_prevote_delta_ms, error, "consensus.") ||
+        !read_uint(*cs, "timeout_precommit_ms", c.timeout_precommit_ms, error, "consensus.") ||
+        !read_uint(*cs, "timeout_precommit_delta_ms", c.timeout_precommit_delta_ms, error, "consensus.") ||
+        !read_uint(*cs, "timeout_commit_ms", c.timeout_commit_ms, error, "consensus.") ||
+        !read_uint(*cs, "gossip_interval_ms", c.gossip_interval_ms, error, "consensus.") ||
+        !read_uint(*cs, "max_clock_drift_s", c.max_clock_drift_s, error, "consensus."))
       return false;
   }
   if (auto* mp = t["mempool"].as_table()) {

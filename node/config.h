@@ -40,6 +40,20 @@ struct P2pConfig {
   uint64_t recv_rate = 16u << 20;  // bytes per second from one peer
 };
 
+// Consensus among several validators (docs/operations.md, "Consensus"): the
+// timeouts of each step, base + delta * round, in milliseconds, as CometBFT's
+// defaults; the pause after a decision (0: the genesis block time); how often
+// a validator re-sends its latest messages; how far ahead of this node's clock
+// a proposed block's time may be before it prevotes nil.
+struct ConsensusConfig {
+  uint64_t timeout_propose_ms = 3000, timeout_propose_delta_ms = 500;
+  uint64_t timeout_prevote_ms = 1000, timeout_prevote_delta_ms = 500;
+  uint64_t timeout_precommit_ms = 1000, timeout_precommit_delta_ms = 500;
+  uint64_t timeout_commit_ms = 0;
+  uint64_t gossip_interval_ms = 500;
+  uint64_t max_clock_drift_s = 10;
+};
+
 struct Config {
   bool dev = false;
   std::filesystem::path genesis;        // default: genesis/devnet.json with --dev
@@ -51,7 +65,9 @@ struct Config {
   std::string log_format = "text";  // or "json": one object per line
   RpcConfig rpc;
   P2pConfig p2p;
+  ConsensusConfig consensus;
   MempoolLimits mempool;
+  bool new_signer_state = false;  // --new-signer-state: flag only
 };
 
 // Reads a TOML file into `config`, overriding what it sets. Unknown keys are

@@ -190,8 +190,20 @@ int run_daemon(const Config& in) {
     return 1;
   }
 
+  const ConsensusConfig& cc = config.consensus;
+  net.consensus.timeouts.propose = {cc.timeout_propose_ms, cc.timeout_propose_delta_ms};
+  net.consensus.timeouts.prevote = {cc.timeout_prevote_ms, cc.timeout_prevote_delta_ms};
+  net.consensus.timeouts.precommit = {cc.timeout_precommit_ms, cc.timeout_precommit_delta_ms};
+  net.consensus.commit_pause =
+      std::chrono::milliseconds(cc.timeout_commit_ms ? cc.timeout_commit_ms
+                                                     : config.block_time_ms.value_or(genesis.params.block_time_ms));
+  net.consensus.gossip_interval = std::chrono::milliseconds(std::max<uint64_t>(cc.gossip_interval_ms, 10));
+  net.consensus.max_clock_drift_s = cc.max_clock_drift_s;
+  net.consensus_wal = config.datadir / "consensus" / "wal";
+
   NodeOptions options;
   options.dev = config.dev;
+  options.new_signer_state = config.new_signer_state;
   options.instant = config.instant;
   options.block_time_ms = config.block_time_ms.value_or(0);
   options.mempool = config.mempool;

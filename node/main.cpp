@@ -15,14 +15,19 @@ int main(int argc, char** argv) {
   Config config;
   std::string config_file, genesis, datadir, rpc, validator_key, log_level;
   std::optional<uint64_t> block_time_ms;
-  bool dev = false, instant = false;
+  bool dev = false, instant = false, new_signer_state = false;
   app.add_option("--config", config_file, "TOML configuration file (flags override it)");
   app.add_flag("--dev", dev, "Development chain: this node is the validator, dev_* RPC methods enabled");
   app.add_option("--genesis", genesis, "Genesis file (default with --dev: genesis/devnet.json)");
   app.add_option("--datadir", datadir, "Data directory (default: ./vestd-data, with --dev ./devnet-data)");
   app.add_option("--rpc", rpc, "RPC listen address HOST:PORT (default 127.0.0.1:8645)");
   app.add_option("--validator-key", validator_key, "File with the validator's private key as hex");
-  app.add_option("--block-time-ms", block_time_ms, "Block interval in ms (default: the genesis value)");
+  app.add_option("--block-time-ms", block_time_ms,
+                 "Block interval in ms (default: the genesis value); for validators of a network, the pause after "
+                 "each decision unless consensus.timeout_commit_ms is set");
+  app.add_flag("--new-signer-state", new_signer_state,
+               "Start a validator whose key has never signed on this chain in a data directory that holds blocks "
+               "(a full node becoming a validator)");
   app.add_flag("--instant", instant, "Seal a block as soon as transactions arrive");
   app.add_option("--log-level", log_level, "debug, info, warn or error");
   std::string log_format;
@@ -92,6 +97,7 @@ int main(int argc, char** argv) {
   }
   if (dev) config.dev = true;
   if (instant) config.instant = true;
+  if (new_signer_state) config.new_signer_state = true;
   if (!genesis.empty()) config.genesis = genesis;
   if (!datadir.empty()) config.datadir = datadir;
   if (!rpc.empty()) config.rpc.listen = rpc;

@@ -21,6 +21,10 @@ Network::Network(Node& node, const p2p::NodeKey& key, NetworkOptions options)
       thread_count_(std::max(1u, options.threads)),
       sync_(node, options.sync),
       gossip_(node, [this](const p2p::NodeId& id) { return sync_.peer_height(id); }, options.gossip) {
+  if (node.is_validator() && !node.is_dev()) {
+    consensus_ = std::make_unique<ConsensusReactor>(node, options.consensus_wal, options.consensus,
+                                                    [this] { return sync_.syncing(); });
+  }
   p2p::LocalIdentity local;
   local.key = &key;
   local.chain_id = node.params().chain_id;
@@ -40,14 +44,20 @@ Network::Network(Node& node, const p2p::NodeKey& key, NetworkOptions options)
   peers_ = p2p::PeerSet::create(io_, local, std::move(options.peers), std::move(handlers));
   sync_.attach(peers_);
   gossip_.attach(peers_);
+  if (consensus_) consensus_->attach(peers_);
 
-  node_.set_listeners([this](const ExecutedBlock& b) { sync_.on_commit(b); },
+  node_.set_listeners(
+      [this](const ExecutedBlock& b) {
+        sync_.on_commit(b);
+        if (consensus_) consensus_->on_commit(b);
+      },
                       [this](const Hash& h, ByteView raw) { gossip_.on_admitted(h, raw); });
   node_.set_network_views(
       [this](rpc::NodeInfo& info) {
         info.p2p_listen = listen_address();
         info.peer_count = peers_->size();
         sync_.fill(info);
+        if (consensus_) consensus_->fill(info);
       },
       [this] {
         std::vector<rpc::PeerView> out;
@@ -75,10 +85,11 @@ bool Network::start(std::string& error) {
       io_.get_executor());
   for (unsigned i = 0; i < thread_count_; ++i) threads_.emplace_back([this] { io_.run(); });
   sync_.start();
-  return true;
+  return !consensus_ || consensus_->start(error);
 }
 
 void Network::stop() {
+  if (consensus_) consensus_->stop();
   peers_->stop();
   sync_.stop();
   work_.reset();
@@ -94,11 +105,17 @@ std::string Network::listen_address() const {
 
 void Network::on_message(const p2p::NodeId& peer, p2p::Message&& m) {
   if (m.type == p2p::MessageType::kTx) return gossip_.on_tx(peer, m);
+  if (m.type == p2p::MessageType::kProposal || m.type == p2p::MessageType::kVote) {
+    // A full node follows committed blocks only.
+    if (consensus_) consensus_->on_message(peer, m);
+    return;
+  }
   sync_.on_message(peer, m);
 }
 
 std::string Network::metrics_text() const {
   std::string out = sync_.metrics_text();
+  if (consensus_) out += consensus_->metrics_text();
   prometheus_metric(out, "vestd_peers_connected", "gauge", "Connected peers.", peers_->size());
   prometheus_metric(out, "vestd_peers_banned", "gauge", "Peers banned now.", peers_->bans().size());
   prometheus_metric(out, "vestd_tx_gossip_sent_total", "counter", "Transactions sent to peers.", gossip_.relayed());

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "node/block_sync.h"
+#include "node/consensus_reactor.h"
 #include "node/node.h"
 #include "node/tx_gossip.h"
 #include "p2p/node_key.h"
@@ -21,6 +22,9 @@ struct NetworkOptions {
   p2p::PeerSetOptions peers;
   SyncOptions sync;
   GossipOptions gossip;
+  // A validator of a network (not --dev) runs consensus with its WAL in consensus_wal.
+  ConsensusOptions consensus;
+  std::filesystem::path consensus_wal;
   unsigned threads = 2;
 };
 
@@ -30,7 +34,8 @@ class Network {
   Network(Node& node, const p2p::NodeKey& key, NetworkOptions options);
   ~Network();
 
-  // Listens, dials and starts syncing. False with `error` when the listen address cannot be bound.
+  // Listens, dials, starts syncing and, on a validator, consensus. False with
+  // `error` when the listen address cannot be bound or the consensus WAL cannot be used.
   bool start(std::string& error);
   void stop();
 
@@ -48,6 +53,7 @@ class Network {
   unsigned thread_count_;
   BlockSync sync_;
   TxGossip gossip_;
+  std::unique_ptr<ConsensusReactor> consensus_;  // a validator's, not --dev
   std::shared_ptr<p2p::PeerSet> peers_;
 };
 

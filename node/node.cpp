@@ -7,9 +7,8 @@
 
 namespace vest::node {
 
-Node::Node(const Genesis& genesis, const std::optional<PrivateKey>& key, NodeOptions options)
+Node::Node(const Genesis& genesis, NodeOptions options)
     : executor_(genesis.params), mempool_(options.mempool), options_(std::move(options)) {
-  if (key) signer_.emplace(*key);
   contracts_.register_with(executor_);
 }
 
@@ -19,18 +18,35 @@ std::unique_ptr<Node> Node::open(const std::filesystem::path& datadir, const Gen
     error = "the validator key's address " + to_checksum(address_of(*key)) + " is not in the genesis validators";
     return nullptr;
   }
-  if (genesis.params.validators.size() != 1) {
-    error = "this vestd produces blocks as the only validator; the genesis names " +
+  if (options.dev && genesis.params.validators.size() != 1) {
+    error = "--dev runs the only validator of its chain; the genesis names " +
             std::to_string(genesis.params.validators.size()) + " validators";
     return nullptr;
   }
-  std::unique_ptr<Node> node(new Node(genesis, key, std::move(options)));
+  std::unique_ptr<Node> node(new Node(genesis, std::move(options)));
   node->chain_ = Chain::open(datadir, genesis, node->executor_, error);
   if (!node->chain_) return nullptr;
+  if (key) {
+    // A key without the record of what it signed could sign again where it
+    // signed before: refuse to start so unless the operator says it never did.
+    const std::filesystem::path state = datadir / "consensus" / "signer_state.json";
+    std::error_code ec;
+    std::filesystem::create_directories(state.parent_path(), ec);
+    const uint64_t height = node->chain_->head().height;
+    if (!std::filesystem::exists(state, ec) && height > 0 && !node->options_.new_signer_state) {
+      error = "the validator key has no signer state (" + state.string() + ") but this data directory holds blocks up to " +
+              std::to_string(height) +
+              ": it may have signed on this chain before. Copy the signer_state.json that belongs with the key, or, "
+              "if this key has never signed on this chain, start once with --new-signer-state";
+      return nullptr;
+    }
+    node->signer_ = consensus::Signer::open(*key, state, error);
+    if (!node->signer_) return nullptr;
+  }
   if (node->options_.block_time_ms == 0) node->options_.block_time_ms = genesis.params.block_time_ms;
   // A restarted dev chain keeps its clock at least at the head's time.
   node->clock_.not_before(node->chain_->head().time);
-  if (key) {
+  if (key && node->options_.dev) {
     node->producer_ = std::make_unique<BlockProducer>(std::chrono::milliseconds(node->options_.block_time_ms),
                                                       node->options_.instant,
                                                       [n = node.get()] { return n->produce_if_waiting(); });
@@ -53,22 +69,16 @@ void Node::set_network_views(std::function<void(rpc::NodeInfo&)> info,
 }
 
 void Node::stop_signing(const std::string& reason) {
-  {
-    std::lock_guard lock(signing_mutex_);
-    if (!signer_ || !signing_stopped_.empty()) return;
-    signing_stopped_ = reason;
-  }
-  log_error("stopped signing: " + reason);
+  if (signer_ && signer_->stop(reason)) log_error("stopped signing: " + reason);
 }
 
-std::string Node::signing_stopped() const {
-  std::lock_guard lock(signing_mutex_);
-  return signing_stopped_;
-}
+std::string Node::signing_stopped() const { return signer_ ? signer_->stopped() : std::string(); }
 
-bool Node::may_sign() const {
-  std::lock_guard lock(signing_mutex_);
-  return signer_ && signing_stopped_.empty();
+bool Node::may_sign() const { return signer_ && signer_->stopped().empty(); }
+
+TxBatchVerifier Node::verifier() {
+  return [this](const std::vector<Bytes>& raws, uint64_t chain_id, uint64_t max_tx_bytes,
+                std::vector<VerifiedTx>& out) { return verify_pool_.verify(raws, chain_id, max_tx_bytes, out); };
 }
 
 void Node::start() {
@@ -149,16 +159,23 @@ void Node::wait_for(const Hash& hash, std::chrono::milliseconds timeout, std::fu
   }
 }
 
-Certificate Node::self_certificate(const ExecutedBlock& block) const {
+bool Node::self_certificate(const ExecutedBlock& block, Certificate& cert, std::string& error) {
   const ValidatorSet set = chain_->validators();
-  Certificate cert{block.header().height, 0, block.hash(), {}};
-  cert.entries.resize(set.size());
   const auto index = set.index_of(signer_->address());
   assert(index && "Node::open checked the key is a validator");
-  Vote vote{VoteType::kPrecommit, cert.height, cert.round, cert.block_hash,
+  // The only validator decides alone, in round 0, or in the round after the
+  // one it last signed at this height: after a crash between signing and
+  // committing, the block it makes again is not the one it signed then.
+  uint32_t round = 0;
+  if (auto last = signer_->last(); last && last->height == block.header().height) round = last->round + 1;
+  Vote vote{VoteType::kPrecommit, block.header().height, round, block.hash(),
             std::max(block.header().time, clock_.now()), params().chain_id};
-  cert.entries[*index] = CommitSig{vote.time, signer_->sign_vote(vote)};
-  return cert;
+  Signature sig;
+  if (!signer_->sign_vote(vote, sig, error)) return false;
+  cert = Certificate{vote.height, round, vote.block_hash, {}};
+  cert.entries.resize(set.size());
+  cert.entries[*index] = CommitSig{vote.time, sig};
+  return true;
 }
 
 bool Node::produce_block(std::string& error) {
@@ -175,13 +192,72 @@ bool Node::produce_block(std::string& error) {
   block.block.sig = signer_->sign_block(block.hash());
   // The only validator precommits its own block at once: that is the block's
   // certificate, stored with it and carried by the next block.
-  block.certificate = self_certificate(block);
-  if (!chain_->commit(block, error)) {
+  Certificate certificate;
+  if (!self_certificate(block, certificate, error)) {
     ++metrics_.produce_failures;
     return false;
   }
-  after_commit(block, proposal.dropped, started, true);
+  block.certificate = std::move(certificate);
+  return commit_locked(block, proposal.dropped, started, true, error);
+}
+
+bool Node::commit_locked(ExecutedBlock& block, const std::vector<std::pair<Hash, Status>>& dropped,
+                         std::chrono::steady_clock::time_point started, bool produced, std::string& error) {
+  if (!chain_->commit(block, error)) {
+    if (produced) ++metrics_.produce_failures;
+    return false;
+  }
+  after_commit(block, dropped, started, produced);
   return true;
+}
+
+void Node::watch_own_signature(const Certificate& certificate) {
+  if (!signer_) return;
+  const auto index = chain_->validators().index_of(signer_->address());
+  if (!index || *index >= certificate.entries.size() || !certificate.entries[*index]) return;
+  const Vote mine = certificate.precommit(*index, params().chain_id);
+  const auto last = signer_->last();
+  using consensus::SignStep;
+  const auto at = std::make_tuple(mine.height, mine.round, SignStep::kPrecommit);
+  // Its own when the signer recorded exactly it, or anything after it (what
+  // came before the last record is not kept, and may be its own).
+  if (last) {
+    const auto last_at = std::make_tuple(last->height, last->round, last->step);
+    if (last_at > at || (last_at == at && last->sign_bytes == mine.sign_bytes())) return;
+  }
+  stop_signing("the certificate of block " + std::to_string(mine.height) + " " + to_hex_0x(mine.block_hash.view()) +
+               " holds a precommit of this validator's key (round " + std::to_string(mine.round) +
+               ") that this process did not sign: another process signs with this key (a copied data directory?). "
+               "Stop the other process before restarting this one.");
+}
+
+std::optional<Proposal> Node::propose_block(uint64_t time) {
+  if (!may_sign()) return std::nullopt;
+  std::lock_guard produce(produce_mutex_);
+  Proposal proposal = chain_->propose(mempool_.select(params().max_block_txs), time, signer_->address());
+  proposal.executed.block.sig = signer_->sign_block(proposal.executed.hash());
+  return proposal;
+}
+
+BlockCheck Node::check_block(const Block& block, ExecutedBlock& out) {
+  std::lock_guard produce(produce_mutex_);
+  return chain_->validate(block, out, verifier());
+}
+
+Import Node::commit_decided(ExecutedBlock& block, const Certificate& certificate,
+                            const std::vector<std::pair<Hash, Status>>& dropped) {
+  const auto started = std::chrono::steady_clock::now();
+  std::lock_guard produce(produce_mutex_);
+  if (chain_->head().hash != block.header().parent_hash)
+    return {ImportResult::kStale, {}, "block " + std::to_string(block.header().height) + " is not on the head"};
+  block.certificate = certificate;
+  std::string error;
+  const bool ours = signer_ && block.header().proposer == signer_->address();
+  if (!commit_locked(block, ours ? dropped : std::vector<std::pair<Hash, Status>>{}, started, ours, error)) {
+    log_error("cannot commit block " + std::to_string(block.header().height) + ": " + error);
+    return {ImportResult::kFailed, {}, error};
+  }
+  return {ImportResult::kCommitted, {}, {}};
 }
 
 Import Node::import_block(const Block& block, const std::optional<Certificate>& certificate) {
@@ -192,11 +268,7 @@ Import Node::import_block(const Block& block, const std::optional<Certificate>& 
     return {ImportResult::kStale, {}, "block " + std::to_string(block.header.height) + " does not follow the head " +
                                           std::to_string(head.height)};
   ExecutedBlock executed;
-  TxBatchVerifier verify = [this](const std::vector<Bytes>& raws, uint64_t chain_id, uint64_t max_tx_bytes,
-                                  std::vector<VerifiedTx>& out) {
-    return verify_pool_.verify(raws, chain_id, max_tx_bytes, out);
-  };
-  BlockCheck check = chain_->validate(block, executed, verify);
+  BlockCheck check = chain_->validate(block, executed, verifier());
   if (!check.ok()) {
     ++metrics_.imports_refused;
     const ImportResult r = check.result == BlockValidation::kWrongParent ? ImportResult::kFork
@@ -214,18 +286,13 @@ Import Node::import_block(const Block& block, const std::optional<Certificate>& 
     ++metrics_.imports_refused;
     return {ImportResult::kInvalidCertificate, {}, std::string(to_string(cc.result)) + ": " + cc.message};
   }
-  if (signer_ && block.header.proposer == signer_->address()) {
-    stop_signing("block " + std::to_string(block.header.height) + " " + to_hex_0x(executed.hash().view()) +
-                 " signed by this validator's key came from a peer: another process signs with this key "
-                 "(a copied data directory?). Stop the other process before restarting this one.");
-  }
+  watch_own_signature(*certificate);
   executed.certificate = certificate;
   std::string error;
-  if (!chain_->commit(executed, error)) {
+  if (!commit_locked(executed, {}, started, false, error)) {
     log_error("cannot commit block " + std::to_string(block.header.height) + " from a peer: " + error);
     return {ImportResult::kFailed, {}, error};
   }
-  after_commit(executed, {}, started, false);
   return {ImportResult::kCommitted, {}, {}};
 }
 
@@ -258,8 +325,8 @@ void Node::after_commit(const ExecutedBlock& block, const std::vector<std::pair<
   metrics_.txs_failed += failed;
   metrics_.txs_dropped += removed.size();  // the block's left-out candidates and their successors too
 
-  // Imported blocks are reported by the sync's progress lines, not one by one.
-  if (produced) {
+  // Imported blocks are reported by the sync's progress lines, decided ones by consensus.
+  if (produced && options_.dev) {
     log_info("block " + std::to_string(header.height) + " " + to_hex_0x(block_hash.view()) + " txs " +
              std::to_string(included.size()) + (dropped.empty() ? "" : " dropped " + std::to_string(dropped.size())));
   }

@@ -10,12 +10,12 @@
 #include <string>
 
 #include "chain/chain.h"
+#include "consensus/signer.h"
 #include "contracts/native.h"
 #include "node/block_clock.h"
 #include "node/mempool.h"
 #include "node/node_metrics.h"
 #include "node/producer.h"
-#include "node/signer.h"
 #include "node/verify_pool.h"
 #include "node/waiters.h"
 #include "rpc/node_api.h"
@@ -23,12 +23,15 @@
 namespace vest::node {
 
 struct NodeOptions {
-  bool dev = false;
+  bool dev = false;            // the only validator, sealing blocks itself (BlockProducer)
   bool instant = false;        // seal a block as soon as a transaction arrives
   uint64_t block_time_ms = 0;  // 0: the genesis block time
   MempoolLimits mempool;
   std::string version;
   std::string node_id;  // the p2p node id of the data directory's node key
+  // Start a validator whose key has no signer state in a data directory that
+  // already holds blocks (a full node becoming a validator).
+  bool new_signer_state = false;
 };
 
 // What became of a block from a peer (Node::import_block).
@@ -49,8 +52,10 @@ struct Import {
 
 class Node : public rpc::NodeApi {
  public:
-  // Opens the chain in `datadir`. `key`, when given, must be the genesis
-  // validator's; without one the node is a full node.
+  // Opens the chain in `datadir`. `key`, when given, must be a genesis
+  // validator's, and its signer state is kept in
+  // `datadir`/consensus/signer_state.json; without one the node is a full
+  // node. A dev node is the genesis's only validator.
   static std::unique_ptr<Node> open(const std::filesystem::path& datadir, const Genesis& genesis,
                                     const std::optional<PrivateKey>& key, NodeOptions options, std::string& error);
   ~Node() override;
@@ -64,15 +69,36 @@ class Node : public rpc::NodeApi {
   void set_network_views(std::function<void(rpc::NodeInfo&)> info,
                          std::function<std::vector<rpc::PeerView>()> peers);
 
-  // Starts and stops the block producer thread (a validator's). stop() also
-  // answers every waiter left.
+  // Starts and stops the block producer thread (a dev node's; a validator of
+  // a network is driven by its consensus). stop() also answers every waiter left.
   void start();
   void stop();
 
-  bool is_validator() const { return signer_.has_value(); }
+  bool is_validator() const { return signer_ != nullptr; }
+  bool is_dev() const { return options_.dev; }
+  // The validator's signer; nullptr on a full node.
+  consensus::Signer* signer() const { return signer_.get(); }
+  // The validator set in the head's state: the one that certifies the next block.
+  ValidatorSet validators() const { return chain_->validators(); }
+  // The node's block clock (seconds; dev_increaseTime moves it).
+  uint64_t clock_now() const { return clock_.now(); }
+
   // Validates `block` on the head, checks `certificate` proves it final under
   // the head's validator set, and commits both. Serialised with production.
   Import import_block(const Block& block, const std::optional<Certificate>& certificate);
+
+  // For consensus, each serialised with imports and commits:
+  // The block this validator proposes on the head at `time`: mempool
+  // candidates, header signed. nullopt when it may not sign.
+  std::optional<Proposal> propose_block(uint64_t time);
+  // Validates `block` (from a proposal) on the head; on success `out` is ready
+  // to commit.
+  BlockCheck check_block(const Block& block, ExecutedBlock& out);
+  // Commits `block` (proposed or checked on the head) with `certificate`, built
+  // from verified precommits. kStale when the head has moved on.
+  // `dropped` are the candidates a proposal of this node left out.
+  Import commit_decided(ExecutedBlock& block, const Certificate& certificate,
+                        const std::vector<std::pair<Hash, Status>>& dropped = {});
   // Stops producing and signing for good (this process): another process signs
   // with this node's key. Logged once, shown in node_status. Thread-safe.
   void stop_signing(const std::string& reason);
@@ -100,9 +126,18 @@ class Node : public rpc::NodeApi {
   std::string metrics_text() const;
 
  private:
-  Node(const Genesis& genesis, const std::optional<PrivateKey>& key, NodeOptions options);
-  // The certificate of `block` signed by this node, the only validator.
-  Certificate self_certificate(const ExecutedBlock& block) const;
+  Node(const Genesis& genesis, NodeOptions options);
+  // Checks transaction signatures on the verification pool.
+  TxBatchVerifier verifier();
+  // The certificate of `block` signed by this node, the only validator; false
+  // with `error` when the signer refuses.
+  bool self_certificate(const ExecutedBlock& block, Certificate& out, std::string& error);
+  // Stops signing when `certificate` holds a precommit of this validator that
+  // its signer state does not account for: another process signs with its key.
+  void watch_own_signature(const Certificate& certificate);
+  // Commits an executed block and updates everything after. Caller holds produce_mutex_.
+  bool commit_locked(ExecutedBlock& block, const std::vector<std::pair<Hash, Status>>& dropped,
+                     std::chrono::steady_clock::time_point started, bool produced, std::string& error);
   // The producer's step: seals a block when transactions wait and this node
   // may sign; true when it did and more wait.
   bool produce_if_waiting();
@@ -123,7 +158,7 @@ class Node : public rpc::NodeApi {
   std::unique_ptr<Chain> chain_;
   Mempool mempool_;
   VerifyPool verify_pool_;
-  std::optional<Signer> signer_;  // none on a full node
+  std::unique_ptr<consensus::Signer> signer_;  // none on a full node
   NodeOptions options_;
   BlockClock clock_;
   Waiters waiters_;
@@ -133,8 +168,6 @@ class Node : public rpc::NodeApi {
   std::function<void(const Hash&, ByteView)> on_admitted_;
   std::function<void(rpc::NodeInfo&)> info_view_;
   std::function<std::vector<rpc::PeerView>()> peers_view_;
-  mutable std::mutex signing_mutex_;
-  std::string signing_stopped_;  // guarded by signing_mutex_; empty while signing
 
   std::mutex produce_mutex_;  // one block at a time, produced or imported
 };

@@ -329,16 +329,6 @@ int run_testnet(const TestnetOptions& options, std::ostream& out, std::ostream& 
     err << "vestd testnet: " << error << std::endl;
     return 1;
   }
-  // The one limit of this vestd: Node::open runs a chain of exactly one validator,
-  // until consensus among several validators (BFT) arrives. write_testnet itself
-  // writes any number.
-  if (options.validators != 1) {
-    err << "vestd testnet: --validators " << options.validators
-        << ": this vestd runs a network of exactly one validator (several need BFT consensus, which it does "
-           "not have yet); use --validators 1 with up to " << kTestnetMaxFullNodes << " --full-nodes"
-        << std::endl;
-    return 1;
-  }
   auto net = write_testnet(options, error);
   if (!net) {
     err << "vestd testnet: " << error << std::endl;

@@ -3,6 +3,7 @@
 #include "chain/params.h"
 #include "chain/rlp.h"
 #include "chain/store.h"
+#include "consensus/codec.h"
 #include "p2p/frame.h"
 
 namespace vest::node {
@@ -135,6 +136,34 @@ bool decode_evidence(ByteView raw, DoubleSign& out, std::string& error) {
     return false;
   }
   out = *d;
+  return true;
+}
+
+Bytes encode_proposal_message(const consensus::SignedProposal& proposal, const Block& block) {
+  rlp::Encoder e;
+  e.begin_list().raw(consensus::encode_proposal(proposal)).raw(block.encode()).end_list();
+  return e.finish();
+}
+
+bool decode_proposal_message(ByteView raw, uint64_t chain_id, ProposalMessage& out, std::string& error) {
+  rlp::ListReader r(raw);
+  ByteView proposal = r.raw();
+  ByteView block = r.raw();
+  if (!r.done()) {
+    error = std::string("proposal message: ") + rlp::to_string(r.error());
+    return false;
+  }
+  ProposalMessage m;
+  if (!consensus::decode_proposal(proposal, chain_id, m.proposal, error)) return false;
+  if (Status s = decode_block(block, m.block); !s.ok()) {
+    error = "proposal message: " + s.message;
+    return false;
+  }
+  if (m.block.header.hash() != m.proposal.proposal.block_hash || m.block.header.height != m.proposal.proposal.height) {
+    error = "proposal message: the block is not the one the proposal names";
+    return false;
+  }
+  out = std::move(m);
   return true;
 }
 

@@ -6,6 +6,8 @@
 //   block          = RLP[block, certificate]     certificate: of that block, or RLP[]
 //   tx             = the signed transaction, as submitted
 //   evidence       = RLP[signed header, signed header]
+//   proposal       = RLP[signed proposal, block]   (consensus/codec.h; the block the proposal names)
+//   vote           = the signed vote (consensus/codec.h)
 //   signed header  = RLP[header, proposer signature]
 //
 // Evidence names two headers of one chain and height signed by one proposer with different
@@ -16,6 +18,7 @@
 
 #include "chain/block.h"
 #include "chain/store.h"
+#include "consensus/messages.h"
 
 namespace vest::node {
 
@@ -57,6 +60,14 @@ std::optional<DoubleSign> make_double_sign(const SignedHeader& a, const SignedHe
 Bytes encode_evidence(const DoubleSign& e);
 // Decodes and checks as make_double_sign does, and that the pair is in canonical order.
 bool decode_evidence(ByteView raw, DoubleSign& out, std::string& error);
+
+struct ProposalMessage {
+  consensus::SignedProposal proposal;
+  Block block;
+};
+Bytes encode_proposal_message(const consensus::SignedProposal& proposal, const Block& block);
+// Decodes strictly; the block must be the one the proposal names. No signature is checked.
+bool decode_proposal_message(ByteView raw, uint64_t chain_id, ProposalMessage& out, std::string& error);
 
 // The stored block at `height` with its transactions' bytes, as peers receive it.
 std::optional<Block> load_block(const ChainStore& store, uint64_t height);

@@ -29,7 +29,8 @@ enum class MessageType : uint8_t {
   kBlock = 0x12,
   kEvidence = 0x13,
   kTx = 0x20,
-  kConsensus = 0x30,
+  kProposal = 0x30,      // a consensus proposal with its block
+  kVote = 0x31,
 };
 
 struct MessageLimit {
@@ -49,7 +50,8 @@ inline constexpr MessageLimit kMessageLimits[] = {
     {MessageType::kBlock, "block", 0, 8u << 20},
     {MessageType::kEvidence, "evidence", 0, 4096},
     {MessageType::kTx, "tx", 0, 1u << 20},  // the largest max_tx_bytes a genesis may set
-    {MessageType::kConsensus, "consensus", 0, 8u << 20},
+    {MessageType::kProposal, "proposal", 0, 8u << 20},
+    {MessageType::kVote, "vote", 0, 256},
 };
 
 constexpr uint32_t kFrameHeaderBytes = 4;

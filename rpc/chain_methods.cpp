@@ -38,6 +38,20 @@ json::value node_status(NodeApi& node) {
                    {"peers", info.peer_count}};
   json::object sync{{"syncing", info.syncing}, {"height", info.sync_height},
                     {"target", std::max(info.sync_target, head.height)}};
+  json::value consensus = nullptr;
+  if (info.consensus) {
+    const ConsensusView& c = *info.consensus;
+    consensus = json::object{{"height", c.height},
+                             {"round", c.round},
+                             {"step", c.step},
+                             {"lockedRound", c.locked_round < 0 ? json::value(nullptr) : json::value(c.locked_round)},
+                             {"proposer", c.proposer}};
+  }
+  json::array validators;
+  if (auto set = read_validator_set(*snap)) {
+    for (const Validator& v : set->validators())
+      validators.push_back(json::object{{"address", to_checksum(v.address)}, {"power", v.power}});
+  }
   return json::object{{"chainId", p.chain_id},
                       {"chainName", p.chain_name},
                       {"genesisHash", to_hex_0x(node.genesis_hash().view())},
@@ -54,6 +68,8 @@ json::value node_status(NodeApi& node) {
                       {"p2p", std::move(p2p)},
                       {"sync", std::move(sync)},
                       {"conflicts", std::move(conflicts)},
+                      {"consensus", std::move(consensus)},
+                      {"validators", std::move(validators)},
                       {"dev", info.dev},
                       {"timeOffset", info.time_offset},
                       {"minFee", to_decimal(p.min_fee)},

@@ -34,6 +34,15 @@ struct ConflictView {
   std::string peer;       // who showed it (node id)
 };
 
+// Where a validator's consensus stands (node_status.consensus).
+struct ConsensusView {
+  uint64_t height = 0;
+  uint32_t round = 0;
+  std::string step;         // "propose", "prevote" or "precommit"
+  int64_t locked_round = -1;  // -1: not locked
+  std::string proposer;     // of this round, checksummed
+};
+
 struct NodeInfo {
   std::string version;
   std::string role;  // "validator" or "full"
@@ -49,6 +58,7 @@ struct NodeInfo {
   bool syncing = false;
   uint64_t sync_height = 0, sync_target = 0;
   std::vector<ConflictView> conflicts;
+  std::optional<ConsensusView> consensus;  // a validator of a network (not --dev)
 };
 
 // The outcome of waiting for a transaction.

@@ -9,7 +9,6 @@
 #include <sstream>
 
 #include "contracts/bank/messages.h"
-#include "node/signer.h"
 #include "contracts/sale/messages.h"
 #include "contracts/staking/messages.h"
 #include "contracts/vesting/messages.h"
@@ -96,7 +95,7 @@ void FuzzChain::build() {
   chain_ = Chain::open(dir_, genesis_, *executor_, error);
   if (!chain_) die(error);
 
-  const node::Signer validator(key_from_hex(node::devnet_validator_key_hex()));
+  const PrivateKey validator_key = key_from_hex(node::devnet_validator_key_hex());
   for (const char* hex : kDevKeys) {
     keys_.push_back(key_from_hex(hex));
     accounts_.push_back(address_of(keys_.back()));
@@ -114,10 +113,10 @@ void FuzzChain::build() {
   uint64_t time = genesis_.params.genesis_time;
   auto block = [&](std::vector<VerifiedTx> txs, uint64_t step) {
     time += step;
-    Proposal out = chain_->propose(txs, time, validator.address());
-    out.executed.block.sig = validator.sign_block(out.executed.hash());
+    Proposal out = chain_->propose(txs, time, address_of(validator_key));
+    out.executed.block.sig = sign(validator_key, block_signing_digest(out.executed.hash()));
     Vote vote{VoteType::kPrecommit, out.executed.header().height, 0, out.executed.hash(), time, chain_id};
-    out.executed.certificate = Certificate{vote.height, 0, vote.block_hash, {CommitSig{time, validator.sign_vote(vote)}}};
+    out.executed.certificate = Certificate{vote.height, 0, vote.block_hash, {CommitSig{time, sign(validator_key, vote.signing_digest())}}};
     std::string err;
     if (!chain_->commit(out.executed, err)) die("producing a block: " + err);
     if (!out.dropped.empty()) die("fixture transaction dropped: " + out.dropped[0].second.message);

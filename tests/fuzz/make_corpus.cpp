@@ -11,7 +11,6 @@
 #include "chain/keccak.h"
 #include "chain/rlp.h"
 #include "node/config.h"
-#include "node/signer.h"
 #include "node/wire.h"
 #include "p2p/handshake.h"
 #include "tests/fuzz/fuzz_chain.h"
@@ -195,10 +194,10 @@ void message_seeds(fuzz::FuzzChain& c) {
   write("p2p_message", "block", node::encode_block_message(block, store.certificate(3)));
   write("p2p_message", "block-no-certificate", node::encode_block_message(block, std::nullopt));
 
-  const node::Signer validator(*PrivateKey::from(*from_hex(node::devnet_validator_key_hex())));
+  const PrivateKey validator_key = *PrivateKey::from(*from_hex(node::devnet_validator_key_hex()));
   node::SignedHeader first{b.header, b.sig}, second{b.header, {}};
   second.header.time += 1;
-  second.sig = validator.sign_block(second.header.hash());
+  second.sig = sign(validator_key, block_signing_digest(second.header.hash()));
   auto evidence = node::make_double_sign(first, second);
   if (!evidence) {
     std::fprintf(stderr, "the evidence seed does not make a double sign\n");
@@ -220,7 +219,7 @@ void p2p_seeds() {
   write("p2p_frame", "frames-three",
         frame_bytes({{MessageType::kTx, Bytes(40, 0xab)}, {MessageType::kPong, Bytes(8, 2)}, {MessageType::kStatus, {}}}));
   write("p2p_frame", "frame-block", frame_bytes({{MessageType::kBlock, Bytes(1000, 7)}}));
-  Bytes plain = {static_cast<uint8_t>(MessageType::kConsensus), 1, 2, 3};
+  Bytes plain = {static_cast<uint8_t>(MessageType::kProposal), 1, 2, 3};
   write("p2p_frame", "plaintext-consensus", plain);
   AuthMessage auth;
   auth.hello.chain_id = 7;

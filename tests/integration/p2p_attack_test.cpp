@@ -14,7 +14,6 @@
 #include "chain/transaction.h"
 #include "contracts/bank/messages.h"
 #include "node/config.h"
-#include "node/signer.h"
 #include "tests/integration/chain_calls.h"
 #include "tests/integration/test_peer.h"
 
@@ -89,12 +88,12 @@ Bytes stranger_transfer() {
 // Signs the block's header and its certificate again with the development validator's key
 // (public knowledge), so that only the rules checked after the signatures can tell.
 void resign(node::BlockMessage& m) {
-  const node::Signer validator(key_hex(node::devnet_validator_key_hex().c_str()));
+  const PrivateKey validator_key = key_hex(node::devnet_validator_key_hex().c_str());
   const Hash hash = m.block.header.hash();
-  m.block.sig = validator.sign_block(hash);
+  m.block.sig = sign(validator_key, block_signing_digest(hash));
   REQUIRE(m.certificate);
   m.certificate->block_hash = hash;
-  m.certificate->entries.at(0)->sig = validator.sign_vote(m.certificate->precommit(0, kDevChainId));
+  m.certificate->entries.at(0)->sig = sign(validator_key, m.certificate->precommit(0, kDevChainId).signing_digest());
 }
 
 // n - s over 32 big-endian bytes, n the order of secp256k1.

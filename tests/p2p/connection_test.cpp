@@ -52,7 +52,7 @@ TEST_CASE("p2p: two nodes handshake and exchange messages both ways", "[p2p][con
   auto in = a.inbound_connection(0);
   REQUIRE(in);
   REQUIRE(in->send(MessageType::kStatus, Bytes{1, 2, 3}) == Error::kOk);
-  REQUIRE(in->send(MessageType::kConsensus, Bytes{}) == Error::kOk);
+  REQUIRE(in->send(MessageType::kProposal, Bytes{}) == Error::kOk);
 
   REQUIRE(accepted.wait_messages(2));
   auto got = accepted.messages();
@@ -64,7 +64,7 @@ TEST_CASE("p2p: two nodes handshake and exchange messages both ways", "[p2p][con
   auto back = dialler.messages();
   CHECK(back[0].type == MessageType::kStatus);
   CHECK(back[0].payload == Bytes({1, 2, 3}));
-  CHECK(back[1].type == MessageType::kConsensus);
+  CHECK(back[1].type == MessageType::kProposal);
   CHECK(back[1].payload.empty());
 
   // Reserved and oversized messages are refused at send, without closing.

@@ -26,9 +26,9 @@ build: $(DEPS_STAMP)
 run: build
 	$(BUILD)/bin/vestd --dev --genesis genesis/devnet.json --datadir $(BUILD)/devnet
 
-# A validator and two full nodes on 127.0.0.1 (RPC 8700, 8702, 8704), written by
-# `vestd testnet` into $(BUILD)/testnet the first time (BASE_PORT=9100: other
-# ports); Ctrl-C stops all three.
+# Four validators and a full node on 127.0.0.1 (RPC 8700, 8702, ... 8708), written
+# by `vestd testnet` into $(BUILD)/testnet the first time (BASE_PORT=9100: other
+# ports); Ctrl-C stops all five.
 testnet: build
 	@bash scripts/testnet.sh $(BUILD)/bin $(BUILD)/testnet
 

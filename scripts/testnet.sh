@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make testnet`: a validator and two full nodes on 127.0.0.1, in the foreground.
+# `make testnet`: four validators and a full node on 127.0.0.1, in the foreground.
 #
 #   scripts/testnet.sh [BIN_DIR] [NET_DIR]     (defaults: build/bin build/testnet)
 #
@@ -14,7 +14,7 @@ bin=${1:-build/bin}
 dir=${2:-build/testnet}
 
 if [ ! -f "$dir/testnet.json" ]; then
-  "$bin/vestd" testnet --validators 1 --full-nodes 2 --dir "$dir" --base-port "${BASE_PORT:-8700}" \
+  "$bin/vestd" testnet --validators 4 --full-nodes 1 --dir "$dir" --base-port "${BASE_PORT:-8700}" \
     --genesis-template genesis/devnet.json
 else
   echo "Reusing the test network in $dir (delete the folder for a new one); its README.md says how to use it."

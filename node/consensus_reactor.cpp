@@ -256,16 +256,18 @@ void ConsensusReactor::start_next_height() {
       return;
     }
   }
+  forget_height();
   begin_height(next, node_.clock_now());
 }
 
+void ConsensusReactor::forget_height() {
+  blocks_.clear();
+  executed_.clear();
+  dropped_.clear();
+  own_proposals_.clear();
+}
+
 void ConsensusReactor::begin_height(uint64_t height, uint64_t now) {
-  if (height != height_) {
-    blocks_.clear();
-    executed_.clear();
-    dropped_.clear();
-    own_proposals_.clear();
-  }
   timers_.clear();
   start_at_.reset();
   height_ = height;
@@ -291,15 +293,24 @@ void ConsensusReactor::begin_height(uint64_t height, uint64_t now) {
 
 void ConsensusReactor::replay(const std::vector<consensus::WalRecord>& records) {
   const uint64_t height = node_.store().head()->height + 1;
+  const uint64_t chain_id = node_.params().chain_id;
   uint64_t first_now = node_.clock_now();
+  forget_height();
   // Own proposals name the blocks this validator proposed: a replay proposes
   // them again, never new ones.
   for (const consensus::WalRecord& r : records) {
     uint64_t now = 0;
     ByteView message;
+    std::string error;
     if (r.type == kWalTimeout || !read_message_record(r.payload, now, message)) continue;
     if (&r == &records.front()) first_now = now;
-    if (r.type == kWalOwnProposal || r.type == kWalOwnVote) replayed_own_.insert(Bytes(message.begin(), message.end()));
+    if (r.type != kWalOwnProposal && r.type != kWalOwnVote) continue;
+    replayed_own_.insert(Bytes(message.begin(), message.end()));
+    ProposalMessage pm;
+    if (r.type == kWalOwnProposal && decode_proposal_message(message, chain_id, pm, error)) {
+      own_proposals_[pm.proposal.proposal.round] = pm.proposal.proposal.block_hash;
+      blocks_.emplace(pm.proposal.proposal.block_hash, std::move(pm.block));
+    }
   }
   replaying_ = true;
   begin_height(height, first_now);
@@ -315,14 +326,12 @@ void ConsensusReactor::replay(const std::vector<consensus::WalRecord>& records) 
     if (!read_message_record(r.payload, now, message)) continue;
     if (r.type == kWalPeerProposal || r.type == kWalOwnProposal) {
       ProposalMessage pm;
-      if (!decode_proposal_message(message, node_.params().chain_id, pm, error)) continue;
-      const Hash hash = pm.proposal.proposal.block_hash;
-      if (r.type == kWalOwnProposal) own_proposals_[pm.proposal.proposal.round] = hash;
-      blocks_.emplace(hash, std::move(pm.block));
+      if (!decode_proposal_message(message, chain_id, pm, error)) continue;
+      blocks_.emplace(pm.proposal.proposal.block_hash, std::move(pm.block));
       feed(pm.proposal, now);
     } else if (r.type == kWalPeerVote || r.type == kWalOwnVote) {
       consensus::SignedVote v;
-      if (consensus::decode_vote(message, node_.params().chain_id, v, error)) feed(v, now);
+      if (consensus::decode_vote(message, chain_id, v, error)) feed(v, now);
     }
   }
   replaying_ = false;

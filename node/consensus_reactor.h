@@ -115,6 +115,8 @@ class ConsensusReactor {
   void handle(Event&& e);
   // Starts height head + 1 when block sync is not catching up.
   void start_next_height();
+  // Drops the blocks of the height that ended.
+  void forget_height();
   // Hands the core `height` with its validator set and proposer schedule, then
   // what arrived early for it.
   void begin_height(uint64_t height, uint64_t now);

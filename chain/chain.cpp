@@ -117,7 +117,7 @@ std::string hex(const Hash& h) { return to_hex_0x(h.view()); }
 
 }  // namespace
 
-BlockCheck Chain::check_last_commit(const Block& block, const Head& parent, const ValidatorSet& set) const {
+BlockCheck Chain::check_last_commit(const Block& block, const Head& parent) const {
   using V = BlockValidation;
   const BlockHeader& h = block.header;
   if (h.last_commit_hash != last_commit_hash(block.last_commit))
@@ -130,8 +130,8 @@ BlockCheck Chain::check_last_commit(const Block& block, const Head& parent, cons
   }
   if (!block.last_commit)
     return refuse(V::kBadLastCommit, "block carries no certificate of its parent " + std::to_string(parent.height));
-  // The parent was certified by the set in the parent's state; sets do not
-  // change yet, so that is the set of the head's state.
+  // The parent was certified by the set of its own height.
+  const ValidatorSet set = validators_at(parent.height)->set;
   CertificateCheck c = verify_certificate(*block.last_commit, set, params().chain_id, parent.height, parent.hash);
   if (!c.ok())
     return BlockCheck{V::kBadLastCommit, std::string("last_commit: ") + to_string(c.result) + ": " + c.message, {},
@@ -145,10 +145,13 @@ void Chain::begin(ExecutedBlock& out, const BlockEnv& env) {
   executor_.begin_block(*out.state, env, out.block_events);
 }
 
-ValidatorSet Chain::validators() const {
-  auto set = read_validator_set(*store_);
-  assert(set && "the state holds a valid validator set from genesis on");
-  return std::move(*set);
+ValidatorSet Chain::validators() const { return validators_at(head().height + 1)->set; }
+
+std::optional<ValidatorsAt> Chain::validators_at(uint64_t height) const {
+  if (height > head().height + kValidatorSetDelay) return std::nullopt;
+  auto v = vest::validators_at(*store_, height);
+  assert(v && "the state holds a valid validator set from genesis on");
+  return v;
 }
 
 Proposal Chain::propose(const std::vector<VerifiedTx>& candidates, uint64_t time, const Address& proposer) {
@@ -225,7 +228,7 @@ BlockCheck Chain::validate(const Block& block, ExecutedBlock& out, const TxBatch
   if (h.time < parent.time)
     return refuse(V::kTimeBeforeParent, "block time " + std::to_string(h.time) + " is before its parent's " +
                                             std::to_string(parent.time));
-  // The set that certifies this block is the one in its parent's state.
+  // The set that certifies this block, fixed in its parent's state.
   const ValidatorSet set = validators();
   if (h.validators_hash != set.hash())
     return refuse(V::kWrongValidatorsHash, "validators_hash " + hex(h.validators_hash) + " is not the set's " +
@@ -237,7 +240,7 @@ BlockCheck Chain::validate(const Block& block, ExecutedBlock& out, const TxBatch
     return refuse(V::kBadSignature, std::string("block signature: ") + vest::to_string(e));
   if (signer != h.proposer)
     return refuse(V::kBadSignature, "block signature recovers to " + to_checksum(signer) + ", not the proposer");
-  if (BlockCheck c = check_last_commit(block, parent, set); !c.ok()) return c;
+  if (BlockCheck c = check_last_commit(block, parent); !c.ok()) return c;
   if (block.txs.size() > p.max_block_txs)
     return refuse(V::kTooManyTxs, std::to_string(block.txs.size()) + " transactions, more than max_block_txs " +
                                       std::to_string(p.max_block_txs));

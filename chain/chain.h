@@ -75,9 +75,13 @@ class Chain {
   const ChainParams& params() const { return executor_.params(); }
   Executor& executor() { return executor_; }
 
-  // The validator set in the head's state: the one that certifies the next
-  // block (and, while sets do not change, the head).
+  // The validator set that certifies the next block (head + 1).
   ValidatorSet validators() const;
+  // The set that certifies block `height` and the first height it certifies
+  // (where the proposer priorities start from zero, docs/protocol.md section
+  // 10), for any height up to head + kValidatorSetDelay; nullopt above, where
+  // blocks not yet executed may still change it.
+  std::optional<ValidatorsAt> validators_at(uint64_t height) const;
 
   // Builds the next block by `proposer` (a member of the set) at `time`
   // (raised to the head's time when before it) from `candidates` in order,
@@ -107,7 +111,7 @@ class Chain {
   // Starts `out` on the head: base reader, overlay, begin_block hooks.
   void begin(ExecutedBlock& out, const BlockEnv& env);
   // Rule bad_last_commit of validate().
-  BlockCheck check_last_commit(const Block& block, const Head& parent, const ValidatorSet& set) const;
+  BlockCheck check_last_commit(const Block& block, const Head& parent) const;
 
   std::unique_ptr<ChainStore> store_;
   Executor& executor_;

@@ -67,9 +67,9 @@ std::optional<ChainParams> read_params(const StateReader& state) {
   p.max_block_txs = r.u64();
   p.max_tx_bytes = r.u64();
   if (!r.done()) return std::nullopt;
-  auto set = read_validator_set(state);
-  if (!set) return std::nullopt;
-  p.validators = std::move(*set);
+  auto set = validators_at(state, 0);
+  if (!set || set->effective_from != 0) return std::nullopt;
+  p.validators = std::move(set->set);
   return p;
 }
 
@@ -92,7 +92,7 @@ Status Executor::init_genesis(const boost::json::object& genesis, State& state) 
   }
   state.put(as_bytes(kParamsKey), encode_params(params_));
   assert(!params_.validators.empty() && "a genesis names its validators");
-  state.put(as_bytes(kValidatorsKey), params_.validators.encode());
+  write_validators(state, 0, params_.validators);
   for (Contract* c : contracts_) {
     if (Status s = c->init_genesis(state, genesis); !s.ok()) return s;
   }

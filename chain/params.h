@@ -1,5 +1,5 @@
 // Chain-wide parameters, fixed by genesis and committed in the state under
-// "chain/params" (the validator set under "chain/validators"). Contract
+// "chain/params" (the validator sets under "chain/valset/", chain/validator_set.h). Contract
 // parameters live in their own genesis sections.
 #pragma once
 
@@ -19,7 +19,7 @@ struct ChainParams {
   uint64_t chain_id = 0;
   std::string chain_name;
   uint64_t genesis_time = 0;
-  ValidatorSet validators;     // the genesis validator set (block proposers and certifiers)
+  ValidatorSet validators;     // the genesis validator set; later ones are in the state (validators_at)
   Amount min_fee = 0;          // per transaction, native base units
   uint64_t block_time_ms = 1000;
   uint64_t max_block_bytes = 1 << 20;  // at most kMaxBlockBytesLimit

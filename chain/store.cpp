@@ -25,7 +25,9 @@ namespace {
 // blocks end with their last_commit; commit certificates under c<height>; the
 // validator set in the state (chain/validators) and chain/params without the
 // validator.
-constexpr std::string_view kSchemaVersion = "4";
+// "5": the validator sets by the height they certify from (chain/valset/)
+// replace chain/validators.
+constexpr std::string_view kSchemaVersion = "5";
 
 leveldb::Slice slice(ByteView b) { return leveldb::Slice(reinterpret_cast<const char*>(b.data()), b.size()); }
 ByteView view(const leveldb::Slice& s) { return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }

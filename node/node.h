@@ -70,6 +70,9 @@ class Node : public rpc::NodeApi {
   void stop();
 
   bool is_validator() const { return signer_.has_value(); }
+  // The validator set that certifies block `height`, for heights up to the
+  // head + 2 (Chain::validators_at). Thread-safe.
+  std::optional<ValidatorsAt> validators_at(uint64_t height) const { return chain_->validators_at(height); }
   // Validates `block` on the head, checks `certificate` proves it final under
   // the head's validator set, and commits both. Serialised with production.
   Import import_block(const Block& block, const std::optional<Certificate>& certificate);

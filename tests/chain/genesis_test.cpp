@@ -21,7 +21,7 @@ TEST_CASE("genesis/devnet.json has its pinned genesis hash", "[genesis]") {
   GenesisBlock block;
   REQUIRE(build_genesis(g, executor, block).ok());
   CHECK(to_hex_0x(block.block.header.hash().view()) ==
-        "0xc6970a05eef0fbaa0e74ab7b93ab3eb8ee7889639b8cd77bac4693ac70a69388");
+        "0xec7408e71b5e3bfaf00598ef1cd38460f095b5935174d577d03bddc9895c2c8c");
   // The genesis validator is the documented devnet key's address, alone, power 1.
   REQUIRE(g.params.validators.size() == 1);
   CHECK(to_checksum(g.params.validators.validators()[0].address) == "0x4753350410E0104A83a8FAa296672a7B41B7F895");

@@ -107,8 +107,8 @@ TEST_CASE("proposed, signed and committed blocks are the bytes produce made", "[
     CHECK(raw == out.block.encode());
     all.update(raw);
   }
-  CHECK(to_hex_0x(all.final().view()) == "0x8593bfefe56a9e4362743ae6ddee7be36d76942a8a1c07eb9c4f2c081c8eed1f");
-  CHECK(to_hex_0x(t.chain->head().hash.view()) == "0x784459ebdbacef5dba608592c5a9d6aaf42b1c5c9133c56e58f055e77f4b9fef");
+  CHECK(to_hex_0x(all.final().view()) == "0xe0e2c1c6b589ab45c0f42d7830616ac137aafe8ae92710489ba4edc6ed99734c");
+  CHECK(to_hex_0x(t.chain->head().hash.view()) == "0x36f7d0915cd97bbc50d488df9ebe16462d1dec85b5f7583f8feccef765777f94");
 }
 
 TEST_CASE("blocks produced on one chain validate and commit on another", "[chain][pipeline]") {

@@ -31,6 +31,7 @@ bool parse_genesis(std::string_view text, Genesis& out, std::string& error) {
     v.only({"address", "power", "note"});
     listed.push_back(x);
   }
+  if (top.has("validator_admin")) g.params.validator_admin = top.address("validator_admin");
   jf::Fields p = top.object("params");
   g.params.min_fee = p.amount("min_fee");
   g.params.block_time_ms = p.u64("block_time_ms");
@@ -55,6 +56,8 @@ bool parse_genesis(std::string_view text, Genesis& out, std::string& error) {
     return false;
   }
   g.params.validators = std::move(*set);
+  if (g.params.validator_admin && g.params.validator_admin->is_zero())
+    return bad("validator_admin", "must not be the zero address (leave it out for a set that never changes)");
   if (g.params.block_time_ms == 0 || g.params.block_time_ms > 3600 * 1000)
     return bad("params.block_time_ms", "must be between 1 and 3600000");
   if (g.params.max_tx_bytes < 256 || g.params.max_tx_bytes > kMaxTxBytesLimit)

@@ -3,6 +3,7 @@
 // parameters live in their own genesis sections.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "chain/address.h"
@@ -20,6 +21,8 @@ struct ChainParams {
   std::string chain_name;
   uint64_t genesis_time = 0;
   ValidatorSet validators;     // the genesis validator set; later ones are in the state (validators_at)
+  // Who may change the validator set (contracts/validators); none: it never changes.
+  std::optional<Address> validator_admin;
   Amount min_fee = 0;          // per transaction, native base units
   uint64_t block_time_ms = 1000;
   uint64_t max_block_bytes = 1 << 20;  // at most kMaxBlockBytesLimit

@@ -21,11 +21,14 @@ TEST_CASE("genesis/devnet.json has its pinned genesis hash", "[genesis]") {
   GenesisBlock block;
   REQUIRE(build_genesis(g, executor, block).ok());
   CHECK(to_hex_0x(block.block.header.hash().view()) ==
-        "0xec7408e71b5e3bfaf00598ef1cd38460f095b5935174d577d03bddc9895c2c8c");
+        "0xb991c43b37b46c90bee6d48ae1507a27feb01b31b8140641770f5f50c88e746e");
   // The genesis validator is the documented devnet key's address, alone, power 1.
   REQUIRE(g.params.validators.size() == 1);
   CHECK(to_checksum(g.params.validators.validators()[0].address) == "0x4753350410E0104A83a8FAa296672a7B41B7F895");
   CHECK(g.params.validators.total_power() == 1);
   CHECK(block.block.header.validators_hash == g.params.validators.hash());
   CHECK(block.block.header.version == kBlockVersion);
+  // Development account 9 may change the validator set (and administers the sale).
+  REQUIRE(g.params.validator_admin);
+  CHECK(to_checksum(*g.params.validator_admin) == "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720");
 }

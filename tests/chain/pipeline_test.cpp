@@ -107,8 +107,8 @@ TEST_CASE("proposed, signed and committed blocks are the bytes produce made", "[
     CHECK(raw == out.block.encode());
     all.update(raw);
   }
-  CHECK(to_hex_0x(all.final().view()) == "0xe0e2c1c6b589ab45c0f42d7830616ac137aafe8ae92710489ba4edc6ed99734c");
-  CHECK(to_hex_0x(t.chain->head().hash.view()) == "0x36f7d0915cd97bbc50d488df9ebe16462d1dec85b5f7583f8feccef765777f94");
+  CHECK(to_hex_0x(all.final().view()) == "0xb5066500464688857d4b292d4f1ba38f4070be8e7462d859fd36f73c1baf0105");
+  CHECK(to_hex_0x(t.chain->head().hash.view()) == "0x8679f838afaf7983df88b9e5a7a4cdfadd5e47403896ce900670db2f69154ff7");
 }
 
 TEST_CASE("blocks produced on one chain validate and commit on another", "[chain][pipeline]") {

@@ -138,6 +138,8 @@ class Checker {
       const std::string name = "block " + std::to_string(h);
       auto b = store_.block(h);  // blocks() found it and decoded it
       if (list_root(b->tx_hashes) != b->header.tx_root) return fail(name + ": tx_root does not match its transactions");
+      if (evidence_root(b->evidence) != b->header.evidence_hash)
+        return fail(name + ": evidence_hash does not match its evidence");
       std::vector<Receipt> receipts;
       for (uint32_t i = 0; i < b->tx_hashes.size(); ++i) {
         const Hash& hash = b->tx_hashes[i];
@@ -182,7 +184,7 @@ class Checker {
     }
     pass("transactions " + std::to_string(count) + " in blocks " + std::to_string(from) + ".." +
          std::to_string(head_.height) + ", each indexed at its block with its receipt; tx roots, receipt roots " +
-         "and signatures match, certificates verify");
+         "and signatures match, certificates verify, evidence hashes match");
     return true;
   }
 

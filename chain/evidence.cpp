@@ -35,6 +35,15 @@ Bytes encode_duplicate_vote(const DuplicateVote& d) {
   return e.finish();
 }
 
+Bytes evidence_key(const DuplicateVote& d) {
+  Bytes k(kEvidencePrefix.begin(), kEvidencePrefix.end());
+  append(k, d.voter().view());
+  put_u64_be(k, d.height());
+  put_u32_be(k, d.first.vote.round);
+  k.push_back(static_cast<uint8_t>(d.first.vote.type));
+  return k;
+}
+
 bool decode_duplicate_vote_form(ByteView raw, uint64_t chain_id, DuplicateVote& out, std::string& error) {
   rlp::ListReader r(raw);
   ByteView first = r.raw();

@@ -19,6 +19,10 @@
 
 namespace vest {
 
+// Where the state records each committed offence (docs/protocol.md, section 5):
+//   chain/evidence/ ‖ voter ‖ height u64 ‖ round u32 ‖ type u8 -> RLP[block height, evidence hash]
+constexpr std::string_view kEvidencePrefix = "chain/evidence/";
+
 struct DuplicateVote {
   SignedVote first;  // the lower block hash (bytewise; nil, all zero, is the lowest)
   SignedVote second;
@@ -44,6 +48,10 @@ std::optional<DuplicateVote> make_duplicate_vote(const SignedVote& a, const Sign
 std::string duplicate_vote_problem(const DuplicateVote& d);
 
 Bytes encode_duplicate_vote(const DuplicateVote& d);
+
+// The state key of `d`'s offence: one per voter, height, round and type, so
+// two pairs of one offence (a validator that signed three blocks) are one.
+Bytes evidence_key(const DuplicateVote& d);
 
 // The pair's form only: two signed vote encodings in a list, nothing after
 // it; the votes get `chain_id`. Checks nothing about the votes themselves.

@@ -20,7 +20,7 @@ Bytes encode_params(const ChainParams& p) {
   } else {
     e.bytes({});
   }
-  e.end_list();
+  e.uint(p.evidence_max_age_blocks).uint(p.max_block_evidence).end_list();
   return e.finish();
 }
 
@@ -73,6 +73,8 @@ std::optional<ChainParams> read_params(const StateReader& state) {
   p.max_block_txs = r.u64();
   p.max_tx_bytes = r.u64();
   ByteView admin = r.bytes();
+  p.evidence_max_age_blocks = r.u64();
+  p.max_block_evidence = r.u64();
   if (!r.done()) return std::nullopt;
   if (!admin.empty()) {
     auto a = Address::from(admin);

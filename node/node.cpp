@@ -170,7 +170,7 @@ bool Node::produce_block(std::string& error) {
   auto candidates = mempool_.select(params().max_block_txs);
   // Propose, sign, commit: the node trusts its own proposal, which is exactly
   // what Chain::validate accepts from others (tests/node/node_test.cpp).
-  Proposal proposal = chain_->propose(candidates, clock_.now(), signer_->address());
+  Proposal proposal = chain_->propose(candidates, {}, clock_.now(), signer_->address());
   ExecutedBlock& block = proposal.executed;
   block.block.sig = signer_->sign_block(block.hash());
   // The only validator precommits its own block at once: that is the block's

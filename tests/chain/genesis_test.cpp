@@ -21,7 +21,7 @@ TEST_CASE("genesis/devnet.json has its pinned genesis hash", "[genesis]") {
   GenesisBlock block;
   REQUIRE(build_genesis(g, executor, block).ok());
   CHECK(to_hex_0x(block.block.header.hash().view()) ==
-        "0xb991c43b37b46c90bee6d48ae1507a27feb01b31b8140641770f5f50c88e746e");
+        "0x3638ac0824b06911e036c08355042ab4bb68ee6156b0fce7bbbdf4f88d28d2a2");
   // The genesis validator is the documented devnet key's address, alone, power 1.
   REQUIRE(g.params.validators.size() == 1);
   CHECK(to_checksum(g.params.validators.validators()[0].address) == "0x4753350410E0104A83a8FAa296672a7B41B7F895");

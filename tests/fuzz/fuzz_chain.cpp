@@ -114,7 +114,7 @@ void FuzzChain::build() {
   uint64_t time = genesis_.params.genesis_time;
   auto block = [&](std::vector<VerifiedTx> txs, uint64_t step) {
     time += step;
-    Proposal out = chain_->propose(txs, time, validator.address());
+    Proposal out = chain_->propose(txs, {}, time, validator.address());
     out.executed.block.sig = validator.sign_block(out.executed.hash());
     Vote vote{VoteType::kPrecommit, out.executed.header().height, 0, out.executed.hash(), time, chain_id};
     out.executed.certificate = Certificate{vote.height, 0, vote.block_hash, {CommitSig{time, validator.sign_vote(vote)}}};

@@ -85,13 +85,32 @@ void chain_seeds(fuzz::FuzzChain& c) {
 
   // Block 3: purchases with a referrer, a stake and a grant.
   StoredBlock b = *store.block(3);
-  Block block{b.header, {}, b.sig, b.last_commit};
+  Block block{b.header, {}, b.sig, b.last_commit, b.evidence};
   for (const Hash& h : b.tx_hashes) block.txs.push_back(store.transaction(h)->raw);
   write("block_decode", "block", block.encode());
   write("block_decode", "header", b.header.encode());
   write("block_decode", "stored-block", encode_stored_block(b));
   write("block_decode", "certificate", store.certificate(3)->encode());
   write("block_decode", "validator-set", validators_at(store, 0)->set.encode());
+  // Evidence: two precommits of the fixture's validator for two blocks at height 2.
+  {
+    const PrivateKey key = *PrivateKey::from(*from_hex(node::devnet_validator_key_hex()));
+    SignedVote x{Vote{VoteType::kPrecommit, 2, 0, store.block(2)->hash, 1, c.params().chain_id}, address_of(key), {}};
+    SignedVote y = x;
+    y.vote.block_hash = keccak256(as_bytes("another block"));
+    x.sig = sign(key, x.vote.signing_digest());
+    y.sig = sign(key, y.vote.signing_digest());
+    auto d = make_duplicate_vote(x, y);
+    if (!d) {
+      std::fprintf(stderr, "the evidence seed is not a duplicate vote\n");
+      std::exit(1);
+    }
+    write("block_decode", "duplicate-vote", encode_duplicate_vote(*d));
+    Block with_evidence = block;
+    with_evidence.evidence.push_back(*d);
+    with_evidence.header.evidence_hash = evidence_root(with_evidence.evidence);
+    write("block_decode", "block-with-evidence", with_evidence.encode());
+  }
   Receipt receipt = *store.receipt(3, 0);
   write("block_decode", "receipt", receipt.encode());
   if (!receipt.events.empty()) write("block_decode", "event", encode_event(receipt.events[0]));

@@ -118,6 +118,7 @@ struct Produced {
   std::vector<Receipt> receipts;
   std::vector<Event> block_events;
   std::vector<std::pair<Hash, Status>> dropped;  // candidates left out, with the rule each breaks
+  std::vector<std::pair<Hash, BlockCheck>> dropped_evidence;  // evidence left out, by hash
 };
 
 class TestChain {
@@ -198,11 +199,12 @@ class TestChain {
     return validator;
   }
 
-  // A proposal for the next block `time_step` seconds after the head, signed
-  // with proposer_key() and not committed.
-  Proposal propose_signed(const std::vector<VerifiedTx>& txs, uint64_t time_step = 10) {
+  // A proposal for the next block `time_step` seconds after the head, with
+  // `evidence` when given, signed with proposer_key() and not committed.
+  Proposal propose_signed(const std::vector<VerifiedTx>& txs, uint64_t time_step = 10,
+                          const std::vector<DuplicateVote>& evidence = {}) {
     const PrivateKey& key = proposer_key();
-    Proposal p = chain->propose(txs, chain->head().time + time_step, address_of(key));
+    Proposal p = chain->propose(txs, evidence, chain->head().time + time_step, address_of(key));
     p.executed.block.sig = vest::sign(key, p.executed.header().signing_digest());
     return p;
   }
@@ -225,8 +227,9 @@ class TestChain {
   }
 
   // Proposes, signs, precommits and commits the next block, as the node does.
-  Produced produce(const std::vector<VerifiedTx>& txs, uint64_t time_step = 10) {
-    Proposal p = propose_signed(txs, time_step);
+  Produced produce(const std::vector<VerifiedTx>& txs, uint64_t time_step = 10,
+                   const std::vector<DuplicateVote>& evidence = {}) {
+    Proposal p = propose_signed(txs, time_step, evidence);
     p.executed.certificate = certify(p.executed);
     std::string error;
     bool ok = chain->commit(p.executed, error);
@@ -234,7 +237,8 @@ class TestChain {
     REQUIRE(ok);
     issued_.clear();
     return Produced{std::move(p.executed.block), std::move(*p.executed.certificate), std::move(p.executed.txs),
-                    std::move(p.executed.receipts), std::move(p.executed.block_events), std::move(p.dropped)};
+                    std::move(p.executed.receipts), std::move(p.executed.block_events), std::move(p.dropped),
+                    std::move(p.dropped_evidence)};
   }
 
   Amount balance(size_t i, const std::string& asset = "VEST") const {

@@ -1,6 +1,7 @@
-// The node: wires the chain, the mempool, the block producer and signer (on a
-// validator), the block clock, the waiters of tx_submit and the import of
-// blocks from peers, and serves the RPC layer through rpc::NodeApi. A node
+// The node: wires the chain, the mempool, the evidence pool, the block
+// producer and signer (on a validator), the block clock, the waiters of
+// tx_submit and the import of blocks from peers, and serves the RPC layer
+// through rpc::NodeApi. A node
 // opened without a validator key is a full node: it produces nothing and
 // commits only blocks it imports.
 #pragma once
@@ -12,6 +13,7 @@
 #include "chain/chain.h"
 #include "contracts/native.h"
 #include "node/block_clock.h"
+#include "node/evidence_pool.h"
 #include "node/mempool.h"
 #include "node/node_metrics.h"
 #include "node/producer.h"
@@ -76,6 +78,12 @@ class Node : public rpc::NodeApi {
   // Validates `block` on the head, checks `certificate` proves it final under
   // the head's validator set, and commits both. Serialised with production.
   Import import_block(const Block& block, const std::optional<Certificate>& certificate);
+  // Checks `evidence` against the chain and keeps it in the evidence pool for
+  // the blocks this node proposes (EvidencePool::add says what is refused).
+  // A validator seals a block for it as for a transaction. Thread-safe.
+  Status add_evidence(const DuplicateVote& evidence);
+  size_t pending_evidence() const { return evidence_.size(); }
+
   // Stops producing and signing for good (this process): another process signs
   // with this node's key. Logged once, shown in node_status. Thread-safe.
   void stop_signing(const std::string& reason);
@@ -94,6 +102,7 @@ class Node : public rpc::NodeApi {
                 std::function<void(rpc::WaitResult)> done) override;
   Status dev_mine(uint32_t blocks, uint64_t& height) override;
   Status dev_increase_time(uint64_t seconds, uint64_t& offset) override;
+  Status dev_submit_evidence(ByteView raw, Hash& hash) override;
   std::vector<rpc::PeerView> peers() const override { return peers_view_ ? peers_view_() : std::vector<rpc::PeerView>{}; }
 
   // Prometheus text (# HELP, # TYPE, samples) of the node's own counters: blocks and
@@ -106,9 +115,10 @@ class Node : public rpc::NodeApi {
   Node(const Genesis& genesis, const std::optional<PrivateKey>& key, NodeOptions options);
   // The certificate of `block` signed by this node, the only validator.
   Certificate self_certificate(const ExecutedBlock& block) const;
-  // The producer's step: seals a block when transactions wait and this node
-  // may sign; true when it did and more wait.
+  // The producer's step: seals a block when transactions or evidence for the
+  // next block wait and this node may sign; true when it did and more wait.
   bool produce_if_waiting();
+  bool work_waiting() const;
   // Produces one block from the mempool. Caller holds produce_mutex_.
   bool produce_block(std::string& error);
   // Updates the mempool, waiters, metrics and listeners after `block` became
@@ -125,6 +135,7 @@ class Node : public rpc::NodeApi {
   Executor executor_;
   std::unique_ptr<Chain> chain_;
   Mempool mempool_;
+  EvidencePool evidence_;
   VerifyPool verify_pool_;
   std::optional<Signer> signer_;  // none on a full node
   NodeOptions options_;

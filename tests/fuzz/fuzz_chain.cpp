@@ -211,6 +211,16 @@ Status FuzzChain::dev_increase_time(uint64_t seconds, uint64_t& offset) {
   return Status::success();
 }
 
+Status FuzzChain::dev_submit_evidence(ByteView raw, Hash& hash) {
+  DuplicateVote d;
+  std::string error;
+  if (!decode_duplicate_vote_form(raw, params().chain_id, d, error)) return Status{1, "malformed", error};
+  hash = d.hash();
+  BlockCheck c = chain_->check_evidence(d, std::max(chain_->head().height, d.height()) + 1);
+  if (!c.ok()) return Status{1, to_string(c.result), c.message};
+  return Status::success();
+}
+
 rpc::Dispatcher& fuzz_dispatcher() {
   static rpc::Dispatcher d;
   static bool registered = [] {

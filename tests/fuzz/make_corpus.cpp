@@ -93,6 +93,7 @@ void chain_seeds(fuzz::FuzzChain& c) {
   write("block_decode", "certificate", store.certificate(3)->encode());
   write("block_decode", "validator-set", validators_at(store, 0)->set.encode());
   // Evidence: two precommits of the fixture's validator for two blocks at height 2.
+  Bytes evidence_seed;
   {
     const PrivateKey key = *PrivateKey::from(*from_hex(node::devnet_validator_key_hex()));
     SignedVote x{Vote{VoteType::kPrecommit, 2, 0, store.block(2)->hash, 1, c.params().chain_id}, address_of(key), {}};
@@ -105,7 +106,8 @@ void chain_seeds(fuzz::FuzzChain& c) {
       std::fprintf(stderr, "the evidence seed is not a duplicate vote\n");
       std::exit(1);
     }
-    write("block_decode", "duplicate-vote", encode_duplicate_vote(*d));
+    evidence_seed = encode_duplicate_vote(*d);
+    write("block_decode", "duplicate-vote", evidence_seed);
     Block with_evidence = block;
     with_evidence.evidence.push_back(*d);
     with_evidence.header.evidence_hash = evidence_root(with_evidence.evidence);
@@ -157,6 +159,9 @@ void chain_seeds(fuzz::FuzzChain& c) {
       {"tx_submit", json::object{{"raw", to_hex_0x(store.transaction(hashes[0])->raw)}}},
       {"vesting_get", json::object{{"id", 1}}},
       {"vesting_list", json::object{{"address", a0}, {"limit", 1}, {"cursor", "1"}}},
+      {"chain_getValidators", json::object{{"height", 2}}},
+      {"chain_getEvidence", json::object{{"fromHeight", 1}, {"validator", a0}, {"limit", 2}, {"cursor", "4:0"}}},
+      {"dev_submitEvidence", json::object{{"evidence", to_hex_0x(evidence_seed)}}},
   };
   size_t n = 0;
   for (const auto& [method, params] : calls) {

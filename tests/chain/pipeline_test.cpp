@@ -84,10 +84,10 @@ Bytes raw_tx(const PrivateKey& key, uint64_t nonce, uint64_t chain_id = test::kT
 }  // namespace
 
 TEST_CASE("proposed, signed and committed blocks are the bytes produce made", "[chain][pipeline]") {
-  // The hashes pin the blocks of this workload (header version 1 with
-  // validators_hash and last_commit_hash, each block carrying its parent's
-  // certificate, one bank.fee event per transaction): any change to the
-  // encoding or the rules shows here, and needs a new storage version.
+  // The hashes pin the blocks of this workload (header version 2 with
+  // validators_hash, last_commit_hash and evidence_hash, each block carrying
+  // its parent's certificate, one bank.fee event per transaction): any change
+  // to the encoding or the rules shows here, and needs a new storage version.
   TestChain t;
   Keccak256 all;
   for (size_t i = 0; i < 50; ++i) {

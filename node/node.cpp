@@ -167,8 +167,17 @@ bool Node::produce_block(std::string& error) {
     return false;
   }
   const auto started = std::chrono::steady_clock::now();
+  // The validator admin may have taken this key out of the set (or the set
+  // may need more signatures than this key's): then this node makes no block.
+  const uint64_t next = chain_->head().height + 1;
+  if (!chain_->validators().contains(signer_->address())) {
+    error = "this node's key " + to_checksum(signer_->address()) + " is not in the validator set of block " +
+            std::to_string(next);
+    ++metrics_.produce_failures;
+    return false;
+  }
   auto candidates = mempool_.select(params().max_block_txs);
-  auto evidence = evidence_.pending(chain_->head().height + 1, params().max_block_evidence);
+  auto evidence = evidence_.pending(next, params().max_block_evidence);
   // Propose, sign, commit: the node trusts its own proposal, which is exactly
   // what Chain::validate accepts from others (tests/node/node_test.cpp).
   Proposal proposal = chain_->propose(candidates, evidence, clock_.now(), signer_->address());

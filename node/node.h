@@ -113,7 +113,8 @@ class Node : public rpc::NodeApi {
 
  private:
   Node(const Genesis& genesis, const std::optional<PrivateKey>& key, NodeOptions options);
-  // The certificate of `block` signed by this node, the only validator.
+  // The certificate of `block` with this node's precommit alone: enough while
+  // its power is more than 2/3 of the set's (a single validator's).
   Certificate self_certificate(const ExecutedBlock& block) const;
   // The producer's step: seals a block when transactions or evidence for the
   // next block wait and this node may sign; true when it did and more wait.

@@ -167,7 +167,7 @@ ExecuteResult run_execute(const ExecuteSpec& spec) {
     if (b + 1 < blocks) next = std::async(std::launch::async, verify_block, b + 1);
     time += spec.block_seconds;
     const double cpu_before = thread_cpu_seconds();
-    Proposal out = chain->propose(txs, time, address_of(validator_key));
+    Proposal out = chain->propose(txs, {}, time, address_of(validator_key));
     out.executed.block.sig = sign(validator_key, block_signing_digest(out.executed.hash()));
     Vote vote{VoteType::kPrecommit, out.executed.header().height, 0, out.executed.hash(), time, g.params.chain_id};
     out.executed.certificate =

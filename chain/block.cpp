@@ -57,7 +57,8 @@ Hash list_root_range(const std::vector<Hash>& leaves, size_t begin, size_t end) 
 Bytes BlockHeader::encode() const {
   rlp::Encoder e;
   e.begin_list().uint(version).uint(chain_id).uint(height).fixed(parent_hash).uint(time).fixed(proposer);
-  e.fixed(validators_hash).fixed(last_commit_hash).fixed(tx_root).fixed(state_root).fixed(receipts_root).end_list();
+  e.fixed(validators_hash).fixed(last_commit_hash).fixed(evidence_hash).fixed(tx_root).fixed(state_root);
+  e.fixed(receipts_root).end_list();
   return e.finish();
 }
 
@@ -82,6 +83,7 @@ Status decode_header(ByteView raw, BlockHeader& out) {
   h.proposer = r.fixed<20>();
   h.validators_hash = r.fixed<32>();
   h.last_commit_hash = r.fixed<32>();
+  h.evidence_hash = r.fixed<32>();
   h.tx_root = r.fixed<32>();
   h.state_root = r.fixed<32>();
   h.receipts_root = r.fixed<32>();
@@ -96,8 +98,41 @@ Bytes Block::encode() const {
   rlp::Encoder e;
   e.begin_list().raw(header.encode()).begin_list();
   for (const Bytes& tx : txs) e.bytes(tx);
-  e.end_list().bytes(sig.to_bytes()).raw(encode_last_commit(last_commit)).end_list();
+  e.end_list().bytes(sig.to_bytes()).raw(encode_last_commit(last_commit)).raw(encode_evidence_list(evidence));
+  e.end_list();
   return e.finish();
+}
+
+Hash evidence_root(const std::vector<DuplicateVote>& evidence) {
+  std::vector<Hash> hashes;
+  hashes.reserve(evidence.size());
+  for (const DuplicateVote& d : evidence) hashes.push_back(d.hash());
+  return list_root(hashes);
+}
+
+Bytes encode_evidence_list(const std::vector<DuplicateVote>& evidence) {
+  rlp::Encoder e;
+  e.begin_list();
+  for (const DuplicateVote& d : evidence) e.raw(encode_duplicate_vote(d));
+  e.end_list();
+  return e.finish();
+}
+
+Status decode_evidence_list(ByteView raw, uint64_t chain_id, std::vector<DuplicateVote>& out) {
+  rlp::ListReader r(raw);
+  std::vector<DuplicateVote> list;
+  while (r.ok() && !r.at_end()) {
+    ByteView item = r.raw();
+    if (!r.ok()) break;
+    DuplicateVote d;
+    std::string error;
+    if (!decode_duplicate_vote_form(item, chain_id, d, error))
+      return reject(ChainCode::kMalformed, "evidence " + std::to_string(list.size()) + ": " + error);
+    list.push_back(std::move(d));
+  }
+  if (!r.done()) return malformed("block evidence", r.error());
+  out = std::move(list);
+  return Status::success();
 }
 
 Hash last_commit_hash(const std::optional<Certificate>& last_commit) {
@@ -136,9 +171,11 @@ Status decode_block(ByteView raw, Block& out) {
   if (!txs.done()) return malformed("block transactions", txs.error());
   ByteView sig = r.bytes();
   ByteView last_commit = r.raw();
+  ByteView evidence = r.raw();
   if (!r.done()) return malformed("block", r.error());
   if (Status s = decode_header(header, b.header); !s.ok()) return s;
   if (Status s = decode_last_commit(last_commit, b.last_commit); !s.ok()) return s;
+  if (Status s = decode_evidence_list(evidence, b.header.chain_id, b.evidence); !s.ok()) return s;
   auto signature = Signature::from_bytes(sig);
   if (!signature) return reject(ChainCode::kMalformed, "block signature must be 65 bytes");
   b.sig = *signature;

@@ -2,13 +2,14 @@
 // The byte-level specification is docs/protocol.md ("Blocks").
 //
 //   header         = RLP[version, chain_id, height, parent_hash, time, proposer,
-//                        validators_hash, last_commit_hash,
+//                        validators_hash, last_commit_hash, evidence_hash,
 //                        tx_root, state_root, receipts_root]
 //   block hash     = keccak256(header)
 //   proposer sig   = sign(keccak256(RLP["vestchain/block/v1", block hash]))
-//   block          = RLP[header, [signed tx, ...], sig, last_commit]
+//   block          = RLP[header, [signed tx, ...], sig, last_commit, [evidence, ...]]
 //   last_commit    = the parent's certificate (chain/certificate.h), or RLP[]
 //                    when the parent is the genesis block
+//   evidence       = a duplicate vote (chain/evidence.h)
 #pragma once
 
 #include <optional>
@@ -19,14 +20,15 @@
 #include "chain/address.h"
 #include "chain/bytes.h"
 #include "chain/certificate.h"
+#include "chain/evidence.h"
 #include "chain/secp256k1.h"
 #include "chain/status.h"
 
 namespace vest {
 
 constexpr std::string_view kBlockDomain = "vestchain/block/v1";
-// The header version this code produces and accepts.
-constexpr uint32_t kBlockVersion = 1;
+// The header version this code produces and accepts (2: with evidence_hash).
+constexpr uint32_t kBlockVersion = 2;
 
 struct BlockHeader {
   uint32_t version = kBlockVersion;
@@ -37,6 +39,7 @@ struct BlockHeader {
   Address proposer;
   Hash validators_hash;   // hash of the validator set that certifies this block
   Hash last_commit_hash;  // keccak256 of the block's last_commit; all zero when it has none
+  Hash evidence_hash;     // list root of the block's evidence hashes, in block order
   Hash tx_root;
   Hash state_root;
   Hash receipts_root;
@@ -60,11 +63,23 @@ struct Block {
   // The certificate of the parent block; none for the genesis block and its
   // first successor.
   std::optional<Certificate> last_commit;
+  // Evidence of misbehaviour committed by this block, in strictly ascending
+  // hash order (the rules are Chain::validate's).
+  std::vector<DuplicateVote> evidence;
 
   Bytes encode() const;
 };
 
+// Strict decoding. Evidence items must have the duplicate vote's form (their
+// votes get the header's chain id); what they say is checked by validation.
 Status decode_block(ByteView raw, Block& out);
+
+// A header's evidence_hash: list_root of the evidence hashes in order.
+Hash evidence_root(const std::vector<DuplicateVote>& evidence);
+// The encoding of a block's evidence list, RLP[evidence, ...], and its strict
+// decoding (the form of each item only).
+Bytes encode_evidence_list(const std::vector<DuplicateVote>& evidence);
+Status decode_evidence_list(ByteView raw, uint64_t chain_id, std::vector<DuplicateVote>& out);
 
 // A header's last_commit_hash for `last_commit`: keccak256 of its encoding, or
 // all zero for none.

@@ -26,6 +26,15 @@ enum class [[nodiscard]] BlockValidation : uint8_t {
   kTooManyTxs,            // more than max_block_txs transactions
   kTooLarge,              // transactions add up to more than max_block_bytes
   kTxRootMismatch,        // tx_root is not the list root of the transactions' hashes
+  kEvidenceHashMismatch,  // evidence_hash is not the list root of the evidence hashes
+  kTooMuchEvidence,       // more than max_block_evidence items of evidence
+  kEvidenceOutOfOrder,    // evidence hashes not strictly ascending (a repeat included)
+  kBadEvidence,           // an item is not a valid duplicate vote of this chain (chain/evidence.h)
+  kEvidenceTooNew,        // an item's height is not below the block's
+  kEvidenceExpired,       // an item is more than evidence_max_age_blocks below the block
+  kEvidenceNotValidator,  // an item's voter was not in the validator set of the item's height
+  kEvidenceCommitted,     // an item's offence (voter, height, round, type) is already committed,
+                          // by an earlier block or earlier in this one
   kBadTransaction,        // a transaction breaks a rule of protocol section 3 (1-5) at its position
   kReceiptsRootMismatch,  // receipts_root differs from the executed receipts'
   kStateRootMismatch,     // state_root differs from the state after execution
@@ -38,13 +47,16 @@ const char* to_string(BlockValidation v);
 // person can read. For kBadTransaction, `tx` is the transaction's rejection
 // (its chain code and reason) and `tx_index` its position in the block. For
 // kBadLastCommit, `last_commit` is the certificate rule broken when the
-// certificate was present and named by the header but does not verify.
+// certificate was present and named by the header but does not verify. For
+// the rules of one item of evidence (kBadEvidence to kEvidenceCommitted),
+// `evidence_index` is its position in the block.
 struct [[nodiscard]] BlockCheck {
   BlockValidation result = BlockValidation::kOk;
   std::string message;
   Status tx;
   uint32_t tx_index = 0;
   CertificateValidation last_commit = CertificateValidation::kOk;
+  uint32_t evidence_index = 0;
 
   bool ok() const { return result == BlockValidation::kOk; }
 };

@@ -17,6 +17,60 @@ Bytes Vote::sign_bytes() const {
 
 Hash Vote::signing_digest() const { return keccak256(sign_bytes()); }
 
+bool verify(const SignedVote& v) {
+  Address signer;
+  return recover(v.vote.signing_digest(), v.sig, signer) == SigError::kOk && signer == v.voter;
+}
+
+Bytes encode_vote(const SignedVote& v) {
+  rlp::Encoder e;
+  e.begin_list()
+      .uint(static_cast<uint8_t>(v.vote.type))
+      .uint(v.vote.height)
+      .uint(v.vote.round)
+      .fixed(v.vote.block_hash)
+      .uint(v.vote.time)
+      .fixed(v.voter)
+      .bytes(v.sig.to_bytes())
+      .end_list();
+  return e.finish();
+}
+
+bool decode_vote(ByteView raw, uint64_t chain_id, SignedVote& out, std::string& error) {
+  rlp::ListReader r(raw);
+  SignedVote v;
+  const uint64_t type = r.u64();
+  v.vote.height = r.u64();
+  const uint64_t round = r.u64();
+  v.vote.block_hash = r.fixed<32>();
+  v.vote.time = r.u64();
+  v.voter = r.fixed<20>();
+  ByteView sig = r.bytes();
+  if (!r.done()) {
+    error = std::string("vote: ") + rlp::to_string(r.error());
+    return false;
+  }
+  if (type != static_cast<uint8_t>(VoteType::kPrevote) && type != static_cast<uint8_t>(VoteType::kPrecommit)) {
+    error = "vote: unknown type " + std::to_string(type);
+    return false;
+  }
+  if (round > UINT32_MAX) {
+    error = "vote: round does not fit 32 bits";
+    return false;
+  }
+  auto s = Signature::from_bytes(sig);
+  if (!s) {
+    error = "vote: signature must be 65 bytes";
+    return false;
+  }
+  v.vote.type = static_cast<VoteType>(type);
+  v.vote.round = static_cast<uint32_t>(round);
+  v.vote.chain_id = chain_id;
+  v.sig = *s;
+  out = v;
+  return true;
+}
+
 Vote Certificate::precommit(size_t i, uint64_t chain_id) const {
   Vote v;
   v.type = VoteType::kPrecommit;

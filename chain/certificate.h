@@ -6,6 +6,7 @@
 //   vote signature  = ECDSA(keccak256(vote sign bytes))   (65 bytes, low-S)
 //   certificate     = RLP[height, round, block_hash, [entry, ...]]
 //   entry           = RLP[]  (absent)  |  RLP[time, signature]  (precommit)
+//   signed vote     = RLP[type, height, round, block_hash, time, voter, signature]
 //
 // A certificate has one entry per validator of the set that certifies the
 // block, in the set's canonical order; a signed entry is that validator's
@@ -14,6 +15,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -46,6 +48,29 @@ struct Vote {
 
   friend bool operator==(const Vote&, const Vote&) = default;
 };
+
+// A vote with the validator that cast it, as peers send it and evidence
+// (chain/evidence.h) carries it. A vote for no block (nil) has an all-zero
+// block hash.
+struct SignedVote {
+  Vote vote;
+  Address voter;
+  Signature sig;
+
+  friend bool operator==(const SignedVote&, const SignedVote&) = default;
+};
+
+// True when `v.sig` is a valid low-S signature over v.vote that recovers to
+// v.voter.
+bool verify(const SignedVote& v);
+
+// The signed vote encoding (top of this file). It carries no chain id: the
+// decoder takes the receiver's, which goes into the signed bytes, so a vote of
+// another chain fails verify(). Strict: refuses an unknown type, a round
+// beyond 32 bits, a signature of another length and trailing bytes, saying
+// which; checks no signature.
+Bytes encode_vote(const SignedVote& v);
+bool decode_vote(ByteView raw, uint64_t chain_id, SignedVote& out, std::string& error);
 
 // One validator's place in a certificate: absent, or its signed precommit.
 struct CommitSig {

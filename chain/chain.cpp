@@ -2,9 +2,11 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cassert>
 
 #include "chain/keccak.h"
+#include "chain/rlp.h"
 
 namespace vest {
 
@@ -100,6 +102,14 @@ const char* to_string(BlockValidation v) {
     case BlockValidation::kTooManyTxs: return "too_many_txs";
     case BlockValidation::kTooLarge: return "too_large";
     case BlockValidation::kTxRootMismatch: return "tx_root_mismatch";
+    case BlockValidation::kEvidenceHashMismatch: return "evidence_hash_mismatch";
+    case BlockValidation::kTooMuchEvidence: return "too_much_evidence";
+    case BlockValidation::kEvidenceOutOfOrder: return "evidence_out_of_order";
+    case BlockValidation::kBadEvidence: return "bad_evidence";
+    case BlockValidation::kEvidenceTooNew: return "evidence_too_new";
+    case BlockValidation::kEvidenceExpired: return "evidence_expired";
+    case BlockValidation::kEvidenceNotValidator: return "evidence_not_validator";
+    case BlockValidation::kEvidenceCommitted: return "evidence_committed";
     case BlockValidation::kBadTransaction: return "bad_transaction";
     case BlockValidation::kReceiptsRootMismatch: return "receipts_root_mismatch";
     case BlockValidation::kStateRootMismatch: return "state_root_mismatch";
@@ -110,14 +120,14 @@ const char* to_string(BlockValidation v) {
 namespace {
 
 BlockCheck refuse(BlockValidation v, std::string message) {
-  return BlockCheck{v, std::move(message), {}, 0, CertificateValidation::kOk};
+  return BlockCheck{v, std::move(message), {}, 0, CertificateValidation::kOk, 0};
 }
 
 std::string hex(const Hash& h) { return to_hex_0x(h.view()); }
 
 }  // namespace
 
-BlockCheck Chain::check_last_commit(const Block& block, const Head& parent, const ValidatorSet& set) const {
+BlockCheck Chain::check_last_commit(const Block& block, const Head& parent) const {
   using V = BlockValidation;
   const BlockHeader& h = block.header;
   if (h.last_commit_hash != last_commit_hash(block.last_commit))
@@ -130,13 +140,68 @@ BlockCheck Chain::check_last_commit(const Block& block, const Head& parent, cons
   }
   if (!block.last_commit)
     return refuse(V::kBadLastCommit, "block carries no certificate of its parent " + std::to_string(parent.height));
-  // The parent was certified by the set in the parent's state; sets do not
-  // change yet, so that is the set of the head's state.
+  // The parent was certified by the set of its own height.
+  const ValidatorSet set = validators_at(parent.height)->set;
   CertificateCheck c = verify_certificate(*block.last_commit, set, params().chain_id, parent.height, parent.hash);
   if (!c.ok())
     return BlockCheck{V::kBadLastCommit, std::string("last_commit: ") + to_string(c.result) + ": " + c.message, {},
                       0, c.result};
   return BlockCheck{};
+}
+
+BlockCheck Chain::apply_evidence(State& state, uint64_t height, const DuplicateVote& d,
+                                 std::vector<Event>& events) const {
+  using V = BlockValidation;
+  const ChainParams& p = params();
+  const Vote& vote = d.first.vote;
+  if (vote.chain_id != p.chain_id)
+    return refuse(V::kBadEvidence, "the votes are of chain " + std::to_string(vote.chain_id) + ", this is chain " +
+                                       std::to_string(p.chain_id));
+  if (std::string problem = duplicate_vote_problem(d); !problem.empty()) return refuse(V::kBadEvidence, problem);
+  const std::string what = "evidence of height " + std::to_string(d.height());
+  if (d.height() >= height)
+    return refuse(V::kEvidenceTooNew, what + " is not below the block's height " + std::to_string(height));
+  if (height - d.height() > p.evidence_max_age_blocks)
+    return refuse(V::kEvidenceExpired, what + " is more than evidence_max_age_blocks " +
+                                           std::to_string(p.evidence_max_age_blocks) + " below block " +
+                                           std::to_string(height));
+  auto set = vest::validators_at(state, d.height());
+  assert(set && "the state holds a validator set from genesis on");
+  const auto index = set->set.index_of(d.voter());
+  if (!index)
+    return refuse(V::kEvidenceNotValidator, to_checksum(d.voter()) + " was not a validator at height " +
+                                                std::to_string(d.height()));
+  const Bytes key = evidence_key(d);
+  if (auto recorded = state.get(key)) {
+    rlp::ListReader r(*recorded);
+    const uint64_t in_block = r.u64();
+    return refuse(V::kEvidenceCommitted, "the " + std::string(to_string(vote.type)) + " offence of " +
+                                             to_checksum(d.voter()) + " at height " + std::to_string(d.height()) +
+                                             " round " + std::to_string(vote.round) +
+                                             " is already committed (block " + std::to_string(in_block) + ")");
+  }
+  const Hash hash = d.hash();
+  rlp::Encoder e;
+  e.begin_list().uint(height).fixed(hash).end_list();
+  state.put(key, e.finish());
+  events.push_back(Event{"consensus.evidence",
+                         {d.voter()},
+                         {{"validator", to_checksum(d.voter())},
+                          {"power", std::to_string(set->set.validators()[*index].power)},
+                          {"height", std::to_string(d.height())},
+                          {"round", std::to_string(vote.round)},
+                          {"type", std::string(to_string(vote.type))},
+                          {"blockA", hex(vote.block_hash)},
+                          {"blockB", hex(d.second.vote.block_hash)},
+                          {"evidence", hex(hash)}}});
+  return BlockCheck{};
+}
+
+BlockCheck Chain::check_evidence(const DuplicateVote& evidence, uint64_t block_height) const {
+  assert(block_height > head().height);
+  Overlay scratch(*store_);
+  std::vector<Event> events;
+  return apply_evidence(scratch, block_height, evidence, events);
 }
 
 void Chain::begin(ExecutedBlock& out, const BlockEnv& env) {
@@ -145,19 +210,39 @@ void Chain::begin(ExecutedBlock& out, const BlockEnv& env) {
   executor_.begin_block(*out.state, env, out.block_events);
 }
 
-ValidatorSet Chain::validators() const {
-  auto set = read_validator_set(*store_);
-  assert(set && "the state holds a valid validator set from genesis on");
-  return std::move(*set);
+ValidatorSet Chain::validators() const { return validators_at(head().height + 1)->set; }
+
+std::optional<ValidatorsAt> Chain::validators_at(uint64_t height) const {
+  if (height > head().height + kValidatorSetDelay) return std::nullopt;
+  auto v = vest::validators_at(*store_, height);
+  assert(v && "the state holds a valid validator set from genesis on");
+  return v;
 }
 
-Proposal Chain::propose(const std::vector<VerifiedTx>& candidates, uint64_t time, const Address& proposer) {
+Proposal Chain::propose(const std::vector<VerifiedTx>& candidates, const std::vector<DuplicateVote>& evidence,
+                        uint64_t time, const Address& proposer) {
   const Head parent = head();
   const ChainParams& p = params();
   const BlockEnv env{p.chain_id, parent.height + 1, std::max(time, parent.time), proposer};
   Proposal out;
   ExecutedBlock& x = out.executed;
   begin(x, env);
+
+  // Evidence in ascending hash order, each item checked as validate() checks it.
+  std::vector<std::pair<Hash, const DuplicateVote*>> sorted;
+  for (const DuplicateVote& d : evidence) sorted.emplace_back(d.hash(), &d);
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<Hash> evidence_hashes;
+  for (const auto& [hash, d] : sorted) {
+    if (x.block.evidence.size() >= p.max_block_evidence) break;
+    if (!evidence_hashes.empty() && evidence_hashes.back() == hash) continue;
+    if (BlockCheck c = apply_evidence(*x.state, env.height, *d, x.block_events); !c.ok()) {
+      out.dropped_evidence.emplace_back(hash, std::move(c));
+      continue;
+    }
+    evidence_hashes.push_back(hash);
+    x.block.evidence.push_back(*d);
+  }
 
   uint64_t bytes = 0;
   for (const VerifiedTx& tx : candidates) {
@@ -187,6 +272,7 @@ Proposal Chain::propose(const std::vector<VerifiedTx>& candidates, uint64_t time
   h.validators_hash = validators().hash();
   if (parent.height > 0) x.block.last_commit = store_->certificate(parent.height);
   h.last_commit_hash = last_commit_hash(x.block.last_commit);
+  h.evidence_hash = list_root(evidence_hashes);
   std::vector<Hash> tx_hashes;
   for (const VerifiedTx& tx : x.txs) {
     tx_hashes.push_back(tx.hash);
@@ -225,7 +311,7 @@ BlockCheck Chain::validate(const Block& block, ExecutedBlock& out, const TxBatch
   if (h.time < parent.time)
     return refuse(V::kTimeBeforeParent, "block time " + std::to_string(h.time) + " is before its parent's " +
                                             std::to_string(parent.time));
-  // The set that certifies this block is the one in its parent's state.
+  // The set that certifies this block, fixed in its parent's state.
   const ValidatorSet set = validators();
   if (h.validators_hash != set.hash())
     return refuse(V::kWrongValidatorsHash, "validators_hash " + hex(h.validators_hash) + " is not the set's " +
@@ -237,7 +323,7 @@ BlockCheck Chain::validate(const Block& block, ExecutedBlock& out, const TxBatch
     return refuse(V::kBadSignature, std::string("block signature: ") + vest::to_string(e));
   if (signer != h.proposer)
     return refuse(V::kBadSignature, "block signature recovers to " + to_checksum(signer) + ", not the proposer");
-  if (BlockCheck c = check_last_commit(block, parent, set); !c.ok()) return c;
+  if (BlockCheck c = check_last_commit(block, parent); !c.ok()) return c;
   if (block.txs.size() > p.max_block_txs)
     return refuse(V::kTooManyTxs, std::to_string(block.txs.size()) + " transactions, more than max_block_txs " +
                                       std::to_string(p.max_block_txs));
@@ -254,6 +340,25 @@ BlockCheck Chain::validate(const Block& block, ExecutedBlock& out, const TxBatch
   if (list_root(tx_hashes) != h.tx_root)
     return refuse(V::kTxRootMismatch, "tx_root " + hex(h.tx_root) + " is not the transactions' " +
                                           hex(list_root(tx_hashes)));
+  std::vector<Hash> evidence_hashes;
+  evidence_hashes.reserve(block.evidence.size());
+  for (const DuplicateVote& d : block.evidence) evidence_hashes.push_back(d.hash());
+  if (list_root(evidence_hashes) != h.evidence_hash)
+    return refuse(V::kEvidenceHashMismatch, "evidence_hash " + hex(h.evidence_hash) + " is not the evidence's " +
+                                                hex(list_root(evidence_hashes)));
+  if (block.evidence.size() > p.max_block_evidence)
+    return refuse(V::kTooMuchEvidence, std::to_string(block.evidence.size()) +
+                                           " items of evidence, more than max_block_evidence " +
+                                           std::to_string(p.max_block_evidence));
+  for (size_t i = 1; i < evidence_hashes.size(); ++i) {
+    if (!(evidence_hashes[i - 1] < evidence_hashes[i])) {
+      BlockCheck c = refuse(V::kEvidenceOutOfOrder, "evidence " + std::to_string(i) + " " + hex(evidence_hashes[i]) +
+                                                        " does not follow " + hex(evidence_hashes[i - 1]) +
+                                                        " in ascending hash order");
+      c.evidence_index = static_cast<uint32_t>(i);
+      return c;
+    }
+  }
 
   // Rules 1-2 of protocol section 3 need no state: all at once, on the pool when given.
   std::vector<VerifiedTx> verified;
@@ -270,6 +375,13 @@ BlockCheck Chain::validate(const Block& block, ExecutedBlock& out, const TxBatch
   const BlockEnv env{p.chain_id, h.height, h.time, h.proposer};
   ExecutedBlock x;
   begin(x, env);
+  for (size_t i = 0; i < block.evidence.size(); ++i) {
+    if (BlockCheck c = apply_evidence(*x.state, h.height, block.evidence[i], x.block_events); !c.ok()) {
+      c.message = "evidence " + std::to_string(i) + " " + hex(evidence_hashes[i]) + ": " + c.message;
+      c.evidence_index = static_cast<uint32_t>(i);
+      return c;
+    }
+  }
   for (size_t i = 0; i < block.txs.size(); ++i) {
     Status s = std::move(statuses[i]);
     Receipt receipt;
@@ -278,7 +390,7 @@ BlockCheck Chain::validate(const Block& block, ExecutedBlock& out, const TxBatch
       std::string message = "transaction " + std::to_string(i) + " " + hex(tx_hashes[i]) + ": " + s.reason +
                             ": " + s.message;
       return BlockCheck{V::kBadTransaction, std::move(message), std::move(s), static_cast<uint32_t>(i),
-                        CertificateValidation::kOk};
+                        CertificateValidation::kOk, 0};
     }
     x.txs.push_back(std::move(verified[i]));
     x.receipts.push_back(std::move(receipt));
@@ -317,6 +429,7 @@ bool Chain::commit(const ExecutedBlock& block, std::string& error) {
   c.block.header = h;
   c.block.sig = block.block.sig;
   c.block.last_commit = block.block.last_commit;
+  c.block.evidence = block.block.evidence;
   c.certificate = block.certificate ? &*block.certificate : nullptr;
   c.txs = block.txs;
   c.receipts = block.receipts;

@@ -50,10 +50,12 @@ struct ExecutedBlock {
 };
 
 // A proposal: the unsigned block, and the candidates left out because they
-// cannot be in it (each with the rule it breaks).
+// cannot be in it (each with the rule it breaks): transactions by hash,
+// evidence by its hash.
 struct Proposal {
   ExecutedBlock executed;
   std::vector<std::pair<Hash, Status>> dropped;
+  std::vector<std::pair<Hash, BlockCheck>> dropped_evidence;
 };
 
 // Verifies the signed transactions `raws` (verify_transaction with the chain
@@ -75,18 +77,32 @@ class Chain {
   const ChainParams& params() const { return executor_.params(); }
   Executor& executor() { return executor_; }
 
-  // The validator set in the head's state: the one that certifies the next
-  // block (and, while sets do not change, the head).
+  // The validator set that certifies the next block (head + 1).
   ValidatorSet validators() const;
+  // The set that certifies block `height` and the first height it certifies
+  // (where the proposer priorities start from zero, docs/protocol.md section
+  // 10), for any height up to head + kValidatorSetDelay; nullopt above, where
+  // blocks not yet executed may still change it.
+  std::optional<ValidatorsAt> validators_at(uint64_t height) const;
 
   // Builds the next block by `proposer` (a member of the set) at `time`
   // (raised to the head's time when before it) from `candidates` in order,
   // leaving out those that cannot be included and stopping at the block
-  // limits. Its last_commit is the head's stored certificate (none on top of
-  // genesis; without a stored one, validate() refuses the block). The result is
-  // what validate() accepts once the proposer has signed it: sign
-  // header().signing_digest() into executed.block.sig, then commit().
-  Proposal propose(const std::vector<VerifiedTx>& candidates, uint64_t time, const Address& proposer);
+  // limits. It carries `evidence` in ascending hash order, up to
+  // max_block_evidence items, leaving out repeats and every item that breaks
+  // a rule of evidence (as validate() checks them). Its last_commit is the
+  // head's stored certificate (none on top of genesis; without a stored one,
+  // validate() refuses the block). The result is what validate() accepts once
+  // the proposer has signed it: sign header().signing_digest() into
+  // executed.block.sig, then commit().
+  Proposal propose(const std::vector<VerifiedTx>& candidates, const std::vector<DuplicateVote>& evidence,
+                   uint64_t time, const Address& proposer);
+
+  // Checks `evidence` by the rules of one item of evidence (bad_evidence to
+  // evidence_committed, docs/protocol.md section 4) as a block at
+  // `block_height` (above the head) would, on the head's state; changes
+  // nothing. Thread-safe (it reads the store).
+  BlockCheck check_evidence(const DuplicateVote& evidence, uint64_t block_height) const;
 
   // Checks `block` against the head by the rules of docs/protocol.md section 4,
   // in that order, executing its transactions; on success `out` is ready to
@@ -107,7 +123,12 @@ class Chain {
   // Starts `out` on the head: base reader, overlay, begin_block hooks.
   void begin(ExecutedBlock& out, const BlockEnv& env);
   // Rule bad_last_commit of validate().
-  BlockCheck check_last_commit(const Block& block, const Head& parent, const ValidatorSet& set) const;
+  BlockCheck check_last_commit(const Block& block, const Head& parent) const;
+  // The rules of one item of evidence in a block at `height`, over `state`
+  // (the block's writes so far); when they hold, records the offence in
+  // `state` and appends its event to `events`.
+  BlockCheck apply_evidence(State& state, uint64_t height, const DuplicateVote& evidence,
+                            std::vector<Event>& events) const;
 
   std::unique_ptr<ChainStore> store_;
   Executor& executor_;

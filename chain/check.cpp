@@ -138,6 +138,8 @@ class Checker {
       const std::string name = "block " + std::to_string(h);
       auto b = store_.block(h);  // blocks() found it and decoded it
       if (list_root(b->tx_hashes) != b->header.tx_root) return fail(name + ": tx_root does not match its transactions");
+      if (evidence_root(b->evidence) != b->header.evidence_hash)
+        return fail(name + ": evidence_hash does not match its evidence");
       std::vector<Receipt> receipts;
       for (uint32_t i = 0; i < b->tx_hashes.size(); ++i) {
         const Hash& hash = b->tx_hashes[i];
@@ -154,8 +156,11 @@ class Checker {
         return fail(name + ": receipts_root does not match its receipts");
       if (h > 0) {
         Address signer;
-        const ValidatorSet& set = params->validators;
-        if (b->header.validators_hash != set.hash()) return fail(name + ": validators_hash is not the set's");
+        auto certifying = validators_at(store_, h);
+        if (!certifying) return fail(name + ": the state holds no validator set for its height");
+        const ValidatorSet& set = certifying->set;
+        if (b->header.validators_hash != set.hash())
+          return fail(name + ": validators_hash is not the hash of the set of its height");
         if (!set.contains(b->header.proposer)) return fail(name + ": proposed by another than a validator");
         if (recover(b->header.signing_digest(), b->sig, signer) != SigError::kOk || signer != b->header.proposer)
           return fail(name + ": the signature is not the proposer's");
@@ -164,7 +169,10 @@ class Checker {
         if (h > 1) {
           auto parent = store_.block(h - 1);
           if (!b->last_commit) return fail(name + ": carries no certificate of block " + std::to_string(h - 1));
-          CertificateCheck c = verify_certificate(*b->last_commit, set, params->chain_id, h - 1, parent->hash);
+          auto parent_set = validators_at(store_, h - 1);
+          if (!parent_set) return fail(name + ": the state holds no validator set for its parent's height");
+          CertificateCheck c =
+              verify_certificate(*b->last_commit, parent_set->set, params->chain_id, h - 1, parent->hash);
           if (!c.ok()) return fail(name + ": last_commit: " + to_string(c.result) + ": " + c.message);
         }
         if (auto own = store_.certificate(h)) {
@@ -176,7 +184,7 @@ class Checker {
     }
     pass("transactions " + std::to_string(count) + " in blocks " + std::to_string(from) + ".." +
          std::to_string(head_.height) + ", each indexed at its block with its receipt; tx roots, receipt roots " +
-         "and signatures match, certificates verify");
+         "and signatures match, certificates verify, evidence hashes match");
     return true;
   }
 

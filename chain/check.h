@@ -31,7 +31,7 @@ struct CheckReport {
 //    (Contract::check_invariants);
 // 5. in the last `recent_blocks` blocks: every transaction is stored under its
 //    hash at that block and position with its receipt, and each block's
-//    tx_root, receipts_root and proposer signature are right.
+//    tx_root, evidence_hash, receipts_root and proposer signature are right.
 // Reads only; the caller opened the store and keeps it open.
 CheckReport check_store(const ChainStore& store, const Hash& genesis_hash, const std::vector<Contract*>& contracts,
                         uint64_t recent_blocks);

@@ -14,7 +14,13 @@ const std::string_view kParamsKey = "chain/params";
 Bytes encode_params(const ChainParams& p) {
   rlp::Encoder e;
   e.begin_list().uint(p.chain_id).str(p.chain_name).uint(p.genesis_time).uint(p.min_fee);
-  e.uint(p.block_time_ms).uint(p.max_block_bytes).uint(p.max_block_txs).uint(p.max_tx_bytes).end_list();
+  e.uint(p.block_time_ms).uint(p.max_block_bytes).uint(p.max_block_txs).uint(p.max_tx_bytes);
+  if (p.validator_admin) {
+    e.fixed(*p.validator_admin);
+  } else {
+    e.bytes({});
+  }
+  e.uint(p.evidence_max_age_blocks).uint(p.max_block_evidence).end_list();
   return e.finish();
 }
 
@@ -66,10 +72,18 @@ std::optional<ChainParams> read_params(const StateReader& state) {
   p.max_block_bytes = r.u64();
   p.max_block_txs = r.u64();
   p.max_tx_bytes = r.u64();
+  ByteView admin = r.bytes();
+  p.evidence_max_age_blocks = r.u64();
+  p.max_block_evidence = r.u64();
   if (!r.done()) return std::nullopt;
-  auto set = read_validator_set(state);
-  if (!set) return std::nullopt;
-  p.validators = std::move(*set);
+  if (!admin.empty()) {
+    auto a = Address::from(admin);
+    if (!a) return std::nullopt;
+    p.validator_admin = *a;
+  }
+  auto set = validators_at(state, 0);
+  if (!set || set->effective_from != 0) return std::nullopt;
+  p.validators = std::move(set->set);
   return p;
 }
 
@@ -86,13 +100,13 @@ Status Executor::init_genesis(const boost::json::object& genesis, State& state) 
   for (const auto& kv : genesis) {
     std::string_view key = kv.key();
     bool known = key == "chain_id" || key == "chain_name" || key == "genesis_time" || key == "validators" ||
-                 key == "params";
+                 key == "validator_admin" || key == "params";
     for (Contract* c : contracts_) known = known || key == c->name();
     if (!known) return reject(ChainCode::kMalformed, std::string(key) + ": unknown genesis section");
   }
   state.put(as_bytes(kParamsKey), encode_params(params_));
   assert(!params_.validators.empty() && "a genesis names its validators");
-  state.put(as_bytes(kValidatorsKey), params_.validators.encode());
+  write_validators(state, 0, params_.validators);
   for (Contract* c : contracts_) {
     if (Status s = c->init_genesis(state, genesis); !s.ok()) return s;
   }

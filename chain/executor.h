@@ -17,7 +17,8 @@ namespace vest {
 // The next nonce `account` must use (0 for an unknown account).
 uint64_t account_nonce(const StateReader& state, const Address& account);
 
-// Chain parameters as committed in the state at genesis.
+// Chain parameters as committed in the state at genesis, with the genesis
+// validator set.
 std::optional<ChainParams> read_params(const StateReader& state);
 
 class Executor {

@@ -31,13 +31,17 @@ bool parse_genesis(std::string_view text, Genesis& out, std::string& error) {
     v.only({"address", "power", "note"});
     listed.push_back(x);
   }
+  if (top.has("validator_admin")) g.params.validator_admin = top.address("validator_admin");
   jf::Fields p = top.object("params");
   g.params.min_fee = p.amount("min_fee");
   g.params.block_time_ms = p.u64("block_time_ms");
   g.params.max_block_bytes = p.u64("max_block_bytes");
   g.params.max_block_txs = p.u64("max_block_txs");
   g.params.max_tx_bytes = p.u64("max_tx_bytes");
-  p.only({"min_fee", "block_time_ms", "max_block_bytes", "max_block_txs", "max_tx_bytes"});
+  g.params.evidence_max_age_blocks = p.u64("evidence_max_age_blocks", ChainParams{}.evidence_max_age_blocks);
+  g.params.max_block_evidence = p.u64("max_block_evidence", ChainParams{}.max_block_evidence);
+  p.only({"min_fee", "block_time_ms", "max_block_bytes", "max_block_txs", "max_tx_bytes", "evidence_max_age_blocks",
+          "max_block_evidence"});
   if (!error.empty()) {
     error = "genesis: " + error;
     return false;
@@ -55,6 +59,8 @@ bool parse_genesis(std::string_view text, Genesis& out, std::string& error) {
     return false;
   }
   g.params.validators = std::move(*set);
+  if (g.params.validator_admin && g.params.validator_admin->is_zero())
+    return bad("validator_admin", "must not be the zero address (leave it out for a set that never changes)");
   if (g.params.block_time_ms == 0 || g.params.block_time_ms > 3600 * 1000)
     return bad("params.block_time_ms", "must be between 1 and 3600000");
   if (g.params.max_tx_bytes < 256 || g.params.max_tx_bytes > kMaxTxBytesLimit)
@@ -65,6 +71,10 @@ bool parse_genesis(std::string_view text, Genesis& out, std::string& error) {
     return bad("params.max_block_bytes", "must be at least max_tx_bytes and at most 4194304");
   if (g.params.max_block_txs == 0 || g.params.max_block_txs > 100000)
     return bad("params.max_block_txs", "must be between 1 and 100000");
+  if (g.params.evidence_max_age_blocks == 0 || g.params.evidence_max_age_blocks > kMaxEvidenceAgeLimit)
+    return bad("params.evidence_max_age_blocks", "must be between 1 and 10000000");
+  if (g.params.max_block_evidence == 0 || g.params.max_block_evidence > kMaxBlockEvidenceLimit)
+    return bad("params.max_block_evidence", "must be between 1 and 256");
   g.doc = doc.as_object();
   out = std::move(g);
   return true;

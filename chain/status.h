@@ -6,6 +6,7 @@
 //   200..299  sale                                        contracts/sale/
 //   300..399  vesting                                     contracts/vesting/
 //   400..499  staking                                     contracts/staking/
+//   500..599  validators                                  contracts/validators/
 // The full table is in docs/rpc.md ("Rejection codes").
 #pragma once
 

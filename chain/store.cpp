@@ -25,7 +25,12 @@ namespace {
 // blocks end with their last_commit; commit certificates under c<height>; the
 // validator set in the state (chain/validators) and chain/params without the
 // validator.
-constexpr std::string_view kSchemaVersion = "4";
+// "5": the validator sets by the height they certify from (chain/valset/)
+// replace chain/validators; blocks carry evidence (header version 2 with
+// evidence_hash, stored blocks end with it), committed evidence in the state
+// (chain/evidence/) and indexed (v, V); chain/params ends with
+// validator_admin, evidence_max_age_blocks and max_block_evidence.
+constexpr std::string_view kSchemaVersion = "5";
 
 leveldb::Slice slice(ByteView b) { return leveldb::Slice(reinterpret_cast<const char*>(b.data()), b.size()); }
 ByteView view(const leveldb::Slice& s) { return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }
@@ -139,7 +144,8 @@ Cursor decode_cursor_suffix(ByteView k) {
   return c;
 }
 
-// Keys `prefix || height || index [|| sub]`, newest first, strictly before `after`.
+// Keys `prefix || height || index [|| sub]`, newest first, strictly before
+// `after`; `fn` returns false to stop early.
 template <typename Fn>
 void scan_backwards(const leveldb::DB* db, const Bytes& prefix, std::optional<Cursor> after, bool with_sub,
                     size_t limit, Fn fn) {
@@ -167,7 +173,7 @@ void scan_backwards(const leveldb::DB* db, const Bytes& prefix, std::optional<Cu
     ByteView k = view(it->key());
     if (!has_prefix(k, prefix)) break;
     if (after && std::ranges::equal(k, seek)) continue;
-    fn(decode_cursor_suffix(k.subspan(prefix.size())), view(it->value()));
+    if (!fn(decode_cursor_suffix(k.subspan(prefix.size())), view(it->value()))) break;
     ++n;
   }
 }
@@ -368,7 +374,17 @@ bool ChainStore::commit(const BlockCommit& c, std::string& error) {
     }
   }
 
-  StoredBlock stored{h, c.block.sig, {}, c.block_events, c.block.last_commit, block_hash};
+  StoredBlock stored{h, c.block.sig, {}, c.block_events, c.block.last_commit, c.block.evidence, block_hash};
+  for (uint32_t i = 0; i < c.block.evidence.size(); ++i) {
+    const DuplicateVote& d = c.block.evidence[i];
+    Bytes vk = height_key('v', h.height);
+    put_u32_be(vk, i);
+    batch.Put(slice(vk), slice(encode_duplicate_vote(d)));
+    Bytes ak = key1('V', d.voter().view());
+    put_u64_be(ak, h.height);
+    put_u32_be(ak, i);
+    batch.Put(slice(ak), leveldb::Slice());
+  }
   if (c.certificate) batch.Put(slice(height_key('c', h.height)), slice(c.certificate->encode()));
   for (const auto& tx : c.txs) stored.tx_hashes.push_back(tx.hash);
   for (uint16_t ev = 0; ev < c.block_events.size(); ++ev) {
@@ -442,7 +458,7 @@ Bytes encode_stored_block(const StoredBlock& b) {
   for (const Hash& h : b.tx_hashes) e.fixed(h);
   e.end_list().begin_list();
   for (const Event& ev : b.events) e.raw(encode_event(ev));
-  e.end_list().raw(encode_last_commit(b.last_commit)).end_list();
+  e.end_list().raw(encode_last_commit(b.last_commit)).raw(encode_evidence_list(b.evidence)).end_list();
   return e.finish();
 }
 
@@ -461,8 +477,10 @@ bool decode_stored_block(ByteView raw, StoredBlock& out) {
     b.events.push_back(std::move(e));
   }
   ByteView last_commit = r.raw();
+  ByteView evidence = r.raw();
   if (!(events_ok && hashes.done() && events.done() && r.done() && sig && decode_header(header, b.header).ok() &&
-        decode_last_commit(last_commit, b.last_commit).ok()))
+        decode_last_commit(last_commit, b.last_commit).ok() &&
+        decode_evidence_list(evidence, b.header.chain_id, b.evidence).ok()))
     return false;
   b.sig = *sig;
   b.hash = b.header.hash();
@@ -549,6 +567,7 @@ std::vector<std::pair<Cursor, Hash>> ChainStore::account_transactions(const Addr
   std::vector<std::pair<Cursor, Hash>> out;
   scan_backwards(db_.get(), key1('a', account.view()), after, false, limit, [&](Cursor c, ByteView value) {
     if (auto h = Hash::from(value)) out.emplace_back(c, *h);
+    return true;
   });
   return out;
 }
@@ -556,8 +575,38 @@ std::vector<std::pair<Cursor, Hash>> ChainStore::account_transactions(const Addr
 std::vector<Cursor> ChainStore::account_events(const Address& account, std::optional<Cursor> after,
                                                size_t limit) const {
   std::vector<Cursor> out;
-  scan_backwards(db_.get(), key1('e', account.view()), after, true, limit,
-                 [&](Cursor c, ByteView) { out.push_back(c); });
+  scan_backwards(db_.get(), key1('e', account.view()), after, true, limit, [&](Cursor c, ByteView) {
+    out.push_back(c);
+    return true;
+  });
+  return out;
+}
+
+std::vector<CommittedEvidence> ChainStore::committed_evidence(const std::optional<Address>& validator,
+                                                              uint64_t from, uint64_t to,
+                                                              std::optional<Cursor> after, size_t limit) const {
+  std::vector<CommittedEvidence> out;
+  auto genesis = block(0);
+  if (from > to || !genesis) return out;
+  // Strictly before (to, 2^32 - 1), which no block reaches, or `after` when that is lower.
+  Cursor start{to, UINT32_MAX, 0};
+  if (after && std::pair(after->height, after->index) < std::pair(start.height, start.index)) start = *after;
+  // Votes carry no chain id in storage: they get the chain's, as on the wire.
+  const uint64_t chain_id = genesis->header.chain_id;
+  const Bytes prefix = validator ? key1('V', validator->view()) : Bytes{'v'};
+  scan_backwards(db_.get(), prefix, start, false, limit, [&](Cursor c, ByteView) {
+    if (c.height < from) return false;
+    Bytes key = height_key('v', c.height);
+    put_u32_be(key, c.index);
+    auto raw = db_get(db_.get(), nullptr, key);
+    CommittedEvidence e{c.height, c.index, {}};
+    std::string error;
+    const bool decoded = raw && decode_duplicate_vote_form(*raw, chain_id, e.evidence, error);
+    assert(decoded && "an evidence index entry without its stored evidence");
+    (void)decoded;
+    out.push_back(std::move(e));
+    return true;
+  });
   return out;
 }
 

@@ -8,13 +8,15 @@
 //   s<key>                          current state value
 //   h<key><height u64><len(key) u16>   state value before block <height> changed it
 //   m<path>                         state tree node (chain/merkle_tree.h)
-//   b<height u64>                   stored block: header, signature, tx hashes, last_commit
+//   b<height u64>                   stored block: header, signature, tx hashes, last_commit, evidence
 //   c<height u64>                   the commit certificate this node holds for the block
 //   B<hash>                         block height by block hash
 //   t<tx hash>                      transaction: height, index, raw bytes, sender
 //   r<height u64><index u32>        receipt
 //   a<address><height u64><index u32>          transactions touching an address
 //   e<address><height u64><index u32><ev u16>  events naming an address
+//   v<height u64><index u32>                   evidence committed by the block, by position
+//   V<address><height u64><index u32>          the same, by the validator it accuses
 // Integers are big-endian so that keys sort in chain order.
 #pragma once
 
@@ -53,6 +55,7 @@ struct StoredBlock {
   std::vector<Hash> tx_hashes;
   std::vector<Event> events;  // emitted at the start of the block, outside any transaction
   std::optional<Certificate> last_commit;  // the parent's certificate, as the block carried it
+  std::vector<DuplicateVote> evidence;     // as the block carried it
   Hash hash;
 };
 
@@ -71,7 +74,7 @@ struct TxRecord {
 
 // The stored forms of a block (under b<height>) and of a transaction (under
 // t<hash>), docs/protocol.md ("Storage"):
-//   stored block = RLP[header, sig, [tx hash, ...], [event, ...], last_commit]
+//   stored block = RLP[header, sig, [tx hash, ...], [event, ...], last_commit, [evidence, ...]]
 //   stored tx    = RLP[height, index, signed tx, sender]
 // The decoders are strict and false on anything else; a decoded block's hash
 // is its header's hash, a decoded transaction gets no hash or receipt.
@@ -79,6 +82,13 @@ Bytes encode_stored_block(const StoredBlock& b);
 bool decode_stored_block(ByteView raw, StoredBlock& out);
 Bytes encode_stored_tx(const TxRecord& t);
 bool decode_stored_tx(ByteView raw, TxRecord& out);
+
+// One piece of evidence a block committed (ChainStore::committed_evidence).
+struct CommittedEvidence {
+  uint64_t height = 0;  // the block that committed it
+  uint32_t index = 0;   // its position in that block's evidence
+  DuplicateVote evidence;
+};
 
 // Where an explorer listing stands: the (height, index) of the last item
 // returned; the next page starts strictly before (or after) it.
@@ -189,6 +199,11 @@ class ChainStore : public StateReader {
                                                             size_t limit) const;
   // Events naming `account`, newest first, after `after` (exclusive).
   std::vector<Cursor> account_events(const Address& account, std::optional<Cursor> after, size_t limit) const;
+  // Evidence committed in blocks `from` to `to` (both included), newest
+  // first, strictly before `after` when given, at most `limit`; only that
+  // accusing `validator` when given.
+  std::vector<CommittedEvidence> committed_evidence(const std::optional<Address>& validator, uint64_t from,
+                                                    uint64_t to, std::optional<Cursor> after, size_t limit) const;
 
  private:
   ChainStore() = default;

@@ -3,41 +3,33 @@
 // decoders refuse anything else, trailing bytes included, and check no
 // signature (consensus/messages.h, verify).
 //
-//   vote      = RLP[type, height, round, block_hash, time, voter, signature]
+//   vote      = RLP[type, height, round, block_hash, time, voter, signature]   chain/certificate.h
 //   proposal  = RLP[height, round, block_hash, pol, proposer, signature]    pol = RLP[] | RLP[pol_round]
-//   duplicate = RLP[vote, vote]      one voter, height, round and type; two blocks, the lower hash first
+//   duplicate = RLP[vote, vote]      chain/evidence.h: one voter, height, round and type; two blocks,
+//                                    the lower hash first
 //
 // A message carries no chain id: the receiver's goes into the signed bytes, so
 // a message of another chain fails its signature check.
 #pragma once
 
-#include <optional>
 #include <string>
 
+#include "chain/evidence.h"
 #include "consensus/messages.h"
 
 namespace vest::consensus {
 
-Bytes encode_vote(const SignedVote& v);
-// `chain_id` is the receiver's.
-bool decode_vote(ByteView raw, uint64_t chain_id, SignedVote& out, std::string& error);
+// Votes and duplicate-vote evidence are encoded by chain/, which checks
+// evidence inside blocks; they are named here too.
+using vest::decode_duplicate_vote;
+using vest::decode_vote;
+using vest::DuplicateVote;
+using vest::encode_duplicate_vote;
+using vest::encode_vote;
+using vest::make_duplicate_vote;
 
 Bytes encode_proposal(const SignedProposal& p);
+// `chain_id` is the receiver's.
 bool decode_proposal(ByteView raw, uint64_t chain_id, SignedProposal& out, std::string& error);
-
-// Two votes of one validator for one (height, round, type) and different
-// blocks: evidence that it signed both.
-struct DuplicateVote {
-  SignedVote first;   // the lower block hash
-  SignedVote second;
-  friend bool operator==(const DuplicateVote&, const DuplicateVote&) = default;
-};
-// The evidence of `a` and `b` in canonical order; nullopt unless they are of
-// one chain, voter, height, round and type with different block hashes, and
-// both signatures are the voter's.
-std::optional<DuplicateVote> make_duplicate_vote(const SignedVote& a, const SignedVote& b);
-Bytes encode_duplicate_vote(const DuplicateVote& d);
-// Decodes and checks as make_duplicate_vote does, and that the pair is in canonical order.
-bool decode_duplicate_vote(ByteView raw, uint64_t chain_id, DuplicateVote& out, std::string& error);
 
 }  // namespace vest::consensus

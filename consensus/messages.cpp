@@ -21,9 +21,4 @@ bool verify(const SignedProposal& p) {
   return recover(p.proposal.signing_digest(), p.sig, signer) == SigError::kOk && signer == p.proposer;
 }
 
-bool verify(const SignedVote& v) {
-  Address signer;
-  return recover(v.vote.signing_digest(), v.sig, signer) == SigError::kOk && signer == v.voter;
-}
-
 }  // namespace vest::consensus

@@ -5,8 +5,8 @@
 //                             block_hash, pol]     pol = RLP[] | RLP[pol_round]
 //   proposal signature  = ECDSA(keccak256(proposal sign bytes))   (65 bytes, low-S)
 //
-// A vote is the chain's Vote (chain/certificate.h), signed over its own sign
-// bytes. Signatures are checked by the node before a message reaches the
+// A vote is the chain's SignedVote (chain/certificate.h), signed over its own
+// sign bytes. Signatures are checked by the node before a message reaches the
 // consensus core (verify() below); the core trusts that the named signer signed.
 #pragma once
 
@@ -46,21 +46,12 @@ struct SignedProposal {
   friend bool operator==(const SignedProposal&, const SignedProposal&) = default;
 };
 
-// A vote with the validator that cast it. A vote for no block (nil) has an
-// all-zero block hash.
-struct SignedVote {
-  Vote vote;
-  Address voter;
-  Signature sig;
-
-  friend bool operator==(const SignedVote&, const SignedVote&) = default;
-};
+// Votes are the chain's (chain/certificate.h: SignedVote and its verify()).
+using vest::SignedVote;
+using vest::verify;
 
 // True when `p.sig` is a valid low-S signature over p.proposal that recovers
 // to p.proposer.
 bool verify(const SignedProposal& p);
-// True when `v.sig` is a valid low-S signature over v.vote that recovers to
-// v.voter.
-bool verify(const SignedVote& v);
 
 }  // namespace vest::consensus

@@ -3,6 +3,7 @@
 #include "contracts/bank/messages.h"
 #include "contracts/sale/messages.h"
 #include "contracts/staking/messages.h"
+#include "contracts/validators/messages.h"
 #include "contracts/vesting/messages.h"
 
 namespace vest {
@@ -73,6 +74,12 @@ std::optional<MessageInfo> describe_message(uint64_t kind, ByteView payload) {
       if (!staking::AmountMsg::decode(payload, m).ok()) return std::nullopt;
       return MessageInfo{kind == staking::kStakeKind ? "staking.stake" : "staking.unstake",
                          {{"amount", to_decimal(m.amount)}}};
+    }
+    case validators::kSetPowerKind: {
+      validators::SetPower m;
+      if (!validators::SetPower::decode(payload, m).ok()) return std::nullopt;
+      return MessageInfo{"validators.set_power",
+                         {{"validator", to_checksum(m.validator)}, {"power", std::to_string(m.power)}}};
     }
     case staking::kClaimRewardsKind: {
       staking::ClaimRewards c;

@@ -6,6 +6,7 @@
 #include "contracts/bank/bank.h"
 #include "contracts/sale/sale.h"
 #include "contracts/staking/staking.h"
+#include "contracts/validators/validators.h"
 #include "contracts/vesting/vesting.h"
 
 namespace vest {
@@ -15,6 +16,7 @@ struct NativeContracts {
   vesting::Vesting vesting;
   sale::Sale sale;
   staking::Staking staking{bank};
+  validators::Validators validators;
 
   NativeContracts() { vesting.set_stake_clock(&staking::Staking::clock()); }
 
@@ -23,6 +25,7 @@ struct NativeContracts {
     executor.add(vesting);
     executor.add(sale);
     executor.add(staking);
+    executor.add(validators);
     // Fees go through staking, which sends its share to the reward pool.
     executor.set_fee_handler(staking);
   }

@@ -210,7 +210,7 @@ void BlockSync::compare(const p2p::NodeId& peer, const Block& theirs) {
   if (recover(other.header.signing_digest(), other.sig, signer) != SigError::kOk || signer != other.header.proposer) {
     return ban(peer, "block " + std::to_string(height) + " with a signature that is not its proposer's");
   }
-  if (!node_.params().validators.contains(signer)) {
+  if (auto set = node_.validators_at(height); !set || !set->set.contains(signer)) {
     return ban(peer, "block " + std::to_string(height) + " by " + to_checksum(signer) + ", not a validator");
   }
   {
@@ -233,7 +233,7 @@ void BlockSync::on_evidence(const p2p::NodeId& peer, const p2p::Message& m) {
   if (!decode_evidence(m.payload, d, error)) return ban(peer, "invalid evidence: " + error);
   // Signed headers of another chain say nothing about this one, nor do a non-validator's.
   if (d.first.header.chain_id != node_.params().chain_id) return ban(peer, "evidence of another chain");
-  if (!node_.params().validators.contains(d.proposer())) return;
+  if (auto set = node_.validators_at(d.height()); !set || !set->set.contains(d.proposer())) return;
   record(d, peer);
 }
 

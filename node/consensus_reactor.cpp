@@ -275,14 +275,16 @@ void ConsensusReactor::begin_height(uint64_t height, uint64_t now) {
     std::lock_guard lock(mutex_);
     current_height_ = height;
   }
-  const ValidatorSet set = node_.validators();
-  if (schedule_height_ + 1 == height && schedule_.size() == set.size()) {
+  // Priorities start at zero with each set (docs/protocol.md, "Proposer
+  // selection") and advance one run per height.
+  const ValidatorsAt at = *node_.validators_at(height);
+  const ValidatorSet& set = at.set;
+  const uint64_t first = std::max<uint64_t>(at.effective_from, 1);  // the genesis set's first height is 1
+  if (schedule_height_ > 0 && schedule_height_ + 1 == height && first < height) {
     schedule_ = schedule_.next_height();
   } else {
-    // Priorities start at zero with the set (docs/protocol.md, "Proposer
-    // selection") and advance one run per height.
     schedule_ = consensus::ProposerSchedule(set);
-    for (uint64_t h = 1; h < height; ++h) schedule_ = schedule_.next_height();
+    for (uint64_t h = first; h < height; ++h) schedule_ = schedule_.next_height();
   }
   schedule_height_ = height;
   feed(consensus::StartHeight{height, set, schedule_, self_}, now);
@@ -371,13 +373,7 @@ void ConsensusReactor::execute(const consensus::Action& action, uint64_t now) {
         } else if constexpr (std::is_same_v<T, consensus::Decide>) {
           decide(a);
         } else if constexpr (std::is_same_v<T, consensus::Equivocation>) {
-          const Vote& v = a.first.vote;
-          log_warn("consensus: validator " + to_checksum(a.first.voter) + " signed two " +
-                   (v.type == VoteType::kPrevote ? "prevotes" : "precommits") + " at height " +
-                   std::to_string(v.height) + " round " + std::to_string(v.round) + ": for " +
-                   hash_text(v.block_hash) + " and " + hash_text(a.second.vote.block_hash));
-          std::lock_guard lock(mutex_);
-          ++equivocations_;
+          equivocation(a);
         } else if constexpr (std::is_same_v<T, consensus::Gossip>) {
           for (const consensus::SignedProposal& p : a.proposals) {
             auto b = blocks_.find(p.proposal.block_hash);
@@ -491,6 +487,23 @@ void ConsensusReactor::check_value(const consensus::CheckValue& c, uint64_t now)
   feed(consensus::ValueChecked{c.height, c.block_hash, valid}, now);
 }
 
+void ConsensusReactor::equivocation(const consensus::Equivocation& e) {
+  const Vote& v = e.first.vote;
+  log_warn("consensus: validator " + to_checksum(e.first.voter) + " signed two " + std::string(to_string(v.type)) +
+           "s at height " + std::to_string(v.height) + " round " + std::to_string(v.round) + ": for " +
+           hash_text(v.block_hash) + " and " + hash_text(e.second.vote.block_hash));
+  {
+    std::lock_guard lock(mutex_);
+    ++equivocations_;
+  }
+  // The pair is evidence: pooled for a block this node proposes, and sent on
+  // so that whoever proposes next can commit it.
+  auto evidence = make_duplicate_vote(e.first, e.second);
+  if (!evidence) return;
+  Status s = node_.add_evidence(*evidence);
+  if (s.ok()) send_to_all(p2p::MessageType::kVoteEvidence, encode_duplicate_vote(*evidence));
+}
+
 void ConsensusReactor::decide(const consensus::Decide& d) {
   decided_ = d.height;
   auto executed = executed_.find(d.block_hash);
@@ -506,7 +519,7 @@ void ConsensusReactor::decide(const consensus::Decide& d) {
     log_error("consensus: cannot commit the decided block " + std::to_string(d.height) + ": " + result.message);
   }
   size_t signed_entries = 0;
-  const ValidatorSet set = node_.validators();
+  const ValidatorSet set = node_.validators_at(d.height)->set;
   const auto now = Clock::now();
   {
     std::lock_guard lock(mutex_);

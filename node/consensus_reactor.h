@@ -128,6 +128,8 @@ class ConsensusReactor {
   void request_value(const consensus::RequestValue& r, uint64_t now);
   void check_value(const consensus::CheckValue& c, uint64_t now);
   void decide(const consensus::Decide& d);
+  // Logs, counts, pools and sends on a validator's two conflicting votes.
+  void equivocation(const consensus::Equivocation& e);
   // Appends a WAL record; own messages are synced. False (logged) when the write failed.
   bool record(WalRecordType type, ByteView message, uint64_t now);
   void send_to_all(p2p::MessageType type, const Bytes& raw);

@@ -105,12 +105,24 @@ std::string Network::listen_address() const {
 
 void Network::on_message(const p2p::NodeId& peer, p2p::Message&& m) {
   if (m.type == p2p::MessageType::kTx) return gossip_.on_tx(peer, m);
+  if (m.type == p2p::MessageType::kVoteEvidence) return on_vote_evidence(peer, m);
   if (m.type == p2p::MessageType::kProposal || m.type == p2p::MessageType::kVote) {
     // A full node follows committed blocks only.
     if (consensus_) consensus_->on_message(peer, m);
     return;
   }
   sync_.on_message(peer, m);
+}
+
+void Network::on_vote_evidence(const p2p::NodeId& peer, const p2p::Message& m) {
+  DuplicateVote evidence;
+  std::string error;
+  // Two votes that are not one validator's conflicting signatures are no
+  // evidence anywhere: whoever sends them breaks the protocol.
+  if (!decode_duplicate_vote(m.payload, node_.params().chain_id, evidence, error)) return peers_->ban(peer, error);
+  // Known, committed, too old or not a validator's: nothing to pass on.
+  if (!node_.add_evidence(evidence).ok()) return;
+  peers_->broadcast(p2p::MessageType::kVoteEvidence, m.payload, peer);
 }
 
 std::string Network::metrics_text() const {

@@ -45,6 +45,8 @@ class Network {
 
  private:
   void on_message(const p2p::NodeId& peer, p2p::Message&& m);
+  // Duplicate-vote evidence from a peer: pooled and passed on once, on every node.
+  void on_vote_evidence(const p2p::NodeId& peer, const p2p::Message& m);
 
   Node& node_;
   boost::asio::io_context io_;

@@ -184,12 +184,19 @@ bool Node::produce_block(std::string& error) {
     return false;
   }
   const auto started = std::chrono::steady_clock::now();
-  auto candidates = mempool_.select(params().max_block_txs);
+  // The validator admin may have taken this key out of the set (or the set
+  // may need more signatures than this key's): then this node makes no block.
+  const uint64_t next = chain_->head().height + 1;
+  if (!chain_->validators().contains(signer_->address())) {
+    error = "this node's key " + to_checksum(signer_->address()) + " is not in the validator set of block " +
+            std::to_string(next);
+    ++metrics_.produce_failures;
+    return false;
+  }
   // Propose, sign, commit: the node trusts its own proposal, which is exactly
   // what Chain::validate accepts from others (tests/node/node_test.cpp).
-  Proposal proposal = chain_->propose(candidates, clock_.now(), signer_->address());
+  Proposal proposal = propose_locked(clock_.now());
   ExecutedBlock& block = proposal.executed;
-  block.block.sig = signer_->sign_block(block.hash());
   // The only validator precommits its own block at once: that is the block's
   // certificate, stored with it and carried by the next block.
   Certificate certificate;
@@ -231,12 +238,27 @@ void Node::watch_own_signature(const Certificate& certificate) {
                "Stop the other process before restarting this one.");
 }
 
+Proposal Node::propose_locked(uint64_t time) {
+  const uint64_t next = chain_->head().height + 1;
+  Proposal proposal = chain_->propose(mempool_.select(params().max_block_txs),
+                                      evidence_.pending(next, params().max_block_evidence), time, signer_->address());
+  if (!proposal.dropped_evidence.empty()) {
+    std::vector<Hash> invalid;
+    for (const auto& [hash, why] : proposal.dropped_evidence) {
+      log_warn("evidence " + to_hex_0x(hash.view()) + " left out of block " + std::to_string(next) + ": " +
+               to_string(why.result) + ": " + why.message);
+      invalid.push_back(hash);
+    }
+    evidence_.remove(invalid);
+  }
+  proposal.executed.block.sig = signer_->sign_block(proposal.executed.hash());
+  return proposal;
+}
+
 std::optional<Proposal> Node::propose_block(uint64_t time) {
   if (!may_sign()) return std::nullopt;
   std::lock_guard produce(produce_mutex_);
-  Proposal proposal = chain_->propose(mempool_.select(params().max_block_txs), time, signer_->address());
-  proposal.executed.block.sig = signer_->sign_block(proposal.executed.hash());
-  return proposal;
+  return propose_locked(time);
 }
 
 BlockCheck Node::check_block(const Block& block, ExecutedBlock& out) {
@@ -311,6 +333,12 @@ void Node::after_commit(const ExecutedBlock& block, const std::vector<std::pair<
   }
   auto state = chain_->store().snapshot();
   auto removed = mempool_.after_block(included, dropped, touched, executor_, *state, next_env());
+  evidence_.after_block(header.height, params().evidence_max_age_blocks, block.block.evidence);
+  for (const DuplicateVote& d : block.block.evidence) {
+    log_warn("evidence committed in block " + std::to_string(header.height) + ": validator " +
+             to_checksum(d.voter()) + " signed two " + std::string(to_string(d.first.vote.type)) + "s at height " +
+             std::to_string(d.height()) + " round " + std::to_string(d.first.vote.round));
+  }
 
   const auto took_us = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
@@ -356,15 +384,38 @@ void Node::after_commit(const ExecutedBlock& block, const std::vector<std::pair<
   if (on_commit_) on_commit_(block);
 }
 
+bool Node::work_waiting() const {
+  return mempool_.size() > 0 || !evidence_.pending(chain_->head().height + 1, 1).empty();
+}
+
 bool Node::produce_if_waiting() {
-  if (mempool_.size() == 0 || !may_sign()) return false;
+  if (!work_waiting() || !may_sign()) return false;
   std::lock_guard produce(produce_mutex_);
   std::string error;
   if (!produce_block(error)) {
     log_error("block production failed: " + error);
     return false;
   }
-  return mempool_.size() > 0;
+  return work_waiting();
+}
+
+Status Node::add_evidence(const DuplicateVote& evidence) {
+  Status s = evidence_.add(evidence, *chain_);
+  if (!s.ok()) return s;
+  log_warn("evidence: validator " + to_checksum(evidence.voter()) + " signed two " +
+           std::string(to_string(evidence.first.vote.type)) + "s at height " + std::to_string(evidence.height()) +
+           " round " + std::to_string(evidence.first.vote.round) + " (" + to_hex_0x(evidence.hash().view()) +
+           "), pending for a block");
+  if (producer_) producer_->tx_arrived();
+  return s;
+}
+
+Status Node::dev_submit_evidence(ByteView raw, Hash& hash) {
+  DuplicateVote d;
+  std::string error;
+  if (!decode_duplicate_vote_form(raw, params().chain_id, d, error)) return Status{1, "malformed", error};
+  hash = d.hash();
+  return add_evidence(d);
 }
 
 Status Node::dev_mine(uint32_t blocks, uint64_t& height) {

@@ -1,6 +1,7 @@
-// The node: wires the chain, the mempool, the block producer and signer (on a
-// validator), the block clock, the waiters of tx_submit and the import of
-// blocks from peers, and serves the RPC layer through rpc::NodeApi. A node
+// The node: wires the chain, the mempool, the evidence pool, the block
+// producer and signer (on a validator), the block clock, the waiters of
+// tx_submit and the import of blocks from peers, and serves the RPC layer
+// through rpc::NodeApi. A node
 // opened without a validator key is a full node: it produces nothing and
 // commits only blocks it imports.
 #pragma once
@@ -13,6 +14,7 @@
 #include "consensus/signer.h"
 #include "contracts/native.h"
 #include "node/block_clock.h"
+#include "node/evidence_pool.h"
 #include "node/mempool.h"
 #include "node/node_metrics.h"
 #include "node/producer.h"
@@ -80,6 +82,9 @@ class Node : public rpc::NodeApi {
   consensus::Signer* signer() const { return signer_.get(); }
   // The validator set in the head's state: the one that certifies the next block.
   ValidatorSet validators() const { return chain_->validators(); }
+  // The validator set that certifies block `height`, for heights up to the
+  // head + 2 (Chain::validators_at). Thread-safe.
+  std::optional<ValidatorsAt> validators_at(uint64_t height) const { return chain_->validators_at(height); }
   // The node's block clock (seconds; dev_increaseTime moves it).
   uint64_t clock_now() const { return clock_.now(); }
 
@@ -99,6 +104,12 @@ class Node : public rpc::NodeApi {
   // `dropped` are the candidates a proposal of this node left out.
   Import commit_decided(ExecutedBlock& block, const Certificate& certificate,
                         const std::vector<std::pair<Hash, Status>>& dropped = {});
+  // Checks `evidence` against the chain and keeps it in the evidence pool for
+  // the blocks this node proposes (EvidencePool::add says what is refused).
+  // A dev node seals a block for it as for a transaction. Thread-safe.
+  Status add_evidence(const DuplicateVote& evidence);
+  size_t pending_evidence() const { return evidence_.size(); }
+
   // Stops producing and signing for good (this process): another process signs
   // with this node's key. Logged once, shown in node_status. Thread-safe.
   void stop_signing(const std::string& reason);
@@ -117,6 +128,7 @@ class Node : public rpc::NodeApi {
                 std::function<void(rpc::WaitResult)> done) override;
   Status dev_mine(uint32_t blocks, uint64_t& height) override;
   Status dev_increase_time(uint64_t seconds, uint64_t& offset) override;
+  Status dev_submit_evidence(ByteView raw, Hash& hash) override;
   std::vector<rpc::PeerView> peers() const override { return peers_view_ ? peers_view_() : std::vector<rpc::PeerView>{}; }
 
   // Prometheus text (# HELP, # TYPE, samples) of the node's own counters: blocks and
@@ -138,9 +150,13 @@ class Node : public rpc::NodeApi {
   // Commits an executed block and updates everything after. Caller holds produce_mutex_.
   bool commit_locked(ExecutedBlock& block, const std::vector<std::pair<Hash, Status>>& dropped,
                      std::chrono::steady_clock::time_point started, bool produced, std::string& error);
-  // The producer's step: seals a block when transactions wait and this node
-  // may sign; true when it did and more wait.
+  // The producer's step: seals a block when transactions or evidence for the
+  // next block wait and this node may sign; true when it did and more wait.
   bool produce_if_waiting();
+  bool work_waiting() const;
+  // The next block from the mempool and the evidence pool, header signed: what
+  // Chain::validate accepts. Caller holds produce_mutex_.
+  Proposal propose_locked(uint64_t time);
   // Produces one block from the mempool. Caller holds produce_mutex_.
   bool produce_block(std::string& error);
   // Updates the mempool, waiters, metrics and listeners after `block` became
@@ -157,6 +173,7 @@ class Node : public rpc::NodeApi {
   Executor executor_;
   std::unique_ptr<Chain> chain_;
   Mempool mempool_;
+  EvidencePool evidence_;
   VerifyPool verify_pool_;
   std::unique_ptr<consensus::Signer> signer_;  // none on a full node
   NodeOptions options_;

@@ -174,6 +174,7 @@ std::optional<Block> load_block(const ChainStore& store, uint64_t height) {
   b.header = stored->header;
   b.sig = stored->sig;
   b.last_commit = stored->last_commit;
+  b.evidence = stored->evidence;
   b.txs.reserve(stored->tx_hashes.size());
   for (const Hash& h : stored->tx_hashes) {
     auto tx = store.transaction(h);

@@ -28,6 +28,7 @@ enum class MessageType : uint8_t {
   kBlockRequest = 0x11,
   kBlock = 0x12,
   kEvidence = 0x13,
+  kVoteEvidence = 0x14,  // two conflicting votes of one validator
   kTx = 0x20,
   kProposal = 0x30,      // a consensus proposal with its block
   kVote = 0x31,
@@ -49,6 +50,7 @@ inline constexpr MessageLimit kMessageLimits[] = {
     {MessageType::kBlockRequest, "block_request", 0, 64},
     {MessageType::kBlock, "block", 0, 8u << 20},
     {MessageType::kEvidence, "evidence", 0, 4096},
+    {MessageType::kVoteEvidence, "vote_evidence", 0, 1024},
     {MessageType::kTx, "tx", 0, 1u << 20},  // the largest max_tx_bytes a genesis may set
     {MessageType::kProposal, "proposal", 0, 8u << 20},
     {MessageType::kVote, "vote", 0, 256},

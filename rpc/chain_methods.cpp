@@ -48,8 +48,8 @@ json::value node_status(NodeApi& node) {
                              {"proposer", c.proposer}};
   }
   json::array validators;
-  if (auto set = read_validator_set(*snap)) {
-    for (const Validator& v : set->validators())
+  if (auto set = validators_at(*snap, head.height + 1)) {
+    for (const Validator& v : set->set.validators())
       validators.push_back(json::object{{"address", to_checksum(v.address)}, {"power", v.power}});
   }
   return json::object{{"chainId", p.chain_id},
@@ -137,6 +137,53 @@ json::value chain_get_transaction(NodeApi& node, const json::object& p) {
     return o;
   }
   return nullptr;
+}
+
+json::value chain_get_validators(NodeApi& node, const json::object& p) {
+  auto snap = node.store().snapshot();
+  const uint64_t head = snap->head().height;
+  const uint64_t height = opt_u64(p, "height").value_or(head + 1);
+  // The sets up to head + 2 are fixed: a change takes effect two blocks after its own.
+  if (height > head + kValidatorSetDelay)
+    fail_params("field 'height': the validator sets are known up to the head + 2 (" +
+                std::to_string(head + kValidatorSetDelay) + ")");
+  auto at = validators_at(*snap, height);
+  auto latest = latest_validators(*snap);
+  if (!at || !latest) throw Exception(kInternalError, "the state holds no validator set");
+  json::object out = validator_set_view(*at);
+  out["height"] = height;
+  out["head"] = head;
+  // A change that certifies no committed block yet and is not the answer itself.
+  const bool pending = latest->effective_from > head && latest->effective_from > height;
+  out["pending"] = pending ? json::value(validator_set_view(*latest)) : json::value(nullptr);
+  const ChainParams& params = node.params();
+  out["admin"] = params.validator_admin ? json::value(to_checksum(*params.validator_admin)) : json::value(nullptr);
+  return out;
+}
+
+json::value chain_get_evidence(NodeApi& node, const json::object& p, const MethodLimits& limits) {
+  const size_t limit = page_limit(p, limits);
+  const uint64_t head = node.store().head()->height;
+  const uint64_t from = opt_u64(p, "fromHeight").value_or(0);
+  const auto to_param = opt_u64(p, "toHeight");
+  const uint64_t to = to_param.value_or(head);
+  if (to_param && from > to) fail_params("field 'fromHeight': above 'toHeight'");
+  auto validator = opt_address_param(p, "validator");
+  auto rows = node.store().committed_evidence(validator, from, to, cursor_param(p), limit + 1);
+  const bool more = rows.size() > limit;
+  if (more) rows.pop_back();
+  json::array list;
+  for (const CommittedEvidence& e : rows) {
+    json::object o = duplicate_vote_view(e.evidence);
+    o["committedHeight"] = e.height;
+    auto b = node.store().block(e.height);
+    o["committedBlock"] = b ? json::value(to_hex_0x(b->hash.view())) : json::value(nullptr);
+    o["index"] = e.index;
+    list.push_back(std::move(o));
+  }
+  json::value next = nullptr;
+  if (more) next = cursor_text(Cursor{rows.back().height, rows.back().index, 0});
+  return json::object{{"evidence", std::move(list)}, {"nextCursor", next}};
 }
 
 json::value account_get(NodeApi& node, const json::object& p) {
@@ -330,6 +377,10 @@ void register_chain_methods(Dispatcher& d, NodeApi& node, MethodLimits limits) {
   d.add_sync("chain_getEvents", {"height", "address", "kind", "cursor", "limit"}, [&node, limits](const json::value& v) {
     return Result(chain_get_events(node, params_object(v), limits));
   });
+  d.add_sync("chain_getValidators", {"height"},
+             [&node](const json::value& v) { return Result(chain_get_validators(node, params_object(v))); });
+  d.add_sync("chain_getEvidence", {"fromHeight", "toHeight", "validator", "cursor", "limit"},
+             [&node, limits](const json::value& v) { return Result(chain_get_evidence(node, params_object(v), limits)); });
   d.add_sync("account_get", {"address", "atHeight"}, [&node](const json::value& v) { return Result(account_get(node, params_object(v))); });
   d.add_sync("account_getTransactions", {"address", "cursor", "limit"}, [&node, limits](const json::value& v) {
     return Result(account_get_transactions(node, params_object(v), limits));
@@ -354,6 +405,17 @@ void register_chain_methods(Dispatcher& d, NodeApi& node, MethodLimits limits) {
     uint64_t offset = 0;
     (void)node.dev_increase_time(seconds, offset);
     return Result(json::value(json::object{{"offset", offset}}));
+  });
+  d.add_sync("dev_submitEvidence", {"evidence"}, [&node](const json::value& v) {
+    require_dev(node);
+    std::string text = get_string(params_object(v), "evidence");
+    auto raw = from_hex(text);
+    if (text.rfind("0x", 0) != 0 || !raw || raw->empty())
+      fail_params("field 'evidence': expected 0x-prefixed hex bytes");
+    Hash hash;
+    Status s = node.dev_submit_evidence(*raw, hash);
+    if (!s.ok()) throw Exception(kEvidenceRefused, s.message, json::object{{"reason", s.reason}});
+    return Result(json::value(json::object{{"hash", to_hex_0x(hash.view())}}));
   });
 }
 

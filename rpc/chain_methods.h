@@ -18,5 +18,6 @@ void register_chain_methods(Dispatcher& d, NodeApi& node, MethodLimits limits = 
 // JSON-RPC application error codes (docs/rpc.md, "Errors").
 constexpr int kTxRejectedBase = 1000;  // + the rejection code, e.g. 1006 nonce_too_low
 constexpr int kDevOnly = 2001;         // dev_* method on a node without --dev
+constexpr int kEvidenceRefused = 2002; // dev_submitEvidence: the evidence is malformed or breaks a rule
 
 }  // namespace vest::rpc

@@ -97,6 +97,11 @@ class NodeApi {
   virtual Status dev_mine(uint32_t blocks, uint64_t& height) = 0;
   // Moves the block clock forward; returns the new total offset.
   virtual Status dev_increase_time(uint64_t seconds, uint64_t& offset) = 0;
+  // Decodes `raw` as a duplicate vote of this chain (docs/protocol.md section
+  // 4, "Evidence") and hands it to the node's evidence pool for its next
+  // blocks; `hash` is its evidence hash. A refusal names the rule in its
+  // reason: "malformed", a rule of evidence or of the pool.
+  virtual Status dev_submit_evidence(ByteView raw, Hash& hash) = 0;
 
   // The connected peers.
   virtual std::vector<PeerView> peers() const { return {}; }

@@ -26,7 +26,39 @@ json::object block_view(const StoredBlock& b) {
   json::array events;
   for (const Event& e : b.events) events.push_back(event_view(e));
   o["events"] = std::move(events);
+  o["evidenceHash"] = to_hex_0x(b.header.evidence_hash.view());
+  json::array evidence;
+  for (const DuplicateVote& d : b.evidence) evidence.push_back(duplicate_vote_view(d));
+  o["evidence"] = std::move(evidence);
   return o;
+}
+
+json::object validator_set_view(const ValidatorsAt& v) {
+  json::array list;
+  for (const Validator& x : v.set.validators())
+    list.push_back(json::object{{"address", to_checksum(x.address)}, {"power", std::to_string(x.power)}});
+  return json::object{{"effectiveFrom", v.effective_from},
+                      {"hash", to_hex_0x(v.set.hash().view())},
+                      {"totalPower", std::to_string(v.set.total_power())},
+                      {"validators", std::move(list)}};
+}
+
+json::object duplicate_vote_view(const DuplicateVote& d) {
+  json::array votes;
+  for (const SignedVote* v : {&d.first, &d.second}) {
+    votes.push_back(json::object{{"blockHash", to_hex_0x(v->vote.block_hash.view())},
+                                 {"time", v->vote.time},
+                                 {"signature", to_hex_0x(v->sig.to_bytes())}});
+  }
+  return json::object{{"hash", to_hex_0x(d.hash().view())},
+                      {"validator", to_checksum(d.voter())},
+                      {"height", d.height()},
+                      {"round", d.first.vote.round},
+                      {"type", std::string(to_string(d.first.vote.type))},
+                      {"blockA", to_hex_0x(d.first.vote.block_hash.view())},
+                      {"blockB", to_hex_0x(d.second.vote.block_hash.view())},
+                      {"votes", std::move(votes)},
+                      {"raw", to_hex_0x(encode_duplicate_vote(d))}};
 }
 
 json::object event_view(const Event& e) {

@@ -10,6 +10,10 @@
 namespace vest::rpc {
 
 boost::json::object block_view(const StoredBlock& b);
+// A validator set: {effectiveFrom, hash, totalPower, validators: [{address, power}]}, powers as decimal strings.
+boost::json::object validator_set_view(const ValidatorsAt& v);
+// One duplicate vote: {hash, validator, height, round, type, blockA, blockB, votes, raw}.
+boost::json::object duplicate_vote_view(const DuplicateVote& d);
 boost::json::object event_view(const Event& e);
 boost::json::object error_view(uint32_t code, const std::string& reason, const std::string& message);
 // A transaction's own fields (from, nonce, fee, kind, message, raw).

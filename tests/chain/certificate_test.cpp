@@ -130,12 +130,17 @@ TEST_CASE("genesis validators are parsed into the state, errors name the field",
   const ValidatorSet& set = t.genesis.params.validators;
   CHECK(set.size() == 2);
   CHECK(set.total_power() == 4);
-  // In the state under chain/validators, in its canonical encoding; the
+  // In the state as the set from height 0, in its canonical encoding; the
   // genesis header commits to its hash.
-  auto stored = t.chain->store().get(as_bytes(kValidatorsKey));
+  Bytes key(kValidatorSetPrefix.begin(), kValidatorSetPrefix.end());
+  put_u64_be(key, UINT64_MAX);
+  auto stored = t.chain->store().get(key);
   REQUIRE(stored);
   CHECK(*stored == set.encode());
   CHECK(t.chain->validators() == set);
+  CHECK(t.chain->validators_at(1) == ValidatorsAt{set, 0});
+  CHECK(t.chain->validators_at(2) == ValidatorsAt{set, 0});
+  CHECK_FALSE(t.chain->validators_at(3));  // blocks 1 and 2 may still change it
   CHECK(t.chain->store().block(0)->header.validators_hash == set.hash());
   CHECK(read_params(t.chain->store())->validators == set);
 
@@ -351,10 +356,10 @@ TEST_CASE("certificate rules have stable names", "[certificate]") {
   CHECK(names.count("unknown") == 0);
 }
 
-TEST_CASE("a data directory of storage version 3 is refused by name", "[certificate][store]") {
+TEST_CASE("a data directory of storage version 4 is refused by name", "[certificate][store]") {
   test::TempDir dir;
   {
-    test::TestChain t;  // a store of this version, then marked as version 3
+    test::TestChain t;  // a store of this version, then marked as version 4
     std::filesystem::copy(t.dir.path(), dir.path(), std::filesystem::copy_options::recursive |
                                                         std::filesystem::copy_options::overwrite_existing);
   }
@@ -363,11 +368,11 @@ TEST_CASE("a data directory of storage version 3 is refused by name", "[certific
     leveldb::Options o;
     REQUIRE(leveldb::DB::Open(o, (dir.path() / "chain").string(), &raw).ok());
     std::unique_ptr<leveldb::DB> db(raw);
-    REQUIRE(db->Put(leveldb::WriteOptions(), "Mversion", "3").ok());
+    REQUIRE(db->Put(leveldb::WriteOptions(), "Mversion", "4").ok());
   }
   std::string error;
   CHECK_FALSE(ChainStore::open(dir.path(), error));
-  CHECK(error.find("has storage version 3, this vestd reads version 4") != std::string::npos);
+  CHECK(error.find("has storage version 4, this vestd reads version 5") != std::string::npos);
   CHECK(error.find(dir.path().string()) != std::string::npos);
   CHECK(error.find("new --datadir") != std::string::npos);
 }

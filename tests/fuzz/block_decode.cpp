@@ -1,5 +1,5 @@
-// Blocks, headers, receipts, events, certificates, validator sets and the
-// store's block and transaction records. Each decoder gets the same bytes; whatever decodes must re-encode
+// Blocks, headers, receipts, events, certificates, validator sets, evidence
+// and the store's block and transaction records. Each decoder gets the same bytes; whatever decodes must re-encode
 // to exactly those bytes (the encodings are canonical, so a stored or hashed
 // object has one form).
 #include <algorithm>
@@ -49,6 +49,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (decode_certificate(raw, cert).ok()) FUZZ_CHECK(same(cert.encode(), raw));
 
   if (auto set = ValidatorSet::decode(raw)) FUZZ_CHECK(same(set->encode(), raw) && set->total_power() > 0);
+
+  DuplicateVote evidence;
+  std::string error;
+  if (decode_duplicate_vote_form(raw, 1, evidence, error)) {
+    FUZZ_CHECK(same(encode_duplicate_vote(evidence), raw));
+    // Whole evidence is the form plus its rules: it decodes only when they hold.
+    DuplicateVote checked;
+    FUZZ_CHECK(decode_duplicate_vote(raw, 1, checked, error) == duplicate_vote_problem(evidence).empty());
+  } else {
+    FUZZ_CHECK(!error.empty());
+  }
+  std::vector<DuplicateVote> list;
+  if (decode_evidence_list(raw, 1, list).ok()) FUZZ_CHECK(same(encode_evidence_list(list), raw));
 
   TxRecord record;
   if (decode_stored_tx(raw, record)) FUZZ_CHECK(same(encode_stored_tx(record), raw));

@@ -113,7 +113,7 @@ void FuzzChain::build() {
   uint64_t time = genesis_.params.genesis_time;
   auto block = [&](std::vector<VerifiedTx> txs, uint64_t step) {
     time += step;
-    Proposal out = chain_->propose(txs, time, address_of(validator_key));
+    Proposal out = chain_->propose(txs, {}, time, address_of(validator_key));
     out.executed.block.sig = sign(validator_key, block_signing_digest(out.executed.hash()));
     Vote vote{VoteType::kPrecommit, out.executed.header().height, 0, out.executed.hash(), time, chain_id};
     out.executed.certificate = Certificate{vote.height, 0, vote.block_hash, {CommitSig{time, sign(validator_key, vote.signing_digest())}}};
@@ -207,6 +207,16 @@ Status FuzzChain::dev_mine(uint32_t blocks, uint64_t& height) {
 
 Status FuzzChain::dev_increase_time(uint64_t seconds, uint64_t& offset) {
   offset = seconds;
+  return Status::success();
+}
+
+Status FuzzChain::dev_submit_evidence(ByteView raw, Hash& hash) {
+  DuplicateVote d;
+  std::string error;
+  if (!decode_duplicate_vote_form(raw, params().chain_id, d, error)) return Status{1, "malformed", error};
+  hash = d.hash();
+  BlockCheck c = chain_->check_evidence(d, std::max(chain_->head().height, d.height()) + 1);
+  if (!c.ok()) return Status{1, to_string(c.result), c.message};
   return Status::success();
 }
 

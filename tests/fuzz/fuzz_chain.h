@@ -48,6 +48,8 @@ class FuzzChain : public rpc::NodeApi {
                 std::function<void(rpc::WaitResult)> done) override;
   Status dev_mine(uint32_t blocks, uint64_t& height) override;
   Status dev_increase_time(uint64_t seconds, uint64_t& offset) override;
+  // Checks the evidence as the node's pool would, keeping nothing.
+  Status dev_submit_evidence(ByteView raw, Hash& hash) override;
 
  private:
   FuzzChain() = default;

@@ -84,13 +84,34 @@ void chain_seeds(fuzz::FuzzChain& c) {
 
   // Block 3: purchases with a referrer, a stake and a grant.
   StoredBlock b = *store.block(3);
-  Block block{b.header, {}, b.sig, b.last_commit};
+  Block block{b.header, {}, b.sig, b.last_commit, b.evidence};
   for (const Hash& h : b.tx_hashes) block.txs.push_back(store.transaction(h)->raw);
   write("block_decode", "block", block.encode());
   write("block_decode", "header", b.header.encode());
   write("block_decode", "stored-block", encode_stored_block(b));
   write("block_decode", "certificate", store.certificate(3)->encode());
-  write("block_decode", "validator-set", read_validator_set(store)->encode());
+  write("block_decode", "validator-set", validators_at(store, 0)->set.encode());
+  // Evidence: two precommits of the fixture's validator for two blocks at height 2.
+  Bytes evidence_seed;
+  {
+    const PrivateKey key = *PrivateKey::from(*from_hex(node::devnet_validator_key_hex()));
+    SignedVote x{Vote{VoteType::kPrecommit, 2, 0, store.block(2)->hash, 1, c.params().chain_id}, address_of(key), {}};
+    SignedVote y = x;
+    y.vote.block_hash = keccak256(as_bytes("another block"));
+    x.sig = sign(key, x.vote.signing_digest());
+    y.sig = sign(key, y.vote.signing_digest());
+    auto d = make_duplicate_vote(x, y);
+    if (!d) {
+      std::fprintf(stderr, "the evidence seed is not a duplicate vote\n");
+      std::exit(1);
+    }
+    evidence_seed = encode_duplicate_vote(*d);
+    write("block_decode", "duplicate-vote", evidence_seed);
+    Block with_evidence = block;
+    with_evidence.evidence.push_back(*d);
+    with_evidence.header.evidence_hash = evidence_root(with_evidence.evidence);
+    write("block_decode", "block-with-evidence", with_evidence.encode());
+  }
   Receipt receipt = *store.receipt(3, 0);
   write("block_decode", "receipt", receipt.encode());
   if (!receipt.events.empty()) write("block_decode", "event", encode_event(receipt.events[0]));
@@ -137,6 +158,9 @@ void chain_seeds(fuzz::FuzzChain& c) {
       {"tx_submit", json::object{{"raw", to_hex_0x(store.transaction(hashes[0])->raw)}}},
       {"vesting_get", json::object{{"id", 1}}},
       {"vesting_list", json::object{{"address", a0}, {"limit", 1}, {"cursor", "1"}}},
+      {"chain_getValidators", json::object{{"height", 2}}},
+      {"chain_getEvidence", json::object{{"fromHeight", 1}, {"validator", a0}, {"limit", 2}, {"cursor", "4:0"}}},
+      {"dev_submitEvidence", json::object{{"evidence", to_hex_0x(evidence_seed)}}},
   };
   size_t n = 0;
   for (const auto& [method, params] : calls) {

@@ -3,6 +3,7 @@
 // another data directory, validates and commits every one of them.
 #include <catch2/catch.hpp>
 
+#include "contracts/validators/messages.h"
 #include "node/node.h"
 #include "tests/util/block_workload.h"
 
@@ -74,4 +75,64 @@ TEST_CASE("every block the node produces validates and commits on an independent
   CHECK(follower.chain->head().state_root == node_head.state_root);
   CHECK(follower.chain->head().height == node_head.height);
   n->stop();
+}
+
+TEST_CASE("a validator whose set changes away from it stops producing, saying why", "[node][validators]") {
+  auto open_node = [](TestChain& t, test::TempDir& dir) {
+    std::string error;
+    node::NodeOptions options;
+    options.dev = true;
+    auto n = node::Node::open(dir.path(), t.genesis, t.validator, options, error);
+    INFO(error);
+    REQUIRE(n);
+    return n;
+  };
+  auto admin_chain = [] {
+    return std::make_unique<TestChain>(3, [](boost::json::object& g) {
+      g["validator_admin"] = to_checksum(address_of(test::test_key("account 0")));
+    });
+  };
+  auto submit = [](node::Node& n, TestChain& t, uint64_t nonce, const Address& who, uint64_t power) {
+    Transaction tx;
+    tx.chain_id = test::kTestChainId;
+    tx.nonce = nonce;
+    tx.fee = test::kMinFee;
+    tx.kind = validators::kSetPowerKind;
+    tx.payload = validators::SetPower{who, power}.encode();
+    tx.sign(t.keys[0]);
+    Hash hash;
+    Status s = n.submit(tx.encode(), hash);
+    INFO(s.reason << ": " << s.message);
+    REQUIRE(s.ok());
+  };
+  const Address other = address_of(test::test_key("other validator"));
+  uint64_t height = 0;
+
+  SECTION("taken out of the set") {
+    auto t = admin_chain();
+    test::TempDir dir;
+    auto n = open_node(*t, dir);
+    // Block 1: the validator at 10 and another at 1 (from block 3); block 2: the validator out (from block 4).
+    submit(*n, *t, 0, address_of(t->validator), 10);
+    submit(*n, *t, 1, other, 1);
+    REQUIRE(n->dev_mine(1, height).ok());
+    submit(*n, *t, 2, address_of(t->validator), 0);
+    REQUIRE(n->dev_mine(2, height).ok());  // blocks 2 and 3, which it still certifies alone
+    Status s = n->dev_mine(1, height);
+    CHECK_FALSE(s.ok());
+    CHECK(s.message == "this node's key " + to_checksum(address_of(t->validator)) +
+                           " is not in the validator set of block 4");
+    CHECK(n->store().head()->height == 3);
+  }
+  SECTION("left with too little power to certify alone") {
+    auto t = admin_chain();
+    test::TempDir dir;
+    auto n = open_node(*t, dir);
+    submit(*n, *t, 0, other, 1);  // 1 of 2: not more than 2/3
+    REQUIRE(n->dev_mine(2, height).ok());
+    Status s = n->dev_mine(1, height);
+    CHECK_FALSE(s.ok());
+    CHECK(s.message.find("not_enough_power") != std::string::npos);
+    CHECK(n->store().head()->height == 2);
+  }
 }

@@ -25,7 +25,8 @@ inline std::vector<VerifiedTx> workload_block(TestChain& t, size_t i) {
   return txs;
 }
 
-// The raw block at `height` as it travels: header, transactions, signature.
+// The raw block at `height` as it travels: header, transactions, signature,
+// last_commit, evidence.
 inline Block stored_full_block(const ChainStore& store, uint64_t height) {
   auto sb = store.block(height);
   REQUIRE(sb);
@@ -33,6 +34,7 @@ inline Block stored_full_block(const ChainStore& store, uint64_t height) {
   b.header = sb->header;
   b.sig = sb->sig;
   b.last_commit = sb->last_commit;
+  b.evidence = sb->evidence;
   for (const Hash& h : sb->tx_hashes) {
     auto rec = store.transaction(h);
     REQUIRE(rec);
@@ -40,5 +42,18 @@ inline Block stored_full_block(const ChainStore& store, uint64_t height) {
   }
   return b;
 }
+
+// Every state entry of `store`, in key order.
+inline std::vector<std::pair<Bytes, Bytes>> state_entries(const ChainStore& store) {
+  std::vector<std::pair<Bytes, Bytes>> out;
+  store.scan({}, {}, [&](ByteView k, ByteView v) {
+    out.emplace_back(Bytes(k.begin(), k.end()), Bytes(v.begin(), v.end()));
+    return true;
+  });
+  return out;
+}
+
+// Signs `b`'s header with `key`, as a proposer would after changing it.
+inline void reseal(Block& b, const PrivateKey& key) { b.sig = sign(key, b.header.signing_digest()); }
 
 }  // namespace vest::test

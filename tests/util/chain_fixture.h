@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -117,6 +118,7 @@ struct Produced {
   std::vector<Receipt> receipts;
   std::vector<Event> block_events;
   std::vector<std::pair<Hash, Status>> dropped;  // candidates left out, with the rule each breaks
+  std::vector<std::pair<Hash, BlockCheck>> dropped_evidence;  // evidence left out, by hash
 };
 
 class TestChain {
@@ -186,23 +188,48 @@ class TestChain {
     return n;
   }
 
-  // A proposal for the next block `time_step` seconds after the head, signed
-  // with the validator key and not committed.
-  Proposal propose_signed(const std::vector<VerifiedTx>& txs, uint64_t time_step = 10) {
-    Proposal p = chain->propose(txs, chain->head().time + time_step, address_of(validator));
-    p.executed.block.sig = vest::sign(validator, p.executed.header().signing_digest());
+  // The key that proposes the next block: `validator` while it is in the set
+  // of that block, else the first member of the set whose key is in `others`.
+  const PrivateKey& proposer_key() const {
+    const ValidatorSet set = chain->validators();
+    if (set.contains(address_of(validator))) return validator;
+    for (const Validator& v : set.validators())
+      if (auto it = others.find(v.address); it != others.end()) return it->second;
+    FAIL("no key of the next block's validator set");
+    return validator;
+  }
+
+  // A proposal for the next block `time_step` seconds after the head, with
+  // `evidence` when given, signed with proposer_key() and not committed.
+  Proposal propose_signed(const std::vector<VerifiedTx>& txs, uint64_t time_step = 10,
+                          const std::vector<DuplicateVote>& evidence = {}) {
+    const PrivateKey& key = proposer_key();
+    Proposal p = chain->propose(txs, evidence, chain->head().time + time_step, address_of(key));
+    p.executed.block.sig = vest::sign(key, p.executed.header().signing_digest());
     return p;
   }
 
-  // The validator's certificate for `block`: its precommit at the block's time.
+  // The certificate of `block` under the set of its height: the precommit at
+  // the block's time of every member whose key is `validator` or in `others`.
   Certificate certify(const ExecutedBlock& block) const {
-    Vote vote{VoteType::kPrecommit, block.header().height, 0, block.hash(), block.header().time, kTestChainId};
-    return Certificate{vote.height, 0, vote.block_hash, {CommitSig{vote.time, vest::sign(validator, vote.signing_digest())}}};
+    const ValidatorSet set = chain->validators_at(block.header().height)->set;
+    Certificate c{block.header().height, 0, block.hash(), {}};
+    c.entries.resize(set.size());
+    for (size_t i = 0; i < set.size(); ++i) {
+      const Address& a = set.validators()[i].address;
+      const PrivateKey* key = a == address_of(validator) ? &validator : nullptr;
+      if (auto it = others.find(a); it != others.end()) key = &it->second;
+      if (!key) continue;
+      c.entries[i] = CommitSig{block.header().time, Signature{}};
+      c.entries[i]->sig = vest::sign(*key, c.precommit(i, kTestChainId).signing_digest());
+    }
+    return c;
   }
 
   // Proposes, signs, precommits and commits the next block, as the node does.
-  Produced produce(const std::vector<VerifiedTx>& txs, uint64_t time_step = 10) {
-    Proposal p = propose_signed(txs, time_step);
+  Produced produce(const std::vector<VerifiedTx>& txs, uint64_t time_step = 10,
+                   const std::vector<DuplicateVote>& evidence = {}) {
+    Proposal p = propose_signed(txs, time_step, evidence);
     p.executed.certificate = certify(p.executed);
     std::string error;
     bool ok = chain->commit(p.executed, error);
@@ -210,7 +237,8 @@ class TestChain {
     REQUIRE(ok);
     issued_.clear();
     return Produced{std::move(p.executed.block), std::move(*p.executed.certificate), std::move(p.executed.txs),
-                    std::move(p.executed.receipts), std::move(p.executed.block_events), std::move(p.dropped)};
+                    std::move(p.executed.receipts), std::move(p.executed.block_events), std::move(p.dropped),
+                    std::move(p.dropped_evidence)};
   }
 
   Amount balance(size_t i, const std::string& asset = "VEST") const {
@@ -231,6 +259,8 @@ class TestChain {
 
   TempDir dir;
   PrivateKey validator;
+  // Keys of validators that tests add to the set (or name in genesis) besides `validator`.
+  std::map<Address, PrivateKey> others;
   std::vector<PrivateKey> keys;
   std::vector<Address> addrs;
   Genesis genesis;

@@ -222,9 +222,15 @@ void ConsensusReactor::handle(Event&& e) {
         return 0;
       },
       e);
-  if (height == height_ + 1 || (height == height_ && decided_ == height_)) {
-    // Early for the next height, or for this one while it has not started.
-    if (height == height_ + 1 && next_height_.size() < options_.max_next_height) next_height_.push_back(std::move(e));
+  if (height == height_ + 1) {
+    // Early for the next height.
+    if (next_height_.size() < options_.max_next_height) next_height_.push_back(std::move(e));
+    return;
+  }
+  if (height == height_ && decided_ == height_) {
+    // Late for the decided height: nothing for the WAL (no replay needs it),
+    // but the core still checks a vote against those it holds (equivocation).
+    if (auto* v = std::get_if<PeerVote>(&e)) feed(v->vote, node_.clock_now());
     return;
   }
   if (height != height_ || height_ == 0) return;

@@ -471,6 +471,14 @@ void ConsensusReactor::request_value(const consensus::RequestValue& r, uint64_t 
   }
   auto proposal = node_.propose_block(node_.clock_now());
   if (!proposal) return;  // signing stopped
+  if (proposal->executed.block.header.height != r.height) {
+    // Block sync committed this height meanwhile (the block was built on the
+    // new head): proposing it would name a block of another height. The
+    // commit's event moves consensus on.
+    log_info("consensus: height " + std::to_string(r.height) + " was committed from a peer while this validator " +
+             "built its proposal; not proposing");
+    return;
+  }
   const Hash hash = proposal->executed.hash();
   blocks_[hash] = proposal->executed.block;
   dropped_[hash] = std::move(proposal->dropped);

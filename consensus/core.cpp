@@ -59,6 +59,11 @@ std::vector<Action> Core::handle(const Input& input) {
                },
                input.event);
     settle();
+  } else if (started_) {
+    // Decided: no more steps at this height. A vote that comes late (queued
+    // behind the decision, or in the pause after it) may still show its voter
+    // signing two votes at one place.
+    if (const auto* v = std::get_if<SignedVote>(&input.event)) on_late_vote(*v);
   }
   return std::move(out_);
 }
@@ -143,14 +148,10 @@ void Core::on_vote(const SignedVote& sv) {
       if (self_ && *index == *self_) adopt_own_vote(sv);
       break;
     case VoteAdd::kConflict:
-      // Reported once per (validator, round, type). The vote counts only in
-      // the tally of its own block, and only for a proposed block: the rules
-      // ask "2f+1 for v" of proposed values, and this bounds what is kept.
-      if (equivocators_.insert({*index, v.round, v.type}).second) {
-        Equivocation e{kept, sv};
-        if (e.second.vote.block_hash < e.first.vote.block_hash) std::swap(e.first, e.second);
-        out_.push_back(std::move(e));
-      }
+      // The vote counts only in the tally of its own block, and only for a
+      // proposed block: the rules ask "2f+1 for v" of proposed values, and
+      // this bounds what is kept.
+      report_equivocation(*index, kept, sv);
       if (known_values_.count(v.block_hash) && set.add_conflicting(sv)) note_precommit_quorum();
       break;
     case VoteAdd::kDuplicate:
@@ -158,6 +159,25 @@ void Core::on_vote(const SignedVote& sv) {
     case VoteAdd::kWrongVote:
       break;
   }
+}
+
+void Core::on_late_vote(const SignedVote& sv) {
+  const Vote& v = sv.vote;
+  if (v.chain_id != config_.chain_id || v.height != height_ || !known_vote_type(v.type)) return;
+  auto index = validators_->index_of(sv.voter);
+  auto rs = rounds_.find(v.round);
+  if (!index || rs == rounds_.end()) return;  // a round this node kept nothing of: nothing to conflict with
+  VoteSet& set = v.type == VoteType::kPrevote ? rs->second.prevotes : rs->second.precommits;
+  SignedVote kept;
+  if (set.add(sv, &kept) == VoteAdd::kConflict) report_equivocation(*index, kept, sv);
+}
+
+void Core::report_equivocation(size_t index, const SignedVote& kept, const SignedVote& other) {
+  // Once per (validator, round, type), the pair in canonical order.
+  if (!equivocators_.insert({index, other.vote.round, other.vote.type}).second) return;
+  Equivocation e{kept, other};
+  if (e.second.vote.block_hash < e.first.vote.block_hash) std::swap(e.first, e.second);
+  out_.push_back(std::move(e));
 }
 
 // Lines 57-67: a timeout acts only while (height, round, step) still match.

@@ -177,7 +177,9 @@ class Core {
   explicit Core(Config config);
 
   // Takes one input and returns the actions it causes, in the order to carry
-  // them out. Inputs before the first StartHeight are ignored.
+  // them out. Inputs before the first StartHeight are ignored; once the
+  // height is decided, only a vote of it that conflicts with a vote held for
+  // its round causes anything (an Equivocation).
   std::vector<Action> handle(const Input& input);
 
   bool started() const { return started_; }
@@ -208,6 +210,9 @@ class Core {
   void start_height(const StartHeight& s);
   void on_proposal(const SignedProposal& p);
   void on_vote(const SignedVote& v);
+  // A vote of the decided height: checked against the votes held (evidence), nothing else.
+  void on_late_vote(const SignedVote& v);
+  void report_equivocation(size_t index, const SignedVote& kept, const SignedVote& other);
   void on_timeout(const TimeoutFired& t);
   void on_value_ready(const ValueReady& v);
   void on_gossip_tick();

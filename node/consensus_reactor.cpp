@@ -127,12 +127,19 @@ void ConsensusReactor::on_message(const p2p::NodeId& peer, const p2p::Message& m
   } else {
     return;
   }
+  uint64_t current = 0;
   {
     std::lock_guard lock(mutex_);
-    // Only the height being decided and the next one matter; the rest is
-    // old news, or the future that block sync will bring.
-    if (height < current_height_ || height > current_height_ + 1) return;
+    current = current_height_;
   }
+  // Only the height being decided and the next one matter; the rest is
+  // old news, or the future that block sync will bring. At debug level the
+  // votes of past heights are still checked and logged, so that the log
+  // records every vote this node was sent (a validator that restarted
+  // behind its peers votes at a height they have left).
+  const bool wanted = height >= current && height <= current + 1;
+  const bool log_past = height < current && m.type == p2p::MessageType::kVote && log_enabled(LogLevel::kDebug);
+  if (!wanted && !log_past) return;
   if (!first_seen(m.payload)) return;
   const bool signed_ok = std::visit(
       [](const auto& e) {
@@ -143,6 +150,16 @@ void ConsensusReactor::on_message(const p2p::NodeId& peer, const p2p::Message& m
       },
       event);
   if (!signed_ok) return peers_->ban(peer, "a consensus message whose signature is not its signer's");
+  if (const auto* v = std::get_if<PeerVote>(&event); v && log_enabled(LogLevel::kDebug)) {
+    const Vote& vote = v->vote.vote;
+    log_debug("consensus: vote", {{"voter", to_checksum(v->vote.voter)},
+                                  {"height", std::to_string(vote.height)},
+                                  {"round", std::to_string(vote.round)},
+                                  {"type", vote.type == VoteType::kPrevote ? "prevote" : "precommit"},
+                                  {"block", hash_text(vote.block_hash)},
+                                  {"time", std::to_string(vote.time)}});
+  }
+  if (!wanted) return;
   // Relayed once, to everyone but the sender: validators need not all be
   // connected to each other.
   peers_->broadcast(m.type, m.payload, peer);
@@ -222,9 +239,15 @@ void ConsensusReactor::handle(Event&& e) {
         return 0;
       },
       e);
-  if (height == height_ + 1 || (height == height_ && decided_ == height_)) {
-    // Early for the next height, or for this one while it has not started.
-    if (height == height_ + 1 && next_height_.size() < options_.max_next_height) next_height_.push_back(std::move(e));
+  if (height == height_ + 1) {
+    // Early for the next height.
+    if (next_height_.size() < options_.max_next_height) next_height_.push_back(std::move(e));
+    return;
+  }
+  if (height == height_ && decided_ == height_) {
+    // Late for the decided height: nothing for the WAL (no replay needs it),
+    // but the core still checks a vote against those it holds (equivocation).
+    if (auto* v = std::get_if<PeerVote>(&e)) feed(v->vote, node_.clock_now());
     return;
   }
   if (height != height_ || height_ == 0) return;
@@ -453,6 +476,14 @@ void ConsensusReactor::request_value(const consensus::RequestValue& r, uint64_t 
   }
   auto proposal = node_.propose_block(node_.clock_now());
   if (!proposal) return;  // signing stopped
+  if (proposal->executed.block.header.height != r.height) {
+    // Block sync committed this height meanwhile (the block was built on the
+    // new head): proposing it would name a block of another height. The
+    // commit's event moves consensus on.
+    log_info("consensus: height " + std::to_string(r.height) + " was committed from a peer while this validator " +
+             "built its proposal; not proposing");
+    return;
+  }
   const Hash hash = proposal->executed.hash();
   blocks_[hash] = proposal->executed.block;
   dropped_[hash] = std::move(proposal->dropped);

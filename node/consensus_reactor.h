@@ -12,9 +12,13 @@
 //     and the next height starts after a pause (timeout_commit).
 // Proposals and votes from peers are checked (encoding, signature) on the
 // network's threads, relayed once to the other peers, and recorded in the WAL
-// before the core takes them. A restarted validator replays the WAL of the
-// height it was deciding: its core takes the same inputs again, and its signer
-// gives back the signatures it gave before and refuses anything else.
+// before the core takes them (not the votes of a height already decided, which
+// only serve to catch a voter signing twice); at debug level each vote
+// received is logged ("consensus: vote" with its voter, height, round, type,
+// block and time), votes of past heights too. A restarted validator replays
+// the WAL of the height it was deciding: its core takes the same inputs again,
+// and its signer gives back the signatures it gave before and refuses anything
+// else.
 //
 // Block sync runs beside it: while the node is behind its peers no height is
 // started, and a block committed from a peer moves the reactor to the next

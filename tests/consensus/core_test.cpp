@@ -591,6 +591,45 @@ TEST_CASE("equivocation: reported once, in canonical order, and the equivocator 
   CHECK(only<Equivocation>(n.in(c.precommit(1, 1, 0, kNil))).size() == 1);
 }
 
+TEST_CASE("a decided height still reports a late vote that conflicts with one it holds, and does nothing else",
+          "[consensus][core]") {
+  const Committee& c = four();
+  Node n(c, 3);
+  n.start();
+  const Hash b = value("b"), x = value("x");
+  n.in(c.proposal(0, 1, 0, b));
+  n.valid(b);
+  n.votes(VoteType::kPrevote, {0, 1}, 0, b);
+  auto a = n.votes(VoteType::kPrecommit, {0, 1}, 0, b);
+  REQUIRE(only<Decide>(a).size() == 1);
+  REQUIRE(n.core.decided());
+
+  // Validator 1 prevoted and precommitted b; its votes for x arrive after the decision.
+  a = n.in(c.prevote(1, 1, 0, x));
+  REQUIRE(a.size() == 1);
+  auto ev = only<Equivocation>(a);
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].first.voter == c.addr(1));
+  CHECK((ev[0].first == c.prevote(1, 1, 0, x) || ev[0].second == c.prevote(1, 1, 0, x)));
+  CHECK((ev[0].first == c.prevote(1, 1, 0, b) || ev[0].second == c.prevote(1, 1, 0, b)));
+  CHECK(n.in(c.prevote(1, 1, 0, value("z"))).empty());  // reported once
+  a = n.in(c.precommit(1, 1, 0, kNil));
+  CHECK(a.size() == 1);
+  CHECK(only<Equivocation>(a).size() == 1);
+
+  // Anything else changes nothing: a first vote, the same vote again, a vote of a
+  // round or height it kept nothing of, a timeout, a proposal.
+  CHECK(n.in(c.precommit(2, 1, 0, b)).empty());
+  CHECK(n.in(c.prevote(0, 1, 0, b)).empty());
+  CHECK(n.votes(VoteType::kPrevote, {0, 1, 2}, 7, kNil).empty());
+  CHECK(n.in(c.prevote(0, 2, 0, x)).empty());
+  CHECK(n.timeout(0, Step::kPrecommit).empty());
+  CHECK(n.in(c.proposal(1, 1, 1, x)).empty());
+  CHECK(n.core.decided());
+  CHECK(n.core.height() == 1);
+  CHECK(n.core.round() == 0);
+}
+
 TEST_CASE("votes that do not count: another chain, height, type, or a non-member", "[consensus][core]") {
   const Committee& c = four();
   Node n(c, 3);

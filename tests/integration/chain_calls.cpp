@@ -93,7 +93,7 @@ json::object submit_msg(Vestd& node, const PrivateKey& k, uint64_t kind, Bytes p
   std::string from = to_checksum(address_of(k));
   json::value acct = node.call("account_get", json::object{{"address", from}});
   Transaction tx;
-  tx.chain_id = kDevChainId;
+  tx.chain_id = u64(node.call("node_status").at("chainId"));
   tx.nonce = u64(acct.at("nonce")) + u64(acct.at("pendingCount"));
   tx.fee = kDevMinFee;
   tx.kind = kind;

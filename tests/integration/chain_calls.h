@@ -67,8 +67,8 @@ uint64_t land_at(Vestd& node, uint64_t target);
 
 // ---- signed transactions ----
 
-// Signs one message (next nonce from the node, after its pending
-// transactions) at the minimum fee and submits it, by default waiting for its
+// Signs one message for the node's chain (next nonce from the node, after its
+// pending transactions) at devnet's minimum fee and submits it, by default waiting for its
 // block: the whole JSON-RPC response.
 boost::json::object submit_msg(Vestd& node, const PrivateKey& key, uint64_t kind, Bytes payload, bool wait = true);
 boost::json::object submit_msg(Vestd& node, const char* key_hex_text, uint64_t kind, Bytes payload, bool wait = true);

@@ -450,8 +450,8 @@ TEST_CASE("consensus: a validator killed 20 times under load never sends two dif
             << " heights, " << seconds_since(started) << " s" << std::endl;
 }
 
-TEST_CASE("consensus: two processes with one validator key equivocate, the others detect it, and no node commits two "
-          "blocks at one height",
+TEST_CASE("consensus: two processes with one validator key equivocate, the others detect it and commit the evidence "
+          "once, and no node commits two blocks at one height",
           "[integration][consensus]") {
   const auto started = Clock::now();
   TempDir dir;
@@ -522,6 +522,30 @@ TEST_CASE("consensus: two processes with one validator key equivocate, the other
   for (size_t k = 0; k < 3; ++k) {
     eventually([&] { return head_height(net[k]) >= at_detection + 3; }, 20s, net.name(k) + " to go on");
   }
+  // The evidence is committed once, in a block every node holds, with its event.
+  json::array committed;
+  eventually(
+      [&] {
+        committed = net[0].call("chain_getEvidence", json::object{{"validator", key_holder}}).at("evidence").as_array();
+        return !committed.empty();
+      },
+      20s, "the evidence committed in a block");
+  const json::object& ev = committed.front().as_object();
+  CHECK(ev.at("height") == height);
+  CHECK(ev.at("type") == "prevote");
+  const uint64_t in_block = u64(ev.at("committedHeight"));
+  for (size_t k = 0; k < 3; ++k) {
+    eventually([&] { return head_height(net[k]) >= in_block + 2; }, 20s, net.name(k) + " past the evidence");
+    json::array seen = net[k].call("chain_getEvidence", json::object{{"validator", key_holder}}).at("evidence").as_array();
+    INFO(net.name(k));
+    // One offence at a place, committed once however many nodes pooled it.
+    std::set<std::tuple<uint64_t, uint64_t, std::string>> offences;
+    for (const json::value& e : seen) offences.insert({u64(e.at("height")), u64(e.at("round")), str(e.at("type"))});
+    CHECK(offences.size() == seen.size());
+    CHECK(seen.front().at("hash") == ev.at("hash"));
+  }
+  const json::value block = net[1].call("chain_getBlock", json::object{{"height", in_block}});
+  CHECK(json::serialize(block).find("consensus.evidence") != std::string::npos);
   const uint64_t transfers = load.stop();
   check_no_bans(net);  // each twin's messages are well formed: only together are they evidence
   std::string stopped;

@@ -400,6 +400,15 @@ bool Node::produce_if_waiting() {
 }
 
 Status Node::add_evidence(const DuplicateVote& evidence) {
+  // This validator's signer never signs two votes at one place: two signed by
+  // its key mean another process holds it.
+  if (signer_ && evidence.voter() == signer_->address()) {
+    stop_signing("this validator's key signed two " + std::string(to_string(evidence.first.vote.type)) +
+                 "s at height " + std::to_string(evidence.height()) + " round " +
+                 std::to_string(evidence.first.vote.round) +
+                 ": another process signs with this key (a copied data directory?). Stop the other process "
+                 "before restarting this one.");
+  }
   Status s = evidence_.add(evidence, *chain_);
   if (!s.ok()) return s;
   log_warn("evidence: validator " + to_checksum(evidence.voter()) + " signed two " +

@@ -548,10 +548,12 @@ TEST_CASE("consensus: two processes with one validator key equivocate, the other
   CHECK(json::serialize(block).find("consensus.evidence") != std::string::npos);
   const uint64_t transfers = load.stop();
   check_no_bans(net);  // each twin's messages are well formed: only together are they evidence
+  // Each twin learns of the evidence against its key and stops signing.
   std::string stopped;
   for (size_t k : {size_t{3}, twin}) {
-    json::object s = status_of(net[k]);
-    stopped += " " + net.name(k) + (s.at("signing").at("stopped") == true ? " stopped signing;" : " signs;");
+    eventually([&] { return status_of(net[k]).at("signing").at("stopped") == true; }, 20s,
+               net.name(k) + " to stop signing");
+    stopped += " " + net.name(k) + " stopped signing;";
   }
   const uint64_t heights = check_same_blocks(net);
   std::cout << "consensus twin test: two prevotes at height " << height << " round 0, seen by the 3 others "

@@ -12,6 +12,7 @@ packages=(
   libleveldb-dev libsnappy-dev
   libssl-dev
   catch2 libcli11-dev libtomlplusplus-dev
+  faketime
 )
 fuzz_packages=(clang libclang-rt-14-dev)
 if [ "${1:-}" = "fuzz" ]; then

@@ -561,3 +561,45 @@ TEST_CASE("consensus: two processes with one validator key equivocate, the other
             << " places with two votes in their logs);" << stopped << " " << transfers << " transfers; " << heights
             << " heights, " << seconds_since(started) << " s" << std::endl;
 }
+
+// docs/protocol.md, "Block time": a proposer whose clock runs ahead cannot move
+// block time (and with it every vesting schedule) forward. One validator of
+// four runs five minutes fast (libfaketime): its blocks get nil prevotes, the
+// others' are decided, and no block's time is ahead of the real clock by more
+// than max_clock_drift_s.
+TEST_CASE("consensus: a proposer whose clock runs five minutes fast cannot move block time", "[integration][consensus]") {
+  if (!std::filesystem::exists("/usr/bin/faketime")) skip("faketime is not installed (scripts/install-deps.sh installs it)");
+  TempDir dir;
+  LocalTestnet net(dir, options(4, 0));
+  all_past(net, 2, 20s);
+  const std::string fast = net.validator_address(3);
+  REQUIRE(net.stop(3) == 0);
+  net.start(3, {"/usr/bin/faketime", "-f", "+300s"});
+  const uint64_t from = head_height(net[0]) + 1;
+
+  // Heights go on; each validator is first proposer of some of them.
+  eventually([&] { return head_height(net[0]) >= from + 16; }, 60s, "16 more heights");
+  const uint64_t to = head_height(net[0]);
+  const uint64_t wall =
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                std::chrono::system_clock::now().time_since_epoch()).count());
+  const uint64_t drift = 10;  // max_clock_drift_s's default
+  uint64_t previous = 0;
+  for (uint64_t h = from; h <= to; ++h) {
+    json::value b = net[0].call("chain_getBlock", json::object{{"height", h}});
+    INFO("height " << h);
+    const uint64_t time = u64(b.at("time"));
+    CHECK(time <= wall + drift);
+    CHECK(time >= previous);
+    CHECK(b.at("proposer") != json::value(fast));  // its blocks from the future are never decided
+    previous = time;
+  }
+  // The others said why they refused its proposals, and those rounds failed.
+  bool refused = false;
+  for (size_t k = 0; k < 3; ++k) refused = refused || net[k].log().find("s ahead of this node's clock") != std::string::npos;
+  CHECK(refused);
+  CHECK(metric(net[0], "vestd_consensus_rounds_total") >= 1);
+  // It still votes for the honest blocks: their times are not ahead of its clock.
+  CHECK(status_of(net[3]).at("signing").at("stopped") == false);
+  check_same_blocks(net);
+}

@@ -94,10 +94,11 @@ std::unique_ptr<Vestd> Vestd::full_node(fs::path datadir, std::vector<std::strin
                                           genesis.value_or(source_path("genesis/devnet.json"))));
 }
 
-std::unique_ptr<Vestd> Vestd::with_args(fs::path logdir, std::vector<std::string> args) {
+std::unique_ptr<Vestd> Vestd::with_args(fs::path logdir, std::vector<std::string> args,
+                                        std::vector<std::string> wrapper) {
   std::unique_ptr<Vestd> v(new Vestd());
   v->dir_ = std::move(logdir);
-  v->launch(std::move(args));
+  v->launch(std::move(args), wrapper);
   return v;
 }
 
@@ -109,11 +110,12 @@ Vestd::Vestd(fs::path datadir, std::vector<std::string> extra, bool dev, fs::pat
   launch(std::move(args));
 }
 
-void Vestd::launch(std::vector<std::string> args) {
+void Vestd::launch(std::vector<std::string> args, const std::vector<std::string>& wrapper) {
   fs::create_directories(dir_);
   log_path_ = dir_ / "vestd.log";
   fs::remove(log_path_);  // a restart must not read the previous run's port
   args.insert(args.begin(), bin_path("vestd").string());
+  args.insert(args.begin(), wrapper.begin(), wrapper.end());
   pid_ = spawn(args, dir_ / "vestd.out", log_path_, false);
   // The node logs the port it bound: "RPC listening on 127.0.0.1:PORT".
   std::regex port_re(R"(RPC listening on 127\.0\.0\.1:(\d+))");

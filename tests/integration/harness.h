@@ -54,8 +54,10 @@ class Vestd {
   static std::unique_ptr<Vestd> full_node(std::filesystem::path datadir, std::vector<std::string> extra = {},
                                           std::optional<std::filesystem::path> genesis = std::nullopt);
   // `vestd <args...>` exactly (say --config FILE), its output in `logdir`; waits
-  // until it serves RPC.
-  static std::unique_ptr<Vestd> with_args(std::filesystem::path logdir, std::vector<std::string> args);
+  // until it serves RPC. A `wrapper` runs vestd under another program
+  // (`faketime -f +300s`).
+  static std::unique_ptr<Vestd> with_args(std::filesystem::path logdir, std::vector<std::string> args,
+                                          std::vector<std::string> wrapper = {});
   ~Vestd();
   Vestd(const Vestd&) = delete;
   Vestd& operator=(const Vestd&) = delete;
@@ -82,8 +84,8 @@ class Vestd {
  private:
   Vestd(std::filesystem::path datadir, std::vector<std::string> extra, bool dev, std::filesystem::path genesis);
   Vestd() = default;
-  // Starts `vestd <args...>` with its output in dir_ and waits for its RPC port.
-  void launch(std::vector<std::string> args);
+  // Starts `<wrapper...> vestd <args...>` with its output in dir_ and waits for its RPC port.
+  void launch(std::vector<std::string> args, const std::vector<std::string>& wrapper = {});
   std::filesystem::path dir_;  // holds vestd.out and vestd.log (and data/ unless with_args)
   std::filesystem::path log_path_;
   pid_t pid_ = -1;

@@ -109,7 +109,7 @@ std::vector<fs::path> LocalTestnet::logs(size_t k) const {
   return out;
 }
 
-void LocalTestnet::start(size_t k) {
+void LocalTestnet::start(size_t k, const std::vector<std::string>& wrapper) {
   REQUIRE(k < nodes_.size());
   REQUIRE_FALSE(nodes_[k].process);
   std::vector<std::string> args = {"--config", nodes_[k].config.string()};
@@ -117,7 +117,7 @@ void LocalTestnet::start(size_t k) {
   Member& m = nodes_[k];
   ++m.runs;
   m.paused = false;
-  m.process = Vestd::with_args(log_dir(k, m.runs), args);
+  m.process = Vestd::with_args(log_dir(k, m.runs), args, wrapper);
 }
 
 void LocalTestnet::kill(size_t k) {

@@ -60,8 +60,9 @@ class LocalTestnet {
   std::vector<std::filesystem::path> logs(size_t k) const;
   std::filesystem::path genesis() const { return dir_ / "genesis.json"; }
 
-  // Starts node k (again) from its configuration and waits until it serves RPC.
-  void start(size_t k);
+  // Starts node k (again) from its configuration, under `wrapper` when given
+  // (Vestd::with_args), and waits until it serves RPC.
+  void start(size_t k, const std::vector<std::string>& wrapper = {});
   // SIGKILL, and waits for the process to end.
   void kill(size_t k);
   // SIGTERM, and waits: a clean stop. Returns the exit status.

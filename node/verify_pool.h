@@ -8,7 +8,9 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <future>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -37,6 +39,17 @@ class VerifyPool {
   // checked again.
   std::vector<Status> verify(const std::vector<Bytes>& raws, uint64_t chain_id, uint64_t max_tx_bytes,
                              std::vector<VerifiedTx>& out);
+
+  // What verify() answers for one batch.
+  struct Batch {
+    std::vector<Status> statuses;
+    std::vector<VerifiedTx> txs;
+  };
+  // verify() without waiting: the batch runs after the batches queued before
+  // it, holding `raws` until it is done. Dropping the future is safe: the
+  // work completes unobserved.
+  std::future<Batch> verify_async(std::shared_ptr<const std::vector<Bytes>> raws, uint64_t chain_id,
+                                  uint64_t max_tx_bytes);
 
   unsigned threads() const { return thread_count_; }
   size_t cache_hits() const;

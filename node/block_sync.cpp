@@ -1,5 +1,7 @@
 #include "node/block_sync.h"
 
+#include <cstdio>
+
 #include "node/log.h"
 #include "node/prometheus.h"
 
@@ -428,14 +430,20 @@ void BlockSync::log_progress(bool force) {
     log_info("sync: caught up at height " + std::to_string(height));
     return;
   }
-  const uint64_t bps = seconds > 0 ? static_cast<uint64_t>(static_cast<double>(blocks) / seconds) : 0;
+  const double bps = seconds > 0 ? static_cast<double>(blocks) / seconds : 0;
   const uint64_t tps = seconds > 0 ? static_cast<uint64_t>(static_cast<double>(txs) / seconds) : 0;
-  std::string left = bps > 0 ? ", about " + std::to_string((target - height) / bps) + " s left" : "";
-  log_info("sync: height " + std::to_string(height) + " / " + std::to_string(target) + ", " + std::to_string(bps) +
+  // Large blocks sync at less than one a second: one decimal below ten.
+  char bps_text[32];
+  std::snprintf(bps_text, sizeof bps_text, bps < 10 ? "%.1f" : "%.0f", bps);
+  std::string left =
+      bps > 0 ? ", about " + std::to_string(static_cast<uint64_t>(static_cast<double>(target - height) / bps)) +
+                    " s left"
+              : "";
+  log_info("sync: height " + std::to_string(height) + " / " + std::to_string(target) + ", " + bps_text +
                " blocks/s, " + std::to_string(tps) + " tx/s" + left,
            {{"height", std::to_string(height)},
             {"target", std::to_string(target)},
-            {"blocks_per_s", std::to_string(bps)},
+            {"blocks_per_s", bps_text},
             {"tx_per_s", std::to_string(tps)}});
 }
 

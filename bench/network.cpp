@@ -1,6 +1,7 @@
 // Block sync and transaction gossip between real vestd processes on 127.0.0.1.
 #include "bench/network.h"
 
+#include <algorithm>
 #include <iostream>
 #include <random>
 #include <thread>
@@ -171,7 +172,7 @@ int run_gossip(const GossipSpec& spec) {
   std::cout << "gossip: tx_submit {wait: true} at a full node until committed there, validator block time "
             << block_ms << " ms, " << clients << " clients, each pausing up to " << block_ms << " ms between "
             << "transfers\n";
-  std::vector<double> p50s, p99s;
+  std::vector<double> p50s, p99s, mins;
   bool all_committed = true;
   for (int run = 0; run < spec.runs; ++run) {
     std::vector<std::vector<double>> per_client(clients);
@@ -206,13 +207,15 @@ int run_gossip(const GossipSpec& spec) {
     }
     p50s.push_back(percentile(ms, 50));
     p99s.push_back(percentile(ms, 99));
-    std::cout << "  run " << run + 1 << ": " << ms.size() << " committed, median " << p50s.back() << " ms, p99 "
-              << p99s.back() << " ms, max " << percentile(ms, 100) << " ms\n";
+    mins.push_back(ms.empty() ? 0 : *std::min_element(ms.begin(), ms.end()));
+    std::cout << "  run " << run + 1 << ": " << ms.size() << " committed, fastest " << mins.back() << " ms, median "
+              << p50s.back() << " ms, p99 " << p99s.back() << " ms, slowest " << percentile(ms, 100) << " ms\n";
   }
   report("submit to commit at the full node, median", median(p50s), "ms");
   report("submit to commit at the full node, p99", median(p99s), "ms");
+  report("submit to commit at the full node, fastest", median(mins), "ms");
   std::cout << "RESULT gossip block_ms=" << block_ms << " p50_ms=" << median(p50s) << " p99_ms=" << median(p99s)
-            << "\n";
+            << " min_ms=" << median(mins) << "\n";
   return all_committed ? 0 : 1;
 }
 

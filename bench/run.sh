@@ -180,7 +180,7 @@ for bt in 10000 1000; do
         --datadir "$OUT/sync-full" --runs "$RUNS" | show)
   FIG[sync.$bt.tps]=$(echo "$r" | field txs_per_s)
   FIG[sync.$bt.bps]=$(echo "$r" | field blocks_per_s)
-  FIG[sync.$bt.rec]=$(echo "$r" | field recover_all)
+  FIG[sync.$bt.ratio]=$(echo "$r" | field ratio)
   FIG[sync.$bt.total]=$(echo "$r" | field total_s)
 done
 rm -rf "$OUT/sync-chain" "$OUT/sync-full"
@@ -210,7 +210,7 @@ line "account_get under wrk (no positions)" "${FIG[reads.account]} req/s" "p50 $
 line "account_get, holder of 500 positions" "${FIG[reads.account500]} req/s" "p50 ${FIG[reads.account500.p50]}, p99 ${FIG[reads.account500.p99]}"
 line "vesting_list under wrk" "${FIG[reads.vesting]} req/s" "p50 ${FIG[reads.vesting.p50]}, p99 ${FIG[reads.vesting.p99]}"
 for bt in 10000 1000; do
-  line "block sync, blocks of $bt transfers" "${FIG[sync.$bt.tps]} tx/s" "${FIG[sync.$bt.bps]} blocks/s, x$(ratio "${FIG[sync.$bt.tps]}" "${FIG[sync.$bt.rec]}") of all-core recovery (goal >= 0.5)"
+  line "block sync, blocks of $bt transfers" "${FIG[sync.$bt.tps]} tx/s" "${FIG[sync.$bt.bps]} blocks/s, x$(printf '%.2f' "${FIG[sync.$bt.ratio]}") of all-core recovery (goal >= 0.5)"
 done
 line "block sync benchmark, whole" "${FIG[sync.seconds]} s" "of which building the two chains ${FIG[sync.build]} s"
 for bt in 0 100; do

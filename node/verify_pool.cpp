@@ -1,6 +1,11 @@
 #include "node/verify_pool.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <future>
 
 #include "chain/keccak.h"
@@ -21,6 +26,11 @@ VerifyPool::~VerifyPool() {
 }
 
 void VerifyPool::run_worker() {
+  // Raising one's own nice value needs no privilege; a failure leaves the default.
+  const auto tid = static_cast<id_t>(gettid());
+  errno = 0;
+  const int nice = getpriority(PRIO_PROCESS, tid);
+  if (errno == 0) setpriority(PRIO_PROCESS, tid, std::min(nice + kWorkerNice, 19));
   for (;;) {
     std::function<void()> job;
     {

@@ -3,6 +3,12 @@
 // verify_one(), which fills the cache; verifying a block's transactions later
 // (verify()) costs a decode and a hash for each one already seen, and spreads
 // the recoveries of the others over the pool. Thread-safe.
+//
+// The workers run at a lower scheduling priority (kWorkerNice nice levels
+// below the thread that starts them; Linux keeps a nice value per thread):
+// what they verify ahead is needed later, while the thread that waits for
+// their results (the block import, executing the block before) is needed now.
+// With every core busy, the import keeps a core and the pool has the rest.
 #pragma once
 
 #include <condition_variable>
@@ -21,6 +27,8 @@ namespace vest::node {
 
 class VerifyPool {
  public:
+  static constexpr int kWorkerNice = 10;
+
   // `threads` 0 means one per core; they start with the first verify(), so a
   // pool used only through verify_one() runs none. `cache_entries` bounds the
   // sender cache; the oldest entries leave first.

@@ -1,4 +1,14 @@
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
 
 #include "node/verify_pool.h"
 #include "tests/util/chain_fixture.h"
@@ -146,4 +156,47 @@ TEST_CASE("verify pool: one thread runs batches in the order they were queued", 
       CHECK(futures[m].wait_for(std::chrono::seconds(0)) == std::future_status::ready);
     CHECK(futures[n].get().statuses.size() == 20);
   }
+}
+
+namespace {
+
+// The nice values of this process's threads, from /proc/self/task/*/stat (field 19).
+std::vector<int> thread_nice_values() {
+  std::vector<int> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream in(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i < 19; ++i) fields >> field;
+    int nice = 0;
+    if (fields >> nice) out.push_back(nice);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("verify pool: workers run below the priority of the thread that starts them", "[verify_pool]") {
+  TestChain t(2);
+  errno = 0;
+  const int own = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  REQUIRE(errno == 0);
+  const int lower = std::min(own + VerifyPool::kWorkerNice, 19);
+  REQUIRE(lower > own);
+  const auto before = thread_nice_values();
+  const auto at = [](const std::vector<int>& v, int n) { return std::count(v.begin(), v.end(), n); };
+
+  VerifyPool pool(3, 0);
+  std::vector<VerifiedTx> out;
+  auto statuses =
+      pool.verify({t.transfer(0, t.addrs[1], 1).raw}, test::kTestChainId, t.genesis.params.max_tx_bytes, out);
+  REQUIRE(statuses[0].ok());
+  // The workers set their priority as they start; the first has run the batch, the others may still be starting.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (at(thread_nice_values(), lower) < at(before, lower) + 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(at(thread_nice_values(), lower) == at(before, lower) + 3);
+  // The calling thread keeps its own.
+  CHECK(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())) == own);
 }

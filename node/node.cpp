@@ -184,7 +184,13 @@ bool Node::produce_block(std::string& error) {
   return true;
 }
 
-Import Node::import_block(const Block& block, const std::optional<Certificate>& certificate) {
+std::future<VerifyPool::Batch> Node::verify_block_txs(std::shared_ptr<const Block> block) {
+  std::shared_ptr<const std::vector<Bytes>> txs(block, &block->txs);
+  return verify_pool_.verify_async(std::move(txs), params().chain_id, params().max_tx_bytes);
+}
+
+Import Node::import_block(const Block& block, const std::optional<Certificate>& certificate,
+                          std::future<VerifyPool::Batch> verified) {
   const auto started = std::chrono::steady_clock::now();
   std::lock_guard produce(produce_mutex_);
   const Head head = chain_->head();
@@ -192,9 +198,14 @@ Import Node::import_block(const Block& block, const std::optional<Certificate>& 
     return {ImportResult::kStale, {}, "block " + std::to_string(block.header.height) + " does not follow the head " +
                                           std::to_string(head.height)};
   ExecutedBlock executed;
-  TxBatchVerifier verify = [this](const std::vector<Bytes>& raws, uint64_t chain_id, uint64_t max_tx_bytes,
-                                  std::vector<VerifiedTx>& out) {
-    return verify_pool_.verify(raws, chain_id, max_tx_bytes, out);
+  TxBatchVerifier verify = [this, &verified](const std::vector<Bytes>& raws, uint64_t chain_id,
+                                             uint64_t max_tx_bytes, std::vector<VerifiedTx>& out) {
+    if (!verified.valid()) return verify_pool_.verify(raws, chain_id, max_tx_bytes, out);
+    // Verified ahead with the same chain id and limit (verify_block_txs).
+    VerifyPool::Batch b = verified.get();
+    assert(b.statuses.size() == raws.size() && chain_id == params().chain_id && max_tx_bytes == params().max_tx_bytes);
+    out = std::move(b.txs);
+    return std::move(b.statuses);
   };
   BlockCheck check = chain_->validate(block, executed, verify);
   if (!check.ok()) {

@@ -70,9 +70,16 @@ class Node : public rpc::NodeApi {
   void stop();
 
   bool is_validator() const { return signer_.has_value(); }
+  // Starts verifying the signatures of `block`'s transactions on the
+  // verification pool (stateless: rules 1-2 of protocol section 3), behind
+  // the blocks started before it, for import_block. Thread-safe.
+  std::future<VerifyPool::Batch> verify_block_txs(std::shared_ptr<const Block> block);
   // Validates `block` on the head, checks `certificate` proves it final under
-  // the head's validator set, and commits both. Serialised with production.
-  Import import_block(const Block& block, const std::optional<Certificate>& certificate);
+  // the head's validator set, and commits both. `verified`, when valid, is
+  // verify_block_txs of this block: validation takes the signature checks from
+  // it instead of verifying again. Serialised with production.
+  Import import_block(const Block& block, const std::optional<Certificate>& certificate,
+                      std::future<VerifyPool::Batch> verified = {});
   // Stops producing and signing for good (this process): another process signs
   // with this node's key. Logged once, shown in node_status. Thread-safe.
   void stop_signing(const std::string& reason);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -9,6 +10,8 @@
 #include <stdexcept>
 
 #include "chain/keccak.h"
+#include "chain/transaction.h"
+#include "contracts/bank/messages.h"
 
 namespace vest::bench {
 
@@ -17,6 +20,13 @@ double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   size_t m = v.size() / 2;
   return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const auto rank = static_cast<size_t>(std::ceil(q / 100 * static_cast<double>(v.size())));
+  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
 }
 
 namespace {
@@ -78,6 +88,17 @@ Genesis make_genesis(const std::string& base_path, const BenchGenesis& spec, std
     balances.push_back(js::object{{"address", to_hex_0x(filler_address(i).view())},
                                   {"amounts", js::object{{"VEST", "1000000000000000000"}}}});
   return g;
+}
+
+Bytes sign_transfer(const PrivateKey& key, uint64_t chain_id, uint64_t nonce, Amount fee, const Address& to) {
+  Transaction tx;
+  tx.chain_id = chain_id;
+  tx.nonce = nonce;
+  tx.fee = fee;
+  tx.kind = bank::kTransferKind;
+  tx.payload = bank::Transfer{to, "VEST", 1}.encode();
+  tx.sign(key);
+  return tx.encode();
 }
 
 void report(const std::string& name, double value, const std::string& unit, const std::string& note) {

@@ -22,6 +22,8 @@ inline double seconds_since(Clock::time_point start) {
 
 // Median of `v` (the mean of the middle two for an even count); 0 when empty.
 double median(std::vector<double> v);
+// The q-th percentile (0 < q <= 100) of `v` by nearest rank; 0 when empty.
+double percentile(std::vector<double> v, double q);
 
 // Resident set size and its peak of a process, in MiB, from /proc; -1 when unknown.
 double rss_mib(int pid = 0);
@@ -55,6 +57,9 @@ std::vector<T> parallel_build(size_t count, F make) {
   for (auto& th : threads) th.join();
   return out;
 }
+
+// A signed transfer of 1 base unit of VEST from `key` to `to`, encoded.
+Bytes sign_transfer(const PrivateKey& key, uint64_t chain_id, uint64_t nonce, Amount fee, const Address& to);
 
 // One line of the report: "<name>  <value> <unit>  <note>".
 void report(const std::string& name, double value, const std::string& unit, const std::string& note = "");

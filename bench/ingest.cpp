@@ -6,8 +6,6 @@
 #include "bench/bench.h"
 #include "chain/keccak.h"
 #include "chain/rlp.h"
-#include "chain/transaction.h"
-#include "contracts/bank/messages.h"
 #include "wallet/rpc_client.h"
 
 namespace vest::bench {
@@ -34,17 +32,6 @@ Bytes sign_eth_transfer(const PrivateKey& key, uint64_t chain_id, uint64_t nonce
   e.begin_list().uint(nonce).uint(gas_price).uint(gas).fixed(to).uint(value).bytes({});
   e.uint(u128(chain_id) * 2 + 35 + sig.v).bytes(trim(sig.r)).bytes(trim(sig.s)).end_list();
   return e.finish();
-}
-
-Bytes sign_vest_transfer(const PrivateKey& key, uint64_t chain_id, uint64_t nonce, Amount fee, const Address& to) {
-  Transaction tx;
-  tx.chain_id = chain_id;
-  tx.nonce = nonce;
-  tx.fee = fee;
-  tx.kind = bank::kTransferKind;
-  tx.payload = bank::Transfer{to, "VEST", 1}.encode();
-  tx.sign(key);
-  return tx.encode();
 }
 
 uint64_t hex_u64(const json::value& v) { return std::stoull(std::string(v.as_string()), nullptr, 16); }
@@ -85,7 +72,8 @@ int run_ingest(const IngestSpec& spec) {
     size_t s = i % spec.senders;
     uint64_t nonce = start_nonce[s] + i / spec.senders;
     const Address& to = addrs[(s + 1) % spec.senders];
-    Bytes raw = eth ? sign_eth_transfer(keys[s], chain_id, nonce, to) : sign_vest_transfer(keys[s], chain_id, nonce, fee, to);
+    Bytes raw = eth ? sign_eth_transfer(keys[s], chain_id, nonce, to)
+                    : sign_transfer(keys[s], chain_id, nonce, fee, to);
     return to_hex_0x(raw);
   });
 

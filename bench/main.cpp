@@ -6,6 +6,7 @@
 
 #include "bench/execute.h"
 #include "bench/ingest.h"
+#include "bench/network.h"
 
 using namespace vest::bench;
 
@@ -95,6 +96,26 @@ int main(int argc, char** argv) {
   ing->add_option("--txs", ingest.txs, "transactions");
   ing->add_option("--chain-id", ingest.chain_id, "chain id to sign for");
 
+  SyncSpec sync;
+  auto* syn = app.add_subcommand("sync", "a full node syncing a chain from a validator (vestd processes on loopback)");
+  syn->add_option("--vestd", sync.vestd, "the vestd program");
+  syn->add_option("--genesis", sync.genesis, "the chain's genesis (execute --write-genesis)")->required();
+  syn->add_option("--chain", sync.chain, "the validator's data directory holding the chain (execute --datadir)")
+      ->required();
+  syn->add_option("--datadir", sync.datadir, "the full node's data directory (emptied before each run)")->required();
+  syn->add_option("--runs", sync.runs, "full nodes synced in turn (the median is reported)");
+  syn->add_option("--recover-count", sync.recover_count, "signatures for the recovery figure of the same run");
+
+  GossipSpec gossip;
+  auto* gos = app.add_subcommand("gossip", "time from tx_submit at a full node to its commit there");
+  gos->add_option("--vestd", gossip.vestd, "the vestd program");
+  gos->add_option("--genesis", gossip.genesis, "genesis with the bench senders (vest_bench genesis)")->required();
+  gos->add_option("--dir", gossip.dir, "folder for both nodes' data directories (emptied first)")->required();
+  gos->add_option("--block-time-ms", gossip.block_time_ms, "the validator's block time (default: the genesis value)");
+  gos->add_option("--txs", gossip.txs, "transactions per run");
+  gos->add_option("--clients", gossip.clients, "concurrent clients, one sender each");
+  gos->add_option("--runs", gossip.runs, "runs (medians are reported)");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*rec) return cmd_recover(count, runs);
@@ -103,6 +124,8 @@ int main(int argc, char** argv) {
       return cmd_execute(spec, count);
     }
     if (*ing) return run_ingest(ingest);
+    if (*syn) return run_sync(sync);
+    if (*gos) return run_gossip(gossip);
     if (*snd) {
       std::cout << vest::to_checksum(filler ? filler_address(sender_index) : vest::address_of(sender_key(sender_index)))
                 << "\n";

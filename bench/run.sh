@@ -165,6 +165,38 @@ else
   echo "skipped: npm or the anvil package is not available (or BENCH_SKIP_ANVIL is set)"
 fi
 
+say "8. Block sync: a full node syncing 100000 signed transfers from a validator ($RUNS runs)"
+# The chain is built in process (pre-signed transfers, executed and committed
+# as a validator does, with the devnet validator's key); a vestd --dev
+# validator then serves it to new full nodes, each synced from genesis.
+sync_start=$SECONDS
+build_seconds=0
+for bt in 10000 1000; do
+  t=$SECONDS
+  "$BIN/vest_bench" execute --datadir "$OUT/sync-chain" --write-genesis "$OUT/sync.json" --accounts 10000 \
+    --txs 100000 --block-txs "$bt" | show >/dev/null
+  build_seconds=$((build_seconds + SECONDS - t))
+  r=$("$BIN/vest_bench" sync --vestd "$BIN/vestd" --genesis "$OUT/sync.json" --chain "$OUT/sync-chain" \
+        --datadir "$OUT/sync-full" --runs "$RUNS" | show)
+  FIG[sync.$bt.tps]=$(echo "$r" | field txs_per_s)
+  FIG[sync.$bt.bps]=$(echo "$r" | field blocks_per_s)
+  FIG[sync.$bt.ratio]=$(echo "$r" | field ratio)
+  FIG[sync.$bt.total]=$(echo "$r" | field total_s)
+done
+rm -rf "$OUT/sync-chain" "$OUT/sync-full"
+FIG[sync.seconds]=$((SECONDS - sync_start))
+FIG[sync.build]=$build_seconds
+
+say "9. Gossip: tx_submit at a full node until committed there ($RUNS runs)"
+for bt in 0 100; do
+  r=$("$BIN/vest_bench" gossip --vestd "$BIN/vestd" --genesis "$OUT/ingest.json" --dir "$OUT/gossip" \
+        --block-time-ms "$bt" --txs 100 --clients 4 --runs "$RUNS" | show)
+  FIG[gossip.$bt.ms]=$(echo "$r" | field block_ms)
+  FIG[gossip.$bt.p50]=$(echo "$r" | field p50_ms)
+  FIG[gossip.$bt.p99]=$(echo "$r" | field p99_ms)
+done
+rm -rf "$OUT/gossip"
+
 say "Summary (medians; ratios from this run)"
 line() { printf '  %-52s %14s  %s\n' "$1" "$2" "${3:-}"; }
 line "recover, 1 thread" "${FIG[recover.one]} /s"
@@ -177,6 +209,13 @@ line "tx_submit committed" "${FIG[ingest.commit]} tx/s"
 line "account_get under wrk (no positions)" "${FIG[reads.account]} req/s" "p50 ${FIG[reads.account.p50]}, p99 ${FIG[reads.account.p99]} (target >= 30000)"
 line "account_get, holder of 500 positions" "${FIG[reads.account500]} req/s" "p50 ${FIG[reads.account500.p50]}, p99 ${FIG[reads.account500.p99]}"
 line "vesting_list under wrk" "${FIG[reads.vesting]} req/s" "p50 ${FIG[reads.vesting.p50]}, p99 ${FIG[reads.vesting.p99]}"
+for bt in 10000 1000; do
+  line "block sync, blocks of $bt transfers" "${FIG[sync.$bt.tps]} tx/s" "${FIG[sync.$bt.bps]} blocks/s, x$(printf '%.2f' "${FIG[sync.$bt.ratio]}") of all-core recovery (goal >= 0.5)"
+done
+line "block sync benchmark, whole" "${FIG[sync.seconds]} s" "of which building the two chains ${FIG[sync.build]} s"
+for bt in 0 100; do
+  line "tx_submit at a full node to its commit, ${FIG[gossip.$bt.ms]} ms blocks" "${FIG[gossip.$bt.p50]} ms" "p99 ${FIG[gossip.$bt.p99]} ms"
+done
 first=""
 for n in $GROWTH; do
   [ -z "$first" ] && first=$n

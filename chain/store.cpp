@@ -561,6 +561,14 @@ std::optional<TxRecord> ChainStore::transaction(const Hash& tx_hash) const {
   return t;
 }
 
+std::optional<Bytes> ChainStore::transaction_bytes(const Hash& tx_hash) const {
+  auto v = db_get(db_.get(), nullptr, key1('t', tx_hash.view()));
+  if (!v) return std::nullopt;
+  TxRecord t;
+  if (!decode_stored_tx(*v, t)) return std::nullopt;
+  return std::move(t.raw);
+}
+
 std::vector<std::pair<Cursor, Hash>> ChainStore::account_transactions(const Address& account,
                                                                       std::optional<Cursor> after,
                                                                       size_t limit) const {

@@ -191,6 +191,9 @@ class ChainStore : public StateReader {
   // for each block it certified; a block's successor also carries it).
   std::optional<Certificate> certificate(uint64_t height) const;
   std::optional<TxRecord> transaction(const Hash& tx_hash) const;
+  // The signed bytes of a committed transaction, without reading its receipt
+  // (what a block served to a peer needs).
+  std::optional<Bytes> transaction_bytes(const Hash& tx_hash) const;
   std::optional<Receipt> receipt(uint64_t height, uint32_t index) const;
 
   // Transactions that touch `account`, newest first: sender, or named in an

@@ -1,5 +1,7 @@
 #include "node/block_sync.h"
 
+#include <cstdio>
+
 #include "node/log.h"
 #include "node/prometheus.h"
 
@@ -179,7 +181,8 @@ void BlockSync::on_block(const p2p::NodeId& peer, BlockMessage&& m, size_t bytes
       }
       if (height > head_ && !arrived_.count(height)) {
         arrived_bytes_ += bytes;
-        arrived_.emplace(height, Arrived{peer, std::move(m), bytes});
+        arrived_.emplace(height, Arrived{peer, std::make_shared<const BlockMessage>(std::move(m)), bytes, {}});
+        verify_ahead();
         wake_.notify_all();
       }
       return;
@@ -340,10 +343,13 @@ void BlockSync::run() {
         it = requested_.erase(it);
       }
       for (auto it = probes_.begin(); it != probes_.end();) it = it->second <= now ? probes_.erase(it) : std::next(it);
+      verify_ahead();  // the next block first, if it has not started yet
       if (auto it = arrived_.find(head_ + 1); it != arrived_.end()) {
         arrived_bytes_ -= it->second.bytes;
         next = std::move(it->second);
         arrived_.erase(it);
+        importing_ = head_ + 1;
+        verify_ahead();  // room for one more block behind it
       }
       schedule(requests);
     }
@@ -351,8 +357,12 @@ void BlockSync::run() {
     for (const auto& peer : slow) peers_->disconnect(peer, "block requests timed out");
     if (next) {
       const p2p::NodeId peer = next->peer;
-      const uint64_t height = next->message.block.header.height;
-      Import r = node_.import_block(next->message.block, next->message.certificate);
+      const uint64_t height = next->message->block.header.height;
+      Import r = node_.import_block(next->message->block, next->message->certificate, std::move(next->verified));
+      {
+        std::lock_guard lock(mutex_);
+        importing_ = 0;
+      }
       switch (r.result) {
         case ImportResult::kCommitted:
         case ImportResult::kStale:
@@ -376,6 +386,23 @@ void BlockSync::run() {
       }
     }
     log_progress(false);
+  }
+}
+
+void BlockSync::verify_ahead() {
+  // In height order from the head, so that the pool finishes each block
+  // before the next; the block being imported counts as verified.
+  uint64_t h = head_ + 1;
+  if (importing_ == h) ++h;
+  size_t ahead = 0;
+  for (auto it = arrived_.find(h); it != arrived_.end() && it->first == h; ++it, ++h) {
+    Arrived& a = it->second;
+    const size_t txs = a.message->block.txs.size();
+    if (!a.verified.valid()) {
+      if (ahead > 0 && ahead + txs > options_.verify_ahead_txs) return;
+      a.verified = node_.verify_block_txs(std::shared_ptr<const Block>(a.message, &a.message->block));
+    }
+    ahead += txs;
   }
 }
 
@@ -403,14 +430,20 @@ void BlockSync::log_progress(bool force) {
     log_info("sync: caught up at height " + std::to_string(height));
     return;
   }
-  const uint64_t bps = seconds > 0 ? static_cast<uint64_t>(static_cast<double>(blocks) / seconds) : 0;
+  const double bps = seconds > 0 ? static_cast<double>(blocks) / seconds : 0;
   const uint64_t tps = seconds > 0 ? static_cast<uint64_t>(static_cast<double>(txs) / seconds) : 0;
-  std::string left = bps > 0 ? ", about " + std::to_string((target - height) / bps) + " s left" : "";
-  log_info("sync: height " + std::to_string(height) + " / " + std::to_string(target) + ", " + std::to_string(bps) +
+  // Large blocks sync at less than one a second: one decimal below ten.
+  char bps_text[32];
+  std::snprintf(bps_text, sizeof bps_text, bps < 10 ? "%.1f" : "%.0f", bps);
+  std::string left =
+      bps > 0 ? ", about " + std::to_string(static_cast<uint64_t>(static_cast<double>(target - height) / bps)) +
+                    " s left"
+              : "";
+  log_info("sync: height " + std::to_string(height) + " / " + std::to_string(target) + ", " + bps_text +
                " blocks/s, " + std::to_string(tps) + " tx/s" + left,
            {{"height", std::to_string(height)},
             {"target", std::to_string(target)},
-            {"blocks_per_s", std::to_string(bps)},
+            {"blocks_per_s", bps_text},
             {"tx_per_s", std::to_string(tps)}});
 }
 

@@ -6,10 +6,15 @@
 // at most `window` ahead and `per_peer` in flight per peer, spread over the
 // peers that have them; blocks that arrive are imported in height order on the
 // sync's own thread (Node::import_block: validate, check the certificate,
-// commit). A peer that serves an invalid block or certificate, announces a
-// lower height than before, or breaks the message rules is banned: its
-// heights are asked of others, and the blocks it sent that wait for their turn
-// are dropped untried. One that lets requests time out is dropped.
+// commit). The signatures of the blocks that follow the head are verified on
+// the verification pool ahead of their import, in height order and at most
+// verify_ahead_txs transactions ahead, so that the pool recovers the senders
+// of the next blocks while this thread executes the current one.
+//
+// A peer that serves an invalid block or certificate, announces a lower height
+// than before, or breaks the message rules is banned: its heights are asked of
+// others, and the blocks it sent that wait for their turn are dropped untried.
+// One that lets requests time out is dropped.
 //
 // A block that is valid but on another parent, or an announced head that
 // differs from this node's block at that height, makes the sync fetch the
@@ -24,6 +29,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -41,6 +47,7 @@ struct SyncOptions {
   size_t window = 256;                             // heights ahead of the head asked for at once
   size_t per_peer = 16;                            // requests in flight per peer
   size_t max_buffered_bytes = 64u << 20;           // blocks received and not yet imported
+  size_t verify_ahead_txs = 20000;                 // transactions verified ahead of the import (at least one block)
   std::chrono::milliseconds request_timeout{10'000};
   size_t max_timeouts = 3;                         // in a row, before the peer is dropped
   std::chrono::milliseconds progress_interval{5'000};
@@ -89,12 +96,16 @@ class BlockSync {
   };
   struct Arrived {
     p2p::NodeId peer;
-    BlockMessage message;
+    std::shared_ptr<const BlockMessage> message;
     size_t bytes = 0;
+    std::future<VerifyPool::Batch> verified;  // valid once its verification started
   };
   using Send = std::vector<std::pair<p2p::NodeId, uint64_t>>;  // block requests to send
 
   void run();
+  // Starts verifying the arrived blocks that follow the head (and the one
+  // being imported) in height order, within verify_ahead_txs; caller holds mutex_.
+  void verify_ahead();
   // Heights to request now; caller holds mutex_.
   void schedule(Send& out);
   void send_requests(const Send& requests);
@@ -122,6 +133,7 @@ class BlockSync {
   std::condition_variable wake_;
   bool stopping_ = false;
   uint64_t head_ = 0;  // the height of the node's head
+  uint64_t importing_ = 0;  // the height being imported, 0 when none
   std::map<p2p::NodeId, Peer> peer_state_;
   std::map<uint64_t, Request> requested_;
   std::map<uint64_t, Arrived> arrived_;

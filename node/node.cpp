@@ -282,7 +282,13 @@ Import Node::commit_decided(ExecutedBlock& block, const Certificate& certificate
   return {ImportResult::kCommitted, {}, {}};
 }
 
-Import Node::import_block(const Block& block, const std::optional<Certificate>& certificate) {
+std::future<VerifyPool::Batch> Node::verify_block_txs(std::shared_ptr<const Block> block) {
+  std::shared_ptr<const std::vector<Bytes>> txs(block, &block->txs);
+  return verify_pool_.verify_async(std::move(txs), params().chain_id, params().max_tx_bytes);
+}
+
+Import Node::import_block(const Block& block, const std::optional<Certificate>& certificate,
+                          std::future<VerifyPool::Batch> verified) {
   const auto started = std::chrono::steady_clock::now();
   std::lock_guard produce(produce_mutex_);
   const Head head = chain_->head();
@@ -290,7 +296,16 @@ Import Node::import_block(const Block& block, const std::optional<Certificate>& 
     return {ImportResult::kStale, {}, "block " + std::to_string(block.header.height) + " does not follow the head " +
                                           std::to_string(head.height)};
   ExecutedBlock executed;
-  BlockCheck check = chain_->validate(block, executed, verifier());
+  TxBatchVerifier verify = [this, &verified](const std::vector<Bytes>& raws, uint64_t chain_id,
+                                             uint64_t max_tx_bytes, std::vector<VerifiedTx>& out) {
+    if (!verified.valid()) return verify_pool_.verify(raws, chain_id, max_tx_bytes, out);
+    // Verified ahead with the same chain id and limit (verify_block_txs).
+    VerifyPool::Batch b = verified.get();
+    assert(b.statuses.size() == raws.size() && chain_id == params().chain_id && max_tx_bytes == params().max_tx_bytes);
+    out = std::move(b.txs);
+    return std::move(b.statuses);
+  };
+  BlockCheck check = chain_->validate(block, executed, verify);
   if (!check.ok()) {
     ++metrics_.imports_refused;
     const ImportResult r = check.result == BlockValidation::kWrongParent ? ImportResult::kFork
@@ -409,6 +424,10 @@ Status Node::add_evidence(const DuplicateVote& evidence) {
                  ": another process signs with this key (a copied data directory?). Stop the other process "
                  "before restarting this one.");
   }
+  return pool_evidence(evidence);
+}
+
+Status Node::pool_evidence(const DuplicateVote& evidence) {
   Status s = evidence_.add(evidence, *chain_);
   if (!s.ok()) return s;
   log_warn("evidence: validator " + to_checksum(evidence.voter()) + " signed two " +
@@ -424,7 +443,9 @@ Status Node::dev_submit_evidence(ByteView raw, Hash& hash) {
   std::string error;
   if (!decode_duplicate_vote_form(raw, params().chain_id, d, error)) return Status{1, "malformed", error};
   hash = d.hash();
-  return add_evidence(d);
+  // A development tool: on a dev chain the one validator is the only key to
+  // accuse, and accusing it must not stop the chain.
+  return pool_evidence(d);
 }
 
 Status Node::dev_mine(uint32_t blocks, uint64_t& height) {

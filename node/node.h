@@ -88,9 +88,16 @@ class Node : public rpc::NodeApi {
   // The node's block clock (seconds; dev_increaseTime moves it).
   uint64_t clock_now() const { return clock_.now(); }
 
+  // Starts verifying the signatures of `block`'s transactions on the
+  // verification pool (stateless: rules 1-2 of protocol section 3), behind
+  // the blocks started before it, for import_block. Thread-safe.
+  std::future<VerifyPool::Batch> verify_block_txs(std::shared_ptr<const Block> block);
   // Validates `block` on the head, checks `certificate` proves it final under
-  // the head's validator set, and commits both. Serialised with production.
-  Import import_block(const Block& block, const std::optional<Certificate>& certificate);
+  // the head's validator set, and commits both. `verified`, when valid, is
+  // verify_block_txs of this block: validation takes the signature checks from
+  // it instead of verifying again. Serialised with production.
+  Import import_block(const Block& block, const std::optional<Certificate>& certificate,
+                      std::future<VerifyPool::Batch> verified = {});
 
   // For consensus, each serialised with imports and commits:
   // The block this validator proposes on the head at `time`: mempool
@@ -106,7 +113,9 @@ class Node : public rpc::NodeApi {
                         const std::vector<std::pair<Hash, Status>>& dropped = {});
   // Checks `evidence` against the chain and keeps it in the evidence pool for
   // the blocks this node proposes (EvidencePool::add says what is refused).
-  // A dev node seals a block for it as for a transaction. Thread-safe.
+  // A dev node seals a block for it as for a transaction. Evidence against
+  // this validator's own key stops its signing: another process holds the key.
+  // Thread-safe.
   Status add_evidence(const DuplicateVote& evidence);
   size_t pending_evidence() const { return evidence_.size(); }
 
@@ -139,6 +148,8 @@ class Node : public rpc::NodeApi {
 
  private:
   Node(const Genesis& genesis, NodeOptions options);
+  // add_evidence without the check of this validator's own key.
+  Status pool_evidence(const DuplicateVote& evidence);
   // Checks transaction signatures on the verification pool.
   TxBatchVerifier verifier();
   // The certificate of `block` signed by this node, the only validator; false

@@ -1,6 +1,11 @@
 #include "node/verify_pool.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <future>
 
 #include "chain/keccak.h"
@@ -21,6 +26,11 @@ VerifyPool::~VerifyPool() {
 }
 
 void VerifyPool::run_worker() {
+  // Raising one's own nice value needs no privilege; a failure leaves the default.
+  const auto tid = static_cast<id_t>(gettid());
+  errno = 0;
+  const int nice = getpriority(PRIO_PROCESS, tid);
+  if (errno == 0) setpriority(PRIO_PROCESS, tid, std::min(nice + kWorkerNice, 19));
   for (;;) {
     std::function<void()> job;
     {
@@ -84,35 +94,52 @@ Status VerifyPool::check(ByteView raw, uint64_t chain_id, uint64_t max_tx_bytes,
 
 std::vector<Status> VerifyPool::verify(const std::vector<Bytes>& raws, uint64_t chain_id, uint64_t max_tx_bytes,
                                        std::vector<VerifiedTx>& out) {
-  std::vector<Status> statuses(raws.size());
-  out.assign(raws.size(), VerifiedTx{});
-  // Chunks of consecutive transactions, a few per worker so that uneven
-  // chunks even out; workers take the next unclaimed one.
+  // The caller's vector outlives the batch: it waits for it here.
+  std::shared_ptr<const std::vector<Bytes>> borrowed(&raws, [](const std::vector<Bytes>*) {});
+  Batch b = verify_async(std::move(borrowed), chain_id, max_tx_bytes).get();
+  out = std::move(b.txs);
+  return std::move(b.statuses);
+}
+
+std::future<VerifyPool::Batch> VerifyPool::verify_async(std::shared_ptr<const std::vector<Bytes>> raws,
+                                                        uint64_t chain_id, uint64_t max_tx_bytes) {
+  struct State {
+    std::shared_ptr<const std::vector<Bytes>> raws;
+    Batch batch;
+    std::atomic<size_t> chunks_left{0};
+    std::promise<Batch> done;
+  };
+  auto state = std::make_shared<State>();
+  const size_t n = raws->size();
+  state->raws = std::move(raws);
+  state->batch.statuses.resize(n);
+  state->batch.txs.resize(n);
+  std::future<Batch> result = state->done.get_future();
+  if (n == 0) {
+    state->done.set_value(std::move(state->batch));
+    return result;
+  }
   std::call_once(started_, [this] {
     for (unsigned i = 0; i < thread_count_; ++i) workers_.emplace_back([this] { run_worker(); });
   });
-  const size_t chunk = std::max<size_t>(1, raws.size() / (thread_count_ * 4));
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (;;) {
-      size_t begin = next.fetch_add(chunk);
-      if (begin >= raws.size()) return;
-      size_t end = std::min(raws.size(), begin + chunk);
-      for (size_t i = begin; i < end; ++i) statuses[i] = check(raws[i], chain_id, max_tx_bytes, out[i], false);
+  // A few chunks of consecutive transactions per worker, so that uneven
+  // chunks even out; whichever worker finishes the last one hands the batch over.
+  const size_t chunk = std::max<size_t>(1, n / (thread_count_ * 4));
+  const size_t chunks = (n + chunk - 1) / chunk;
+  state->chunks_left = chunks;
+  {
+    std::lock_guard lock(jobs_mutex_);
+    for (size_t begin = 0; begin < n; begin += chunk) {
+      const size_t end = std::min(n, begin + chunk);
+      jobs_.emplace_back([this, state, begin, end, chain_id, max_tx_bytes] {
+        for (size_t i = begin; i < end; ++i)
+          state->batch.statuses[i] = check((*state->raws)[i], chain_id, max_tx_bytes, state->batch.txs[i], false);
+        if (state->chunks_left.fetch_sub(1) == 1) state->done.set_value(std::move(state->batch));
+      });
     }
-  };
-  std::vector<std::future<void>> done;
-  for (unsigned i = 0; i < thread_count_; ++i) {
-    auto task = std::make_shared<std::packaged_task<void()>>(work);
-    done.push_back(task->get_future());
-    {
-      std::lock_guard lock(jobs_mutex_);
-      jobs_.emplace_back([task] { (*task)(); });
-    }
-    jobs_cv_.notify_one();
   }
-  for (auto& f : done) f.get();
-  return statuses;
+  jobs_cv_.notify_all();
+  return result;
 }
 
 }  // namespace vest::node

@@ -3,12 +3,20 @@
 // verify_one(), which fills the cache; verifying a block's transactions later
 // (verify()) costs a decode and a hash for each one already seen, and spreads
 // the recoveries of the others over the pool. Thread-safe.
+//
+// The workers run at a lower scheduling priority (kWorkerNice nice levels
+// below the thread that starts them; Linux keeps a nice value per thread):
+// what they verify ahead is needed later, while the thread that waits for
+// their results (the block import, executing the block before) is needed now.
+// With every core busy, the import keeps a core and the pool has the rest.
 #pragma once
 
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <future>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -19,6 +27,8 @@ namespace vest::node {
 
 class VerifyPool {
  public:
+  static constexpr int kWorkerNice = 10;
+
   // `threads` 0 means one per core; they start with the first verify(), so a
   // pool used only through verify_one() runs none. `cache_entries` bounds the
   // sender cache; the oldest entries leave first.
@@ -37,6 +47,17 @@ class VerifyPool {
   // checked again.
   std::vector<Status> verify(const std::vector<Bytes>& raws, uint64_t chain_id, uint64_t max_tx_bytes,
                              std::vector<VerifiedTx>& out);
+
+  // What verify() answers for one batch.
+  struct Batch {
+    std::vector<Status> statuses;
+    std::vector<VerifiedTx> txs;
+  };
+  // verify() without waiting: the batch runs after the batches queued before
+  // it, holding `raws` until it is done. Dropping the future is safe: the
+  // work completes unobserved.
+  std::future<Batch> verify_async(std::shared_ptr<const std::vector<Bytes>> raws, uint64_t chain_id,
+                                  uint64_t max_tx_bytes);
 
   unsigned threads() const { return thread_count_; }
   size_t cache_hits() const;

@@ -177,9 +177,9 @@ std::optional<Block> load_block(const ChainStore& store, uint64_t height) {
   b.evidence = stored->evidence;
   b.txs.reserve(stored->tx_hashes.size());
   for (const Hash& h : stored->tx_hashes) {
-    auto tx = store.transaction(h);
-    if (!tx) return std::nullopt;
-    b.txs.push_back(std::move(tx->raw));
+    auto raw = store.transaction_bytes(h);
+    if (!raw) return std::nullopt;
+    b.txs.push_back(std::move(*raw));
   }
   return b;
 }

@@ -307,6 +307,9 @@ TEST_CASE("stored block and transaction records round-trip and refuse other byte
   REQUIRE(decode_stored_tx(stored, decoded));
   CHECK((decoded.height == 1 && decoded.index == 0 && decoded.raw == tx.raw && decoded.sender == t.addrs[0]));
   CHECK(encode_stored_tx(decoded) == stored);
+  // The bytes alone, as a block served to a peer carries them; nothing for an unknown hash.
+  CHECK(t.chain->store().transaction_bytes(tx.hash) == std::optional<Bytes>(tx.raw));
+  CHECK_FALSE(t.chain->store().transaction_bytes(keccak256(as_bytes("no such transaction"))));
   // An index above 32 bits is not a stored record.
   rlp::Encoder e;
   e.begin_list().uint(1).uint(uint64_t{1} << 32).bytes(tx.raw).fixed(t.addrs[0]).end_list();

@@ -184,7 +184,7 @@ TEST_CASE("a node proposes pooled evidence, commits it once and refuses it after
   CHECK(block->evidence == std::vector<DuplicateVote>{d});
   CHECK(n->pending_evidence() == 0);
   // Committed once: the same offence again is refused, saying so.
-  Status again = n->add_evidence(duplicate(follower.validator, 2, 0, "A", "C"));
+  Status again = n->dev_submit_evidence(encode_duplicate_vote(duplicate(follower.validator, 2, 0, "A", "C")), hash);
   CHECK(again.reason == "evidence_committed");
   Status garbage = n->dev_submit_evidence(Bytes{0xc0}, hash);
   CHECK(garbage.reason == "malformed");

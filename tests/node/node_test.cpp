@@ -136,3 +136,68 @@ TEST_CASE("a validator whose set changes away from it stops producing, saying wh
     CHECK(n->store().head()->height == 2);
   }
 }
+
+TEST_CASE("a full node imports blocks whose signatures were verified ahead, and refuses a bad one as without",
+          "[node][pipeline]") {
+  TestChain producer;
+  std::vector<test::Produced> produced;
+  for (size_t i = 0; i < 12; ++i) produced.push_back(producer.produce(test::workload_block(producer, i)));
+
+  test::TempDir dir;
+  std::string error;
+  auto full = node::Node::open(dir.path(), producer.genesis, std::nullopt, node::NodeOptions{}, error);
+  INFO(error);
+  REQUIRE(full);
+  REQUIRE_FALSE(full->is_validator());
+
+  // Every block's signatures are queued before the first import, as the sync does with buffered blocks.
+  std::vector<std::shared_ptr<const Block>> blocks;
+  std::vector<std::future<node::VerifyPool::Batch>> verified;
+  for (const auto& p : produced) {
+    blocks.push_back(std::make_shared<const Block>(p.block));
+    verified.push_back(full->verify_block_txs(blocks.back()));
+  }
+  for (size_t i = 0; i < produced.size(); ++i) {
+    node::Import r = full->import_block(*blocks[i], produced[i].certificate, std::move(verified[i]));
+    INFO("block " << i + 1 << ": " << r.message);
+    REQUIRE(r.result == node::ImportResult::kCommitted);
+  }
+  CHECK(full->store().head()->hash == producer.chain->head().hash);
+  CHECK(full->store().head()->state_root == producer.chain->head().state_root);
+
+  // The next block with its second transaction's signature swapped for its high-S twin,
+  // under a header that commits to it and carries the validator's signature.
+  Proposal next = producer.propose_signed(test::workload_block(producer, 12));
+  REQUIRE(next.executed.block.txs.size() >= 2);
+  const Certificate certificate = producer.certify(next.executed);
+  Block bad = next.executed.block;
+  Transaction tx;
+  REQUIRE(decode_transaction(bad.txs[1], tx).ok());
+  tx.sig = test::high_s_twin(tx.sig);
+  bad.txs[1] = tx.encode();
+  std::vector<Hash> hashes;
+  for (const Bytes& raw : bad.txs) hashes.push_back(keccak256(raw));
+  bad.header.tx_root = list_root(hashes);
+  bad.sig = vest::sign(producer.validator, bad.header.signing_digest());
+
+  const Head before = *full->store().head();
+  auto shared_bad = std::make_shared<const Block>(bad);
+  node::Import ahead = full->import_block(bad, certificate, full->verify_block_txs(shared_bad));
+  node::Import inline_check = full->import_block(bad, certificate);
+  for (const node::Import* r : {&ahead, &inline_check}) {
+    INFO(r->message);
+    CHECK(r->result == node::ImportResult::kInvalidBlock);
+    CHECK(r->check.result == BlockValidation::kBadTransaction);
+    CHECK(r->check.tx_index == 1);
+    CHECK(r->check.tx.reason == "high_s");
+  }
+  CHECK(ahead.message == inline_check.message);
+  CHECK(full->store().head()->hash == before.hash);
+
+  // The untampered block still imports.
+  auto good = std::make_shared<const Block>(next.executed.block);
+  node::Import r = full->import_block(*good, certificate, full->verify_block_txs(good));
+  INFO(r.message);
+  CHECK(r.result == node::ImportResult::kCommitted);
+  CHECK(full->store().head()->height == before.height + 1);
+}

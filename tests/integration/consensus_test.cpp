@@ -48,8 +48,6 @@ LocalTestnetOptions options(size_t validators, size_t full_nodes) {
   return o;
 }
 
-json::object status_of(Vestd& n) { return n.call("node_status").as_object(); }
-
 double seconds_since(Clock::time_point t) {
   return static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count()) / 1000;
 }

@@ -92,6 +92,18 @@ class Vestd {
   uint16_t port_ = 0;
 };
 
+// Arguments that make a vestd listen for peers on a free port of 127.0.0.1.
+inline const std::vector<std::string> kListen = {"--p2p", "127.0.0.1:0"};
+
+// `a` followed by `b`.
+inline std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+// The node's node_status answer.
+inline boost::json::object status_of(Vestd& node) { return node.call("node_status").as_object(); }
+
 // Raw HTTP exchange: sends `request` bytes to 127.0.0.1:port and returns what
 // comes back until the server closes or `timeout_ms` passes.
 std::string raw_http(uint16_t port, const std::string& request, int timeout_ms = 5000);

@@ -22,15 +22,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::vector<std::string> kListen = {"--p2p", "127.0.0.1:0"};
-
-std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
-json::object status_of(Vestd& n) { return n.call("node_status").as_object(); }
-
 Bytes transfer(const char* to, Amount amount) {
   return bank::Transfer{*parse_address(to), "VEST", amount}.encode();
 }

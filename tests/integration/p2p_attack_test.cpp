@@ -27,15 +27,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-const std::vector<std::string> kListen = {"--p2p", "127.0.0.1:0"};
-
-std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
-json::object status_of(Vestd& n) { return n.call("node_status").as_object(); }
-
 Hash hash_of(const std::string& hex) {
   auto h = Hash::from(unhex(hex));
   REQUIRE(h);

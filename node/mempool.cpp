@@ -4,8 +4,11 @@
 
 namespace vest::node {
 
-Status Mempool::add(const VerifiedTx& tx, const Executor& executor, const StateReader& state, const BlockEnv& next) {
+Status Mempool::add(const VerifiedTx& tx, const Executor& executor, const std::function<Latest()>& latest) {
   std::lock_guard lock(mutex_);
+  const Latest now = latest();
+  const StateReader& state = *now.state;
+  const BlockEnv& next = now.next;
   if (by_hash_.count(tx.hash)) return reject(ChainCode::kAlreadyKnown, "transaction is already pending");
   auto& queue = by_sender_[tx.sender];
   auto cleanup = [&] {

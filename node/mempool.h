@@ -5,7 +5,9 @@
 // Bounded in count, bytes and per-sender count. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -26,10 +28,20 @@ class Mempool {
  public:
   explicit Mempool(MempoolLimits limits) : limits_(limits) {}
 
+  // What admission checks against: the latest committed state and the block
+  // that would follow it.
+  struct Latest {
+    std::shared_ptr<const StateReader> state;
+    BlockEnv next;
+  };
+
   // Admits `tx` if it could follow the sender's pending transactions in the
   // next block. A transaction with the nonce of a pending one replaces it when
-  // its fee is at least 10% higher.
-  Status add(const VerifiedTx& tx, const Executor& executor, const StateReader& state, const BlockEnv& next);
+  // its fee is at least 10% higher. `latest` is called under the pool's lock,
+  // so the state it gives is never older than the one the last after_block()
+  // re-checked against (a state read before that block would see its
+  // transactions' nonces unused, and the pool without them: a gap).
+  Status add(const VerifiedTx& tx, const Executor& executor, const std::function<Latest()>& latest);
 
   // Candidates for the next block, in order, at most `max_txs`.
   std::vector<VerifiedTx> select(size_t max_txs) const;

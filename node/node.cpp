@@ -91,8 +91,7 @@ void Node::stop() {
   waiters_.stop();
 }
 
-BlockEnv Node::next_env() const {
-  Head head = chain_->head();
+BlockEnv Node::next_env(const Head& head) const {
   // A full node answers "now" reads as if the genesis validator made the next block.
   const Address proposer = signer_ ? signer_->address() : params().validators.validators().front().address;
   return BlockEnv{params().chain_id, head.height + 1, std::max(head.time, clock_.now()), proposer};
@@ -130,8 +129,10 @@ Status Node::submit(ByteView raw, Hash& hash) {
   hash = tx.hash;
   if (chain_->store().transaction(tx.hash))
     return refused(reject(ChainCode::kAlreadyKnown, "transaction is already in block"), &tx.hash);
-  auto state = chain_->store().snapshot();
-  Status s = mempool_.add(tx, executor_, *state, next_env());
+  Status s = mempool_.add(tx, executor_, [this] {
+    auto state = chain_->store().snapshot();
+    return Mempool::Latest{state, next_env(state->head())};
+  });
   if (!s.ok()) return refused(std::move(s), &tx.hash);
   ++metrics_.txs_admitted;
   if (log_enabled(LogLevel::kDebug)) {
@@ -347,7 +348,7 @@ void Node::after_commit(const ExecutedBlock& block, const std::vector<std::pair<
     for (const Event& e : block.receipts[i].events) touched.insert(e.addresses.begin(), e.addresses.end());
   }
   auto state = chain_->store().snapshot();
-  auto removed = mempool_.after_block(included, dropped, touched, executor_, *state, next_env());
+  auto removed = mempool_.after_block(included, dropped, touched, executor_, *state, next_env(state->head()));
   evidence_.after_block(header.height, params().evidence_max_age_blocks, block.block.evidence);
   for (const DuplicateVote& d : block.block.evidence) {
     log_warn("evidence committed in block " + std::to_string(header.height) + ": validator " +

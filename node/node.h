@@ -175,7 +175,9 @@ class Node : public rpc::NodeApi {
   void after_commit(const ExecutedBlock& block, const std::vector<std::pair<Hash, Status>>& dropped,
                     std::chrono::steady_clock::time_point started, bool produced);
   bool may_sign() const;
-  BlockEnv next_env() const;
+  BlockEnv next_env() const { return next_env(chain_->head()); }
+  // The block that would follow `head`.
+  BlockEnv next_env(const Head& head) const;
 
   // Counts a refused submission by its reason, and logs it at debug level.
   Status refused(Status s, const Hash* hash);

@@ -177,7 +177,7 @@ Status FuzzChain::submit(ByteView raw, Hash& hash) {
   hash = tx.hash;
   if (store().transaction(tx.hash)) return reject(ChainCode::kAlreadyKnown, "transaction is already in block");
   node::Mempool mempool(node::MempoolLimits{});
-  return mempool.add(tx, *executor_, *store().snapshot(), next_block_env());
+  return mempool.add(tx, *executor_, [this] { return node::Mempool::Latest{store().snapshot(), next_block_env()}; });
 }
 
 void FuzzChain::wait_for(const Hash& hash, std::chrono::milliseconds timeout,

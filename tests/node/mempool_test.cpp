@@ -16,7 +16,7 @@ BlockEnv next_env(TestChain& t) {
 }
 
 Status add(Mempool& pool, TestChain& t, const VerifiedTx& tx) {
-  return pool.add(tx, *t.executor, t.chain->store(), next_env(t));
+  return pool.add(tx, *t.executor, [&t] { return Mempool::Latest{t.chain->store().snapshot(), next_env(t)}; });
 }
 
 }  // namespace
@@ -163,4 +163,25 @@ TEST_CASE("mempool admission charges the fees before the message's dry run", "[m
   auto fits = t.transfer(0, t.addrs[1], test::kStartVest - 2 * test::kMinFee, "VEST", 1);
   CHECK(add(pool, t, fits).ok());
   CHECK(pool.size() == 2);
+}
+
+TEST_CASE("mempool admits the next nonce while a block with the previous one is being committed", "[mempool]") {
+  // Admission can read the state of a block whose after_block() has not run
+  // yet: the pending transaction that block included must not count twice.
+  TestChain t;
+  Mempool pool(MempoolLimits{});
+  auto a0 = t.transfer(0, t.addrs[1], 1, "VEST", 0);
+  auto a1 = t.transfer(0, t.addrs[1], 1, "VEST", 1);
+  REQUIRE(add(pool, t, a0).ok());
+  auto out = t.produce(pool.select(100));
+  REQUIRE(out.included.size() == 1);
+  CHECK(add(pool, t, a1).ok());
+  auto removed = pool.after_block({a0.hash}, {}, {t.addrs[0]}, *t.executor, t.chain->store(), next_env(t));
+  CHECK(removed.empty());
+  CHECK(pool.size() == 1);
+  CHECK(pool.get(a1.hash));
+  // A stale pending nonce is no replacement target either.
+  bank::Transfer tr{t.addrs[2], "VEST", 1};
+  auto a0_again = t.sign(0, bank::kTransferKind, tr.encode(), 0, 10 * test::kMinFee);
+  CHECK(add(pool, t, a0_again).reason == "nonce_too_low");
 }

@@ -201,3 +201,49 @@ TEST_CASE("a full node imports blocks whose signatures were verified ahead, and 
   CHECK(r.result == node::ImportResult::kCommitted);
   CHECK(full->store().head()->height == before.height + 1);
 }
+
+TEST_CASE("transactions submitted while blocks commit are never refused for a gap", "[node][mempool]") {
+  // One sender submits consecutive nonces while another thread seals blocks
+  // as fast as it can: each admission must see a state and a mempool that
+  // agree, whichever block commits in between.
+  TestChain chain;
+  test::TempDir dir;
+  std::string error;
+  node::NodeOptions options;
+  options.dev = true;
+  auto n = node::Node::open(dir.path(), chain.genesis, chain.validator, options, error);
+  INFO(error);
+  REQUIRE(n);
+  std::atomic<bool> done = false;
+  std::thread miner([&] {
+    uint64_t height = 0;
+    while (!done) (void)n->dev_mine(1, height);
+  });
+  std::vector<Bytes> txs;
+  for (uint64_t nonce = 0; nonce < 3000; ++nonce) {
+    Transaction tx;
+    tx.chain_id = test::kTestChainId;
+    tx.nonce = nonce;
+    tx.fee = test::kMinFee;
+    tx.kind = bank::kTransferKind;
+    tx.payload = bank::Transfer{chain.addrs[1], "VEST", 1}.encode();
+    tx.sign(chain.keys[0]);
+    txs.push_back(tx.encode());
+  }
+  size_t admitted = 0;
+  Status refused = Status::success();
+  for (const Bytes& raw : txs) {
+    // Within the sender's queue limit: only the race could refuse it.
+    while (n->pending_count(chain.addrs[0]) > 64) std::this_thread::yield();
+    Hash hash;
+    refused = n->submit(raw, hash);
+    if (!refused.ok()) break;  // every later nonce would leave a gap
+    ++admitted;
+  }
+  done = true;
+  miner.join();
+  INFO(refused.reason << ": " << refused.message);
+  CHECK(refused.ok());
+  CHECK(admitted == txs.size());
+  n->stop();
+}

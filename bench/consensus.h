@@ -21,6 +21,7 @@ struct ConsensusSpec {
   size_t load_clients = 8;
   size_t senders = 1000;
   int runs = 3;
+  size_t recover_count = 20000;     // signatures for the recovery rate measured before each setting
 };
 
 // For the genesis's block time and for `short_commit_ms`: a single `vestd

@@ -131,6 +131,7 @@ int main(int argc, char** argv) {
   con->add_option("--load-clients", cons.load_clients, "saturation: keep-alive clients");
   con->add_option("--senders", cons.senders, "saturation: bench senders to sign with");
   con->add_option("--runs", cons.runs, "runs of each figure (medians are reported)");
+  con->add_option("--recover-count", cons.recover_count, "signatures for the recovery rate before each setting");
 
   CLI11_PARSE(app, argc, argv);
   try {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "bench/consensus.h"
 #include "bench/execute.h"
 #include "bench/ingest.h"
 #include "bench/network.h"
@@ -116,6 +117,22 @@ int main(int argc, char** argv) {
   gos->add_option("--clients", gossip.clients, "concurrent clients, one sender each");
   gos->add_option("--runs", gossip.runs, "runs (medians are reported)");
 
+  ConsensusSpec cons;
+  auto* con = app.add_subcommand("consensus", "validators of vestd testnet against one --dev node: finality, throughput");
+  con->add_option("--vestd", cons.vestd, "the vestd program");
+  con->add_option("--genesis", cons.genesis, "genesis with the bench senders (vest_bench genesis)")->required();
+  con->add_option("--dir", cons.dir, "folder for the networks and logs (emptied first)")->required();
+  con->add_option("--validators", cons.validators, "validators of the network")->check(CLI::Range(1u, 10u));
+  con->add_option("--short-commit-ms", cons.short_commit_ms,
+                  "block time (timeout_commit) of the second setting; 0: only the genesis's");
+  con->add_option("--txs", cons.txs, "light load: transfers per run");
+  con->add_option("--clients", cons.clients, "light load: clients, one transfer at a time each");
+  con->add_option("--load-txs", cons.load_txs, "saturation: transfers per run");
+  con->add_option("--load-clients", cons.load_clients, "saturation: keep-alive clients");
+  con->add_option("--senders", cons.senders, "saturation: bench senders to sign with");
+  con->add_option("--runs", cons.runs, "runs of each figure (medians are reported)");
+  con->add_option("--recover-count", cons.recover_count, "signatures for the recovery rate before each setting");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*rec) return cmd_recover(count, runs);
@@ -126,6 +143,7 @@ int main(int argc, char** argv) {
     if (*ing) return run_ingest(ingest);
     if (*syn) return run_sync(sync);
     if (*gos) return run_gossip(gossip);
+    if (*con) return run_consensus(cons);
     if (*snd) {
       std::cout << vest::to_checksum(filler ? filler_address(sender_index) : vest::address_of(sender_key(sender_index)))
                 << "\n";

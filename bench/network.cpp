@@ -36,6 +36,46 @@ struct SyncRun {
 
 }  // namespace
 
+TimedTransfers timed_transfers(const std::vector<std::string>& urls, uint64_t chain_id, Amount fee, size_t clients,
+                               size_t txs, uint64_t pause_ms, uint64_t seed) {
+  clients = std::max<size_t>(1, clients);
+  std::vector<std::vector<double>> per_client(clients);
+  std::vector<std::string> errors(clients);
+  std::vector<char> refused(clients, 0);
+  std::vector<std::thread> threads;
+  for (size_t c = 0; c < clients; ++c)
+    threads.emplace_back([&, c] {
+      try {
+        wallet::RpcClient client(urls[c % urls.size()], std::chrono::seconds(120));
+        const PrivateKey key = sender_key(c);
+        const Address to = address_of(sender_key(c + clients));
+        uint64_t nonce = client.call("account_get", json::object{{"address", to_hex_0x(address_of(key).view())}})
+                             .at("nonce").to_number<uint64_t>();
+        std::mt19937_64 rng(seed + c);
+        std::uniform_int_distribution<uint64_t> pause(0, pause_ms);
+        for (size_t i = c; i < txs; i += clients) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(pause(rng)));
+          const std::string raw = to_hex_0x(sign_transfer(key, chain_id, nonce++, fee, to));
+          const auto sent = Clock::now();
+          json::value r = client.call("tx_submit", json::object{{"raw", raw}, {"wait", true}});
+          const double ms = seconds_since(sent) * 1e3;
+          if (r.at("status").as_string() == "committed") per_client[c].push_back(ms);
+          else refused[c] = 1;
+        }
+      } catch (const std::exception& e) {
+        errors[c] = e.what();
+      }
+    });
+  for (auto& t : threads) t.join();
+  TimedTransfers out;
+  for (size_t c = 0; c < clients; ++c) {
+    if (!errors[c].empty()) std::cerr << "client " << c << ": " << errors[c] << "\n";
+    out.all_committed = out.all_committed && errors[c].empty() && !refused[c];
+    out.ms.insert(out.ms.end(), per_client[c].begin(), per_client[c].end());
+  }
+  return out;
+}
+
 int run_sync(const SyncSpec& spec) {
   const fs::path logs = spec.datadir.parent_path();
   VestdProcess validator(spec.vestd, {"--dev", "--genesis", spec.genesis, "--datadir", spec.chain.string(), "--p2p",
@@ -153,26 +193,9 @@ int run_gossip(const GossipSpec& spec) {
   }
 
   const size_t clients = std::max<size_t>(1, spec.clients);
-  std::vector<PrivateKey> keys;
-  std::vector<uint64_t> nonces;
-  for (size_t c = 0; c < clients; ++c) {
-    keys.push_back(sender_key(c));
-    nonces.push_back(control.call("account_get", json::object{{"address", to_hex_0x(address_of(keys[c]).view())}})
-                         .at("nonce").to_number<uint64_t>());
-  }
-  // One transfer of client c, timed from sending tx_submit to the answer that it committed.
-  auto submit = [&](wallet::RpcClient& client, size_t c) {
-    const Address to = address_of(sender_key(c + clients));
-    const std::string raw = to_hex_0x(sign_transfer(keys[c], chain_id, nonces[c]++, fee, to));
-    const auto sent = Clock::now();
-    json::value r = client.call("tx_submit", json::object{{"raw", raw}, {"wait", true}});
-    const double ms = seconds_since(sent) * 1e3;
-    return r.at("status").as_string() == "committed" ? ms : -1.0;
-  };
-  {
-    wallet::RpcClient warm(full.url(), std::chrono::seconds(120));
-    if (submit(warm, 0) < 0) throw std::runtime_error("the first transfer did not commit");
-  }
+  const std::vector<std::string> urls{full.url()};
+  if (!timed_transfers(urls, chain_id, fee, 1, 1, 0, 0).all_committed)
+    throw std::runtime_error("the first transfer did not commit");
 
   std::cout << "gossip: tx_submit {wait: true} at a full node until committed there, validator block time "
             << block_ms << " ms, " << clients << " clients, each pausing up to " << block_ms << " ms between "
@@ -180,41 +203,13 @@ int run_gossip(const GossipSpec& spec) {
   std::vector<double> p50s, p99s, mins;
   bool all_committed = true;
   for (int run = 0; run < spec.runs; ++run) {
-    std::vector<std::vector<double>> per_client(clients);
-    std::vector<std::string> errors(clients);
-    std::vector<std::thread> threads;
-    for (size_t c = 0; c < clients; ++c)
-      threads.emplace_back([&, c] {
-        wallet::RpcClient client(full.url(), std::chrono::seconds(120));
-        std::mt19937_64 rng(run * 1000 + c);
-        std::uniform_int_distribution<uint64_t> pause(0, block_ms);
-        for (size_t i = c; i < spec.txs; i += clients) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(pause(rng)));
-          try {
-            per_client[c].push_back(submit(client, c));
-          } catch (const std::exception& e) {
-            errors[c] = e.what();
-            return;
-          }
-        }
-      });
-    for (auto& t : threads) t.join();
-    std::vector<double> ms;
-    for (size_t c = 0; c < clients; ++c) {
-      if (!errors[c].empty()) {
-        std::cerr << "client " << c << ": " << errors[c] << "\n";
-        all_committed = false;
-      }
-      for (double v : per_client[c]) {
-        if (v < 0) all_committed = false;
-        else ms.push_back(v);
-      }
-    }
-    p50s.push_back(percentile(ms, 50));
-    p99s.push_back(percentile(ms, 99));
-    mins.push_back(ms.empty() ? 0 : *std::min_element(ms.begin(), ms.end()));
-    std::cout << "  run " << run + 1 << ": " << ms.size() << " committed, fastest " << mins.back() << " ms, median "
-              << p50s.back() << " ms, p99 " << p99s.back() << " ms, slowest " << percentile(ms, 100) << " ms\n";
+    const TimedTransfers t = timed_transfers(urls, chain_id, fee, clients, spec.txs, block_ms, run * 1000);
+    all_committed = all_committed && t.all_committed;
+    p50s.push_back(percentile(t.ms, 50));
+    p99s.push_back(percentile(t.ms, 99));
+    mins.push_back(t.ms.empty() ? 0 : *std::min_element(t.ms.begin(), t.ms.end()));
+    std::cout << "  run " << run + 1 << ": " << t.ms.size() << " committed, fastest " << mins.back() << " ms, median "
+              << p50s.back() << " ms, p99 " << p99s.back() << " ms, slowest " << percentile(t.ms, 100) << " ms\n";
   }
   report("submit to commit at the full node, median", median(p50s), "ms");
   report("submit to commit at the full node, p99", median(p99s), "ms");

@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
+
+#include "chain/amount.h"
 
 namespace vest::bench {
 
@@ -40,5 +43,17 @@ struct GossipSpec {
 // the median and 99th percentile of each run and a RESULT line with their
 // medians. 0 when every transaction committed.
 int run_gossip(const GossipSpec& spec);
+
+struct TimedTransfers {
+  std::vector<double> ms;     // each committed transfer, from sending tx_submit to the answer
+  bool all_committed = true;  // no transfer answered otherwise, no client failed
+};
+
+// Light load: `clients` threads, client c sending from bench sender c to
+// urls[c % urls.size()] with tx_submit {wait: true}, each transfer after a
+// random pause of up to `pause_ms` (seeded with `seed`), `txs` transfers in
+// all. Each client reads its sender's nonce from its node first.
+TimedTransfers timed_transfers(const std::vector<std::string>& urls, uint64_t chain_id, Amount fee, size_t clients,
+                               size_t txs, uint64_t pause_ms, uint64_t seed);
 
 }  // namespace vest::bench

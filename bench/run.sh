@@ -197,6 +197,18 @@ for bt in 0 100; do
 done
 rm -rf "$OUT/gossip"
 
+say "10. Consensus: 4 validators against one --dev node, same machine ($RUNS runs)"
+r=$("$BIN/vest_bench" consensus --vestd "$BIN/vestd" --genesis "$OUT/ingest.json" --dir "$OUT/consensus" \
+      --validators 4 --short-commit-ms 100 --runs "$RUNS" | show)
+CONS_MS=$(echo "$r" | grep '^RESULT consensus' | tr ' ' '\n' | sed -n 's/^commit_ms=//p' | tr '\n' ' ')
+for ms in $CONS_MS; do
+  row=$(echo "$r" | grep "^RESULT consensus .* commit_ms=$ms ")
+  for f in p50_ms p99_ms single_tps net_tps ratio blocks_per_min; do
+    FIG[cons.$ms.$f]=$(echo "$row" | field "$f")
+  done
+done
+rm -rf "$OUT/consensus"
+
 say "Summary (medians; ratios from this run)"
 line() { printf '  %-52s %14s  %s\n' "$1" "$2" "${3:-}"; }
 line "recover, 1 thread" "${FIG[recover.one]} /s"
@@ -215,6 +227,12 @@ done
 line "block sync benchmark, whole" "${FIG[sync.seconds]} s" "of which building the two chains ${FIG[sync.build]} s"
 for bt in 0 100; do
   line "tx_submit at a full node to its commit, ${FIG[gossip.$bt.ms]} ms blocks" "${FIG[gossip.$bt.p50]} ms" "p99 ${FIG[gossip.$bt.p99]} ms"
+done
+for ms in $CONS_MS; do
+  line "4 validators, $ms ms timeout_commit: finality" "$(printf %.0f "${FIG[cons.$ms.p50_ms]}") ms" \
+    "p99 $(printf %.0f "${FIG[cons.$ms.p99_ms]}") ms, light load"
+  line "4 validators, $ms ms timeout_commit: committed" "$(printf %.0f "${FIG[cons.$ms.net_tps]}") tx/s" \
+    "x$(printf %.2f "${FIG[cons.$ms.ratio]}") of one --dev node ($(printf %.0f "${FIG[cons.$ms.single_tps]}") tx/s), $(printf %.0f "${FIG[cons.$ms.blocks_per_min]}") blocks/min"
 done
 first=""
 for n in $GROWTH; do

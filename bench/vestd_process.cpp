@@ -1,7 +1,11 @@
 #include "bench/vestd_process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,28 +32,68 @@ std::string first_match(const std::string& text, const std::regex& re) {
   return std::regex_search(text, m, re) ? m[1].str() : std::string();
 }
 
-}  // namespace
-
-VestdProcess::VestdProcess(const std::string& vestd, std::vector<std::string> args, std::filesystem::path log)
-    : log_(std::move(log)) {
-  args.insert(args.begin(), vestd);
-  args.insert(args.end(), {"--rpc", "127.0.0.1:0"});
+// Forks `argv[0] argv...` with stdin from /dev/null and its output appended to `log`.
+pid_t spawn(std::vector<std::string>& args, const std::filesystem::path& log) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   // Emptied here, not in the child: the log of an earlier process must not be read as this one's.
-  if (int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644); fd >= 0) close(fd);
-  pid_ = fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
+  if (int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644); fd >= 0) close(fd);
+  const pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    // Stopped with the bench even when the bench is killed.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(1);
     int in = open("/dev/null", O_RDONLY);
-    int out = open(log_.c_str(), O_WRONLY | O_APPEND);
+    int out = open(log.c_str(), O_WRONLY | O_APPEND);
     dup2(in, 0);
     dup2(out, 1);
     dup2(out, 2);
     execv(argv[0], argv.data());
     _exit(127);
   }
+  return pid;
+}
+
+bool port_free(unsigned port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && listen(fd, 1) == 0;
+  close(fd);
+  return ok;
+}
+
+}  // namespace
+
+void run_program(const std::string& program, std::vector<std::string> args, const std::filesystem::path& log) {
+  args.insert(args.begin(), program);
+  const pid_t pid = spawn(args, log);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error(program + " " + args.at(1) + " failed:\n" + read_all(log));
+}
+
+unsigned free_port_block(unsigned count, unsigned from) {
+  for (unsigned base = from; base + count <= 65535; base += count) {
+    unsigned i = 0;
+    while (i < count && port_free(base + i)) ++i;
+    if (i == count) return base;
+  }
+  throw std::runtime_error("no " + std::to_string(count) + " free consecutive ports on 127.0.0.1");
+}
+
+VestdProcess::VestdProcess(const std::string& vestd, std::vector<std::string> args, std::filesystem::path log)
+    : log_(std::move(log)) {
+  args.insert(args.begin(), vestd);
+  args.insert(args.end(), {"--rpc", "127.0.0.1:0"});
+  pid_ = spawn(args, log_);
   static const std::regex rpc_re(R"(RPC listening on (127\.0\.0\.1:\d+))");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
   for (;;) {

@@ -3,9 +3,16 @@
 // headless Chromium against a node that ran purchases, claims and stakes.
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <iostream>
 #include <string>
 
+#include "contracts/sale/messages.h"
+#include "contracts/staking/messages.h"
+#include "contracts/vesting/messages.h"
+#include "contracts/vesting/schedule.h"
+#include "tests/integration/chain_calls.h"
 #include "tests/integration/harness.h"
+#include "tests/util/npm.h"
 
 using namespace vest;
 using namespace vest::test;
@@ -147,4 +154,84 @@ TEST_CASE("web: --no-web answers GET / as before the page, and its origin is no 
         403);
   CHECK(http_status(post_status(node, "Host: 127.0.0.1:" + port + "\r\n")) == 200);
   CHECK(node.log().find("explorer page at") == std::string::npos);
+}
+
+namespace {
+
+// A package name that would run script if the page inserted it as HTML.
+// (At most 64 characters, the longest name a package may have.)
+constexpr const char* kMarkupName = R"(<img src=x onerror="__xss=1"><script>__xss=2</script><b>&</b>)";
+
+// The sale admin adds package 5 with the markup name, a cap of 100 units and 3 per account.
+void create_markup_package(Vestd& node) {
+  sale::Package p;
+  p.id = 5;
+  p.name = kMarkupName;
+  p.price_asset = "USDV";
+  p.price = 20 * kUsd;
+  p.base = 200 * kVest;
+  p.bonus_kind = sale::Package::BonusKind::kBps;
+  p.bonus = 2000;
+  p.supply_cap = 100;
+  p.account_cap = 3;
+  std::string error;
+  const json::value schedule = json::parse(R"({"parts": [
+      {"type": "tranche", "bps": 2500, "time": 604800},
+      {"type": "periodic", "bps": 7500, "start": 604800, "period": 2592000, "count": 6}]})");
+  REQUIRE(vesting::parse_schedule_json(schedule, p.schedule, error));
+  submit_ok(node, kDevKey9, sale::kCreatePackageKind, p.encode());
+}
+
+std::string chromium_path() {
+  RunResult r = run_program({"sh", "-c", "command -v chromium"});
+  std::string path = r.out.substr(0, r.out.find('\n'));
+  return r.exit_code == 0 ? path : std::string();
+}
+
+}  // namespace
+
+TEST_CASE("web: the explorer page in headless Chromium shows what the RPC answers, live", "[integration][web][browser]") {
+  const std::string chromium = chromium_path();
+  if (chromium.empty()) skip("chromium is not installed (scripts/install-deps.sh installs it): the page's browser test is skipped");
+  const fs::path npm_dir = ensure_npm_packages("npm-browser", {{"playwright-core", "1.", "playwright-core@1"}});
+  const fs::path out_dir = fs::weakly_canonical(fs::path(VEST_BIN_DIR) / ".." / "test-output" / "explorer");
+  fs::remove_all(out_dir);
+  fs::create_directories(out_dir);
+
+  TempDir dir;
+  Vestd node(dir.path());
+  // Account 0 buys Starter and Growth; account 2 buys VIP with account 0 as referrer,
+  // twice Package 5, and stakes 20,000 VEST; the admin adds a package named with markup.
+  submit_ok(node, kDevKey0, sale::kPurchaseKind, purchase_payload(1, 1, 1000 * kUsd));
+  submit_ok(node, kDevKey0, sale::kPurchaseKind, purchase_payload(2, 1, 1000 * kUsd));
+  submit_ok(node, kDevKey2, sale::kPurchaseKind, purchase_payload(3, 1, 5000 * kUsd, std::string(kDevAddr0)));
+  create_markup_package(node);
+  submit_ok(node, kDevKey2, sale::kPurchaseKind, purchase_payload(5, 2, 1000 * kUsd));
+  submit_ok(node, kDevKey2, staking::kStakeKind, staking::AmountMsg{20000 * kVest}.encode());
+  // 40 days on: Starter's cliff and Growth's first tranche have passed, and VIP's first
+  // milestone (10,000 VEST staked 30 days) is met. Account 0 claims; account 2 claims
+  // position 4 and unstakes 1,000 VEST, which starts unbonding.
+  advance(node, 40 * kDay);
+  const json::object claimed0 = submit_ok(node, kDevKey0, vesting::kClaimKind, vesting::Claim{}.encode());
+  CHECK(!events_of(claimed0, "vesting.claimed").empty());
+  submit_ok(node, kDevKey2, staking::kUnstakeKind, staking::AmountMsg{1000 * kVest}.encode());
+  const json::object account2 = node.call("account_get", json::object{{"address", kDevAddr2}}).as_object();
+  REQUIRE(account2.at("unbonding") == json::value(dec(1000 * kVest)));
+  REQUIRE(positions(node, kDevAddr0).size() >= 3);  // Starter, Growth, the VIP referral
+  REQUIRE(positions(node, kDevAddr2).size() == 2);  // VIP, package 5
+
+  const fs::path script = source_path("tests/integration/js/explorer_check.mjs");
+  std::cout << "explorer screenshots: " << out_dir.string() << std::endl;
+  RunResult r = run_program({"timeout", "240", "env", "VEST_NPM_DIR=" + npm_dir.string(), "VEST_CHROMIUM=" + chromium,
+                             "node", script.string(), node.url(), out_dir.string(), kDevAddr0, kDevAddr2,
+                             kMarkupName});
+  std::cout << r.out << r.err << std::flush;
+  INFO("node " << script.string() << " " << node.url() << " -> exit " << r.exit_code << "\n--- stdout\n"
+               << r.out << "--- stderr\n"
+               << r.err << "--- vestd log (tail)\n"
+               << node.log().substr(node.log().size() > 4000 ? node.log().size() - 4000 : 0));
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("all checks passed") != std::string::npos);
+  CHECK(fs::exists(out_dir / "home.png"));
+  CHECK(fs::exists(out_dir / "account.png"));
 }

@@ -134,14 +134,33 @@ function txRow(tx) {
     h('td', {}, tx.kind), h('td', {}, accountLink(tx.from)), h('td', { class: `status-${tx.status}` }, tx.status));
 }
 
-// Event fields as text; addresses become links.
+// The asset an amount field of an event is in (docs/rpc.md, "Events"), or null.
+function eventAsset(e, key) {
+  const f = e.fields;
+  if (e.type.startsWith('staking.') && ['amount', 'staked', 'fromVesting', 'fromLiquid'].includes(key)) return nativeSymbol;
+  if (e.type === 'sale.purchase') {
+    if (key === 'cost') return f.priceAsset;
+    if (['base', 'bonus', 'tierBonus'].includes(key)) return nativeSymbol;
+  }
+  if (e.type === 'sale.referral' && key === 'reward') return nativeSymbol;
+  if (f.asset && ['amount', 'proposerShare', 'poolShare', 'total', 'released', 'returned', 'vested'].includes(key)) return f.asset;
+  return null;
+}
+
+function eventValue(e, key, value) {
+  if (isAddress(value)) return accountLink(value);
+  const asset = /^\d+$/.test(value) ? eventAsset(e, key) : null;
+  return asset && assets.has(asset) ? amountCell(value, asset) : h('span', { class: 'v' }, value);
+}
+
+// Event fields as text; addresses become links, amounts show in their asset's units.
 function eventList(events) {
   if (events.length === 0) return empty('No events.');
   return table(['Event', 'Fields', 'Tx'], events.map((e) => [
     h('span', { class: 'mono' }, e.type),
     h('span', { class: 'event-fields' }, Object.entries(e.fields).map(([k, v]) =>
-      h('span', { class: 'kv' }, h('span', { class: 'k' }, k), ' ', isAddress(v) ? accountLink(v) : h('span', { class: 'v' }, v)))),
-    e.txHash ? txLink(e.txHash) : 'block',
+      h('span', { class: 'kv' }, h('span', { class: 'k' }, k), ' ', eventValue(e, k, v)))),
+    e.txHash ? h('span', { class: 'nowrap' }, txLink(e.txHash)) : 'block',
   ]), { class: 'events' });
 }
 
@@ -237,7 +256,9 @@ async function viewTx(hash) {
       ['Kind', tx.kind],
       tx.error ? ['Error', `${tx.error.reason} (${tx.error.code}): ${tx.error.message}`] : null,
     ]),
-    section('Message', fields(Object.entries(tx.message).map(([k, v]) => [k, isAddress(v) ? accountLink(v) : v]))),
+    section('Message', fields(Object.entries(tx.message).map(([k, v]) => [k,
+      isAddress(v) ? accountLink(v) : k === 'amount' && tx.message.asset && assets.has(tx.message.asset)
+        ? amountCell(v, tx.message.asset) : v]))),
     section('Events', eventList(tx.events || [])));
 }
 

@@ -102,7 +102,7 @@ TEST_CASE("web: GET / serves the page, its files and Chart.js with types, ETags 
   CHECK(http_status(post_status(node, "Host: 127.0.0.1\r\n")) == 200);
 }
 
-TEST_CASE("web: the page's own origin may call the node; other origins and hosts are refused as before",
+TEST_CASE("web: the page's own origin may call the node, other origins and hosts are refused as before",
           "[integration][web]") {
   TempDir dir;
   Vestd node(dir.path());

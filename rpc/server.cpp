@@ -377,7 +377,9 @@ std::string host_name(std::string_view value) {
   return out;
 }
 
-bool host_allowed(const Access& access, std::string_view header) {
+// True when the Host header names localhost or a host of the list; `wildcard`: "*"
+// in the list counts.
+bool host_allowed(const Access& access, std::string_view header, bool wildcard = true) {
   const std::string name = host_name(header);
   if (name.empty()) return false;
   if (name == "localhost" || name == "127.0.0.1" || name == "::1") return true;
@@ -386,7 +388,7 @@ bool host_allowed(const Access& access, std::string_view header) {
     if (allowed.size() > 2 && allowed.front() == '[' && allowed.back() == ']') {
       allowed = allowed.substr(1, allowed.size() - 2);
     }
-    if (allowed == "*" || iequals(allowed, name)) return true;
+    if ((wildcard && allowed == "*") || iequals(allowed, name)) return true;
   }
   return false;
 }
@@ -535,8 +537,10 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
     }
     allow_origin_.clear();
     if (auto origin = req.find(http::field::origin); origin != req.end()) {
-      const bool own_page =
-          !state_->static_files.empty() && host != req.end() && same_origin(origin->value(), host->value());
+      // The served page calls from its own origin. Its host must be named (not only
+      // allowed by "*"), or a DNS-rebound page would pass as the node's own.
+      const bool own_page = !state_->static_files.empty() && host != req.end() &&
+                            host_allowed(access, host->value(), false) && same_origin(origin->value(), host->value());
       if (!own_page && !origin_allowed(access, origin->value())) {
         return forbid(req, "origin '" + printable(origin->value()) +
                                "' is not allowed; vestd serves it with --rpc-cors-origin (rpc.cors_origins)");

@@ -10,7 +10,8 @@
 // gets 403, so does an Origin header that is not allowed (browser pages of other
 // sites, WebSocket upgrades included); a POST whose Content-Type is not
 // application/json gets 415. While static files are served, an Origin naming the
-// request's own Host (http:// or https://, the page served from it) is allowed too.
+// request's own Host (http:// or https://, the page served from it) is allowed too,
+// when that Host is localhost's or named in Access::hosts ("*" is not enough).
 #pragma once
 
 #include <boost/asio/io_context.hpp>

@@ -140,6 +140,25 @@ TEST_CASE("web: the page's own origin may call the node, other origins and hosts
   CHECK(metric(node, "vest_rpc_forbidden_total") == 17);
 }
 
+TEST_CASE("web: with --rpc-allow-host * a DNS-rebound page is not taken for the node's own", "[integration][web]") {
+  TempDir dir;
+  Vestd node(dir.path(), {"--instant", "--rpc-allow-host", "*", "--rpc-allow-host", "explorer.example"});
+  const std::string port = std::to_string(node.port());
+  // "*" serves any Host, so the rebound page loads; but its calls name its own origin,
+  // which only a named host makes the node's.
+  CHECK(http_status(raw_http(node.port(), "GET / HTTP/1.1\r\nHost: evil.example:" + port +
+                                              "\r\nConnection: close\r\n\r\n")) == 200);
+  const std::string rebound =
+      post_status(node, "Host: evil.example:" + port + "\r\nOrigin: http://evil.example:" + port + "\r\n");
+  CHECK(http_status(rebound) == 403);
+  CHECK(rebound.find("origin 'http://evil.example:" + port + "' is not allowed") != std::string::npos);
+  CHECK(http_status(ws_upgrade(node, "Host: evil.example:" + port + "\r\nOrigin: http://evil.example:" + port + "\r\n")) ==
+        403);
+  // A host named on purpose (a proxy's name) serves the page's calls.
+  CHECK(http_status(post_status(node, "Host: explorer.example\r\nOrigin: https://explorer.example\r\n")) == 200);
+  CHECK(http_status(post_status(node, "Host: 127.0.0.1:" + port + "\r\nOrigin: http://127.0.0.1:" + port + "\r\n")) == 200);
+}
+
 TEST_CASE("web: --no-web answers GET / as before the page, and its origin is no longer allowed", "[integration][web]") {
   TempDir dir;
   Vestd node(dir.path(), {"--instant", "--no-web"});

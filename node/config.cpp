@@ -114,7 +114,7 @@ bool load_config_file(const std::filesystem::path& path, Config& config, std::st
     if (!check_keys(*rpc,
                     {"listen", "max_body_bytes", "max_batch", "max_connections", "idle_timeout_s",
                      "header_timeout_s", "request_timeout_s", "wait_timeout_s", "threads", "allow_hosts",
-                     "cors_origins"},
+                     "cors_origins", "web"},
                     "rpc.", error))
       return false;
     RpcConfig& r = config.rpc;
@@ -128,7 +128,7 @@ bool load_config_file(const std::filesystem::path& path, Config& config, std::st
         !read_strings(*rpc, "cors_origins", r.cors_origins, error, "rpc.") ||
         !read_uint(*rpc, "request_timeout_s", r.request_timeout_s, error, "rpc.") ||
         !read_uint(*rpc, "wait_timeout_s", r.wait_timeout_s, error, "rpc.") ||
-        !read_uint(*rpc, "threads", r.threads, error, "rpc."))
+        !read_uint(*rpc, "threads", r.threads, error, "rpc.") || !read_bool(*rpc, "web", r.web, error, "rpc."))
       return false;
   }
   if (auto* p2p = t["p2p"].as_table()) {

@@ -23,6 +23,7 @@ struct RpcConfig {
   unsigned threads = 2;
   std::vector<std::string> allow_hosts;   // Host names served besides localhost's; "*": any
   std::vector<std::string> cors_origins;  // browser origins allowed to call; "*": any
+  bool web = true;                        // GET / serves the explorer page (rpc/web.h)
 };
 
 // Peers (docs/operations.md, "Peers"). vestd listens for peers only when asked: a node

@@ -18,6 +18,7 @@
 #include "rpc/sale_methods.h"
 #include "rpc/staking_methods.h"
 #include "rpc/server.h"
+#include "rpc/web.h"
 
 namespace vest::node {
 
@@ -266,6 +267,7 @@ int run_daemon(const Config& in) {
   });
   server.set_metrics([&node, &network] { return node->metrics_text() + network.metrics_text(); });
   server.set_access(rpc::Access{config.rpc.allow_hosts, config.rpc.cors_origins});
+  if (config.rpc.web) server.set_static_files(rpc::web_files());
   if (level == LogLevel::kDebug) server.set_debug_log([](std::string_view m) { log_debug(m); });
   if (auto start_error = server.start()) {
     log_error("cannot serve RPC on " + config.rpc.listen + ": " + start_error.message());
@@ -286,6 +288,10 @@ int run_daemon(const Config& in) {
            ", " + std::to_string(net.peers.peers.size()) + " configured peers");
   log_info("RPC listening on " + host + ":" + std::to_string(server.local_port()) + (config.dev ? " (dev mode)" : "") +
            ", at most " + std::to_string(limits.max_connections) + " connections");
+  if (config.rpc.web) {
+    const std::string shown = host.find(':') == std::string::npos ? host : "[" + host + "]";
+    log_info("explorer page at http://" + shown + ":" + std::to_string(server.local_port()) + "/ (--no-web: off)");
+  }
   if (config.dev && !address.is_loopback()) {
     log_warn("!!! --dev with RPC on " + host + ", not a loopback address: anyone who reaches port " +
              std::to_string(server.local_port()) +

@@ -40,6 +40,9 @@ int main(int argc, char** argv) {
                  "Let web pages of ORIGIN (https://app.example) call the RPC (repeatable; * for any)")
       ->allow_extra_args(false);
 
+  bool no_web = false;
+  app.add_flag("--no-web", no_web, "Do not serve the explorer page at GET / (rpc.web = false)");
+
   std::string p2p_listen;
   std::vector<std::string> peers;
   app.add_option("--p2p", p2p_listen,
@@ -107,6 +110,7 @@ int main(int argc, char** argv) {
   if (!log_format.empty()) config.log_format = log_format;
   if (!allow_hosts.empty()) config.rpc.allow_hosts = allow_hosts;
   if (!cors_origins.empty()) config.rpc.cors_origins = cors_origins;
+  if (no_web) config.rpc.web = false;
   if (!p2p_listen.empty()) config.p2p.listen = p2p_listen;
   if (!peers.empty()) config.p2p.peers = peers;
   return run_daemon(config);

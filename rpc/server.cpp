@@ -39,6 +39,11 @@ constexpr std::string_view kBusyResponse =
     "Connection: close\r\n"
     "\r\n"
     "{\"error\":\"too many connections\"}\n";
+// Sent with every static file: scripts, styles and connections of the page's own
+// origin only (docs/explorer.md).
+constexpr std::string_view kPageSecurity =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 }  // namespace
 
@@ -66,6 +71,7 @@ struct ServerState {
   Server::HealthCallback health;
   Server::MetricsCallback metrics;
   Access access;
+  std::vector<StaticFile> static_files;
   std::function<void(std::string_view)> debug_log;
 
   net::strand<net::io_context::executor_type> strand;  // acceptor and stop()
@@ -371,7 +377,9 @@ std::string host_name(std::string_view value) {
   return out;
 }
 
-bool host_allowed(const Access& access, std::string_view header) {
+// True when the Host header names localhost or a host of the list; `wildcard`: "*"
+// in the list counts.
+bool host_allowed(const Access& access, std::string_view header, bool wildcard = true) {
   const std::string name = host_name(header);
   if (name.empty()) return false;
   if (name == "localhost" || name == "127.0.0.1" || name == "::1") return true;
@@ -380,7 +388,7 @@ bool host_allowed(const Access& access, std::string_view header) {
     if (allowed.size() > 2 && allowed.front() == '[' && allowed.back() == ']') {
       allowed = allowed.substr(1, allowed.size() - 2);
     }
-    if (allowed == "*" || iequals(allowed, name)) return true;
+    if ((wildcard && allowed == "*") || iequals(allowed, name)) return true;
   }
   return false;
 }
@@ -391,6 +399,18 @@ bool origin_allowed(const Access& access, std::string_view origin) {
     std::string_view allowed = o;
     while (allowed.ends_with('/')) allowed.remove_suffix(1);
     if (allowed == "*" || iequals(allowed, origin)) return true;
+  }
+  return false;
+}
+
+// True when `origin` is the site `host` (a Host header value) names: the page the
+// server itself serves there.
+bool same_origin(std::string_view origin, std::string_view host) {
+  while (origin.ends_with('/')) origin.remove_suffix(1);
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (origin.size() == scheme.size() + host.size() && iequals(origin.substr(0, scheme.size()), scheme) &&
+        iequals(origin.substr(scheme.size()), host))
+      return true;
   }
   return false;
 }
@@ -510,22 +530,31 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
 
   void on_request(Request req) {
     const Access& access = state_->access;
-    if (auto host = req.find(http::field::host); host != req.end() && !host_allowed(access, host->value())) {
+    const auto host = req.find(http::field::host);
+    if (host != req.end() && !host_allowed(access, host->value())) {
       return forbid(req, "host '" + printable(host->value()) +
                              "' is not allowed; vestd serves it with --rpc-allow-host (rpc.allow_hosts)");
     }
     allow_origin_.clear();
     if (auto origin = req.find(http::field::origin); origin != req.end()) {
-      if (!origin_allowed(access, origin->value())) {
+      // The served page calls from its own origin. Its host must be named (not only
+      // allowed by "*"), or a DNS-rebound page would pass as the node's own.
+      const bool own_page = !state_->static_files.empty() && host != req.end() &&
+                            host_allowed(access, host->value(), false) && same_origin(origin->value(), host->value());
+      if (!own_page && !origin_allowed(access, origin->value())) {
         return forbid(req, "origin '" + printable(origin->value()) +
                                "' is not allowed; vestd serves it with --rpc-cors-origin (rpc.cors_origins)");
       }
-      allow_origin_ = std::string(origin->value());
+      if (!own_page) allow_origin_ = std::string(origin->value());
     }
 
     std::string_view target = req.target();
     const std::string_view path = target.substr(0, target.find('?'));
-    const bool known = path == "/" || path == "/health" || path == "/metrics";
+    const StaticFile* file = nullptr;
+    for (const StaticFile& f : state_->static_files) {
+      if (f.path == path) file = &f;
+    }
+    const bool known = path == "/" || path == "/health" || path == "/metrics" || file;
     if (websocket::is_upgrade(req)) {
       if (path != "/") return send_error(http::status::not_found, "not found", req);
       return upgrade(std::move(req));
@@ -550,6 +579,7 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
       }
       return call(std::move(req));
     }
+    if (req.method() == http::verb::get && file) return send(static_file(req, *file));
     if (req.method() == http::verb::get && path == "/health") return send(health(req));
     if (req.method() == http::verb::get && path == "/metrics") {
       return send(make_response(http::status::ok, req, render_metrics(*state_),
@@ -585,6 +615,20 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
     }
     Response res = make_response(http::status::ok, req, json::serialize(h.body), kJson);
     res.result(h.http_status >= 100 && h.http_status <= 599 ? h.http_status : 500);
+    return res;
+  }
+
+  // The file, or 304 without a body when the browser's copy (If-None-Match) is current.
+  Response static_file(const Request& req, const StaticFile& file) {
+    const auto cached = req.find(http::field::if_none_match);
+    const bool fresh = cached != req.end() && cached->value().find(file.etag) != std::string_view::npos;
+    Response res = fresh ? make_response(http::status::not_modified, req, "", "")
+                         : make_response(http::status::ok, req, std::string(file.body), file.content_type);
+    res.set(http::field::etag, file.etag);
+    res.set(http::field::cache_control, "no-cache");
+    res.set("Content-Security-Policy", kPageSecurity);
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("Referrer-Policy", "no-referrer");
     return res;
   }
 
@@ -729,6 +773,8 @@ void Server::set_health(HealthCallback callback) { state_->health = std::move(ca
 void Server::set_metrics(MetricsCallback callback) { state_->metrics = std::move(callback); }
 
 void Server::set_access(Access access) { state_->access = std::move(access); }
+
+void Server::set_static_files(std::vector<StaticFile> files) { state_->static_files = std::move(files); }
 
 void Server::set_debug_log(std::function<void(std::string_view)> log) { state_->debug_log = std::move(log); }
 

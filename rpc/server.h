@@ -3,11 +3,15 @@
 //   GET  / Upgrade  WebSocket; each message is a request or batch
 //   GET  /health    the health callback's status and JSON body
 //   GET  /metrics   Prometheus text: the server's counters, then the metrics callback's text
+//   GET  <file>     a static file (set_static_files: the web page at /, its assets), 304 when
+//                   If-None-Match names its ETag; without static files GET / is 405
 //   OPTIONS *       204, with CORS headers for an allowed origin
 // Every request first passes the Access checks: a Host header that is not allowed
 // gets 403, so does an Origin header that is not allowed (browser pages of other
 // sites, WebSocket upgrades included); a POST whose Content-Type is not
-// application/json gets 415.
+// application/json gets 415. While static files are served, an Origin naming the
+// request's own Host (http:// or https://, the page served from it) is allowed too,
+// when that Host is localhost's or named in Access::hosts ("*" is not enough).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -42,6 +46,15 @@ struct Access {
   std::vector<std::string> origins;
 };
 
+// A file answered to GET at `path`, with `Cache-Control: no-cache` (revalidated
+// by its ETag) and the page's Content-Security-Policy (server.cpp, kPageSecurity).
+struct StaticFile {
+  std::string path;          // "/" or "/web/app.js"
+  std::string content_type;  // "text/html; charset=utf-8"
+  std::string_view body;     // bytes in static storage (rpc/web.h)
+  std::string etag;          // quoted, "\"<hex>\""
+};
+
 struct Health {
   unsigned http_status = 200;
   boost::json::object body{{"status", "ok"}};
@@ -68,6 +81,10 @@ class Server {
   void set_metrics(MetricsCallback callback);
   // Host and Origin allowlists; the default serves localhost only, to no other origin.
   void set_access(Access access);
+  // Files served to GET (rpc/web.h's web page); none by default, and then GET / is
+  // 405 as for any JSON-RPC endpoint. With files, an Origin naming the request's own
+  // Host is allowed: the served page calls the node from there.
+  void set_static_files(std::vector<StaticFile> files);
   // Told of connections opened, closed and evicted and of refused requests, one line
   // each; unset (the default), nothing is formatted. Called from io threads.
   void set_debug_log(std::function<void(std::string_view)> log);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages vestchain builds with, when any is missing.
 # With the argument "fuzz", also what the fuzz preset needs (clang and its
-# libFuzzer and sanitizer runtimes; `make fuzz`). Runs apt-get as root (or
+# libFuzzer and sanitizer runtimes; `make fuzz`). libjs-chart.js is embedded
+# into vestd's web page; chromium runs the page's browser test in `make test`. Runs apt-get as root (or
 # through sudo). Safe to run again: it does nothing when everything is present.
 set -euo pipefail
 
@@ -13,6 +14,7 @@ packages=(
   libssl-dev
   catch2 libcli11-dev libtomlplusplus-dev
   faketime
+  libjs-chart.js chromium
 )
 fuzz_packages=(clang libclang-rt-14-dev)
 if [ "${1:-}" = "fuzz" ]; then

@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -195,6 +196,21 @@ json::value Vestd::call(const std::string& method, json::value params) {
   INFO(method << " -> " << json::serialize(r));
   REQUIRE(r.contains("result"));
   return r.at("result");
+}
+
+int http_status(const std::string& text) {
+  return text.rfind("HTTP/1.1 ", 0) == 0 && text.size() >= 12 ? std::stoi(text.substr(9, 3)) : 0;
+}
+
+std::string header_value(const std::string& text, const std::string& lower_name) {
+  const std::string head = text.substr(0, text.find("\r\n\r\n"));
+  std::string lower;
+  for (char c : head) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const size_t at = lower.find("\r\n" + lower_name + ":");
+  if (at == std::string::npos) return {};
+  size_t start = at + 3 + lower_name.size();
+  while (start < head.size() && head[start] == ' ') ++start;
+  return head.substr(start, head.find("\r\n", start) - start);
 }
 
 std::string raw_http(uint16_t port, const std::string& request, int timeout_ms) {

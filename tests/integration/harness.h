@@ -107,6 +107,11 @@ inline boost::json::object status_of(Vestd& node) { return node.call("node_statu
 // Raw HTTP exchange: sends `request` bytes to 127.0.0.1:port and returns what
 // comes back until the server closes or `timeout_ms` passes.
 std::string raw_http(uint16_t port, const std::string& request, int timeout_ms = 5000);
+// The status code of the HTTP response at the start of `text`, 0 if there is none.
+int http_status(const std::string& text);
+// The value of the header `lower_name` (lower case) of the HTTP response `text`,
+// empty when absent.
+std::string header_value(const std::string& text, const std::string& lower_name);
 // POSTs `body` to / and returns {status code, response body}.
 std::pair<int, std::string> http_post(uint16_t port, const std::string& body);
 // http_post for any thread: makes no test assertions, and gives nullopt when

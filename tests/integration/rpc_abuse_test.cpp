@@ -142,11 +142,6 @@ class Socket {
   std::string in_;
 };
 
-// The status code of the HTTP response at the start of `text`, 0 if there is none.
-int http_status(const std::string& text) {
-  return text.rfind("HTTP/1.1 ", 0) == 0 && text.size() >= 12 ? std::stoi(text.substr(9, 3)) : 0;
-}
-
 std::string post_head(const std::string& extra) {
   return "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" + extra + "\r\n";
 }

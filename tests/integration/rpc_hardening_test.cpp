@@ -70,22 +70,6 @@ TEST_CASE("hardening: a misspelt parameter is refused, naming it", "[integration
 
 namespace {
 
-// The status code of the HTTP response at the start of `text`, 0 if there is none.
-int http_status(const std::string& text) {
-  return text.rfind("HTTP/1.1 ", 0) == 0 && text.size() >= 12 ? std::stoi(text.substr(9, 3)) : 0;
-}
-
-std::string header_value(const std::string& response, const std::string& lower_name) {
-  const std::string head = response.substr(0, response.find("\r\n\r\n"));
-  std::string lower;
-  for (char c : head) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const size_t at = lower.find("\r\n" + lower_name + ":");
-  if (at == std::string::npos) return {};
-  size_t start = at + 3 + lower_name.size();
-  while (start < head.size() && head[start] == ' ') ++start;
-  return head.substr(start, head.find("\r\n", start) - start);
-}
-
 // A raw HTTP request to / with these headers and body.
 std::string request(const std::string& method, const std::string& headers, const std::string& body = "") {
   std::string text = method + " / HTTP/1.1\r\n" + headers + "Connection: close\r\n";

@@ -45,6 +45,9 @@ TEST_CASE("config: typed values load") {
   CHECK(c.rpc.allow_hosts == std::vector<std::string>{"vestd.internal"});
   CHECK(c.rpc.cors_origins == std::vector<std::string>{"https://app.example", "http://localhost:3000"});
   CHECK(c.rpc.header_timeout_s == 2);
+  CHECK(c.rpc.web);
+  REQUIRE(load("[rpc]\nweb = false\n", c) == "");
+  CHECK_FALSE(c.rpc.web);
 }
 
 TEST_CASE("config: a value of the wrong type is refused, naming the key") {
@@ -55,6 +58,7 @@ TEST_CASE("config: a value of the wrong type is refused, naming the key") {
   CHECK(load_error("block_time_ms = \"1000\"\n") == "block_time_ms: expected a non-negative integer");
   CHECK(load_error("block_time_ms = 1.5\n") == "block_time_ms: expected a non-negative integer");
   CHECK(load_error("[rpc]\nlisten = 8645\n") == "rpc.listen: expected a string");
+  CHECK(load_error("[rpc]\nweb = \"no\"\n") == "rpc.web: expected true or false");
   CHECK(load_error("[rpc]\nmax_batch = true\n") == "rpc.max_batch: expected a non-negative integer");
   CHECK(load_error("[rpc]\nthreads = 5000000000\n") ==
         "rpc.threads: expected a non-negative integer up to 4294967295");

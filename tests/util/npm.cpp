@@ -20,18 +20,14 @@ namespace json = boost::json;
 
 namespace {
 
-// The packages and the major versions the script is written for.
-struct NpmPackage {
-  const char* name;
-  const char* major;  // "6." matches 6.x.y
-  const char* spec;   // what npm installs
-};
-constexpr NpmPackage kPackages[] = {{"ethers", "6.", "ethers@6"}, {"viem", "2.", "viem@2"}, {"web3", "4.", "web3@4"}};
+// The JavaScript clients of the interop tests, at the major versions they are written for.
+const std::vector<NpmPackage> kClientPackages = {
+    {"ethers", "6.", "ethers@6"}, {"viem", "2.", "viem@2"}, {"web3", "4.", "web3@4"}};
 
 
 // True when `dir`/node_modules holds every package at its major version.
-bool packages_present(const fs::path& dir) {
-  for (const auto& p : kPackages) {
+bool packages_present(const fs::path& dir, const std::vector<NpmPackage>& packages) {
+  for (const auto& p : packages) {
     fs::path manifest = dir / "node_modules" / p.name / "package.json";
     std::error_code ec;
     if (!fs::is_regular_file(manifest, ec)) return false;
@@ -60,42 +56,42 @@ class FileLock {
   int fd_;
 };
 
-// The npm folder shared with tests/wallet/keystore_test.cpp (${VEST_BIN_DIR}/../npm), with
-// ethers, viem and web3 installed; skips the test when they cannot be installed.
-//
+}  // namespace
+
 // Safe when several test programs do this at once: the install runs under an flock on
-// npm.lock next to the folder, into a staging folder, and is published whole with one
+// <folder>.lock next to the folder, into a staging folder, and is published whole with one
 // rename (or an atomic exchange with the folder when it already exists, e.g. holding only
 // the keystore test's ethers). Readers never see a half-installed package, and an
 // interrupted install leaves the folder as it was.
-}  // namespace
-
-fs::path ensure_npm_packages() {
+fs::path ensure_npm_packages(const std::string& folder, const std::vector<NpmPackage>& packages) {
   if (!on_path("node")) skip("node is not installed");
   if (!on_path("npm")) skip("npm is not installed");
-  const fs::path npm_dir = fs::weakly_canonical(fs::path(VEST_BIN_DIR) / ".." / "npm");
-  if (packages_present(npm_dir)) return npm_dir;
+  const fs::path npm_dir = fs::weakly_canonical(fs::path(VEST_BIN_DIR) / ".." / folder);
+  if (packages_present(npm_dir, packages)) return npm_dir;
 
   const fs::path parent = npm_dir.parent_path();
   fs::create_directories(parent);
-  FileLock lock(parent / "npm.lock");
-  if (packages_present(npm_dir)) return npm_dir;  // another test installed them meanwhile
+  FileLock lock(parent / (folder + ".lock"));
+  if (packages_present(npm_dir, packages)) return npm_dir;  // another test installed them meanwhile
 
-  const fs::path staging = parent / ("npm.staging-" + std::to_string(getpid()));
-  const fs::path log = parent / "npm-install-js-clients.log";
+  const fs::path staging = parent / (folder + ".staging-" + std::to_string(getpid()));
+  const fs::path log = parent / (folder + "-install.log");
   fs::remove_all(staging);
   fs::create_directories(staging);
   std::vector<std::string> cmd = {"timeout", "600", "npm", "install", "--no-audit", "--no-fund", "--prefix",
                                   staging.string()};
-  for (const auto& p : kPackages) cmd.push_back(p.spec);
+  std::string specs;
+  for (const auto& p : packages) {
+    cmd.push_back(p.spec);
+    specs += std::string(specs.empty() ? "" : " ") + p.spec;
+  }
   RunResult r = run_program(cmd);
-  std::ofstream(log) << "$ npm install --no-audit --no-fund --prefix " << staging.string()
-                     << " ethers@6 viem@2 web3@4\nexit " << r.exit_code << "\n"
+  std::ofstream(log) << "$ npm install --no-audit --no-fund --prefix " << staging.string() << " " << specs
+                     << "\nexit " << r.exit_code << "\n"
                      << r.out << r.err;
-  if (r.exit_code != 0 || !packages_present(staging)) {
+  if (r.exit_code != 0 || !packages_present(staging, packages)) {
     fs::remove_all(staging);
-    skip("npm install of ethers@6 viem@2 web3@4 failed (exit " + std::to_string(r.exit_code) + "); see " +
-         log.string());
+    skip("npm install of " + specs + " failed (exit " + std::to_string(r.exit_code) + "); see " + log.string());
   }
 
   if (std::rename(staging.c_str(), npm_dir.c_str()) != 0) {
@@ -104,9 +100,11 @@ fs::path ensure_npm_packages() {
     REQUIRE(renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, npm_dir.c_str(), RENAME_EXCHANGE) == 0);
     fs::remove_all(staging);  // now the previous folder
   }
-  REQUIRE(packages_present(npm_dir));
+  REQUIRE(packages_present(npm_dir, packages));
   return npm_dir;
 }
+
+fs::path ensure_npm_packages() { return ensure_npm_packages("npm", kClientPackages); }
 
 
 }  // namespace vest::test

@@ -21,7 +21,7 @@ struct MethodLimits {
 // scan limit answers what it found with the cursor to continue from.
 constexpr uint64_t kMaxBlockRange = 1000;          // chain_getBlocks: blocks in fromHeight..toHeight
 constexpr uint64_t kMaxEventRange = 10000;         // chain_getEvents: blocks in fromHeight..toHeight
-constexpr uint64_t kEventScanBlocks = 1000;        // chain_getEvents: blocks read per call
+constexpr uint64_t kEventScanBlocks = 250;         // chain_getEvents: blocks read per call
 constexpr size_t kEventScanEvents = 10000;         // chain_getEvents: events looked at per call
 constexpr uint64_t kMaxCountedRange = 1000;        // chain_getEvents: widest range answered with a total
 constexpr size_t kMaxCountedEvents = 100000;       // chain_getEvents: most events looked at to count them

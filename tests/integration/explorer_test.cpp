@@ -467,3 +467,353 @@ TEST_CASE("explorer: a walk of 300 blocks and 3,000 transactions takes a few doz
   CHECK(revokes.size() == static_cast<size_t>(std::count(revoke_outcomes.begin(), revoke_outcomes.end(), 'c')));
   for (const json::value& tx : revokes) CHECK(tx.at("kind") == "vesting.revoke");
 }
+
+namespace {
+
+// Submits each message without waiting (nonces after the sender's pending
+// ones) and seals them in one block; answers the block's height and the hashes.
+std::pair<uint64_t, std::vector<std::string>> one_block(
+    Vestd& node, const std::vector<std::tuple<const char*, uint64_t, Bytes>>& msgs) {
+  std::vector<std::string> hashes;
+  for (const auto& [key, kind, payload] : msgs) {
+    json::object r = submit_msg(node, key, kind, payload, false);
+    INFO("tx_submit -> " << json::serialize(r));
+    REQUIRE(r.contains("result"));
+    hashes.push_back(str(r.at("result").at("hash")));
+  }
+  const uint64_t height = u64(node.call("dev_mine").at("height"));
+  return {height, hashes};
+}
+
+json::array concat(const json::array& a, const json::array& b) {
+  json::array out = a;
+  for (const json::value& v : b) out.push_back(v);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("explorer: full blocks, block ranges, event ranges and listings page with cursors and agree with single reads",
+          "[integration][explorer]") {
+  TempDir dir;
+  Vestd node(dir.path(), {"--block-time-ms", "3600000"});
+  CountingClient client(node);
+  auto [h1, txs1] = one_block(
+      node, {{kDevKey0, bank::kTransferKind, bank::Transfer{addr(kDevAddr1), "VEST", 3 * kVest}.encode()},
+             {kDevKey1, sale::kPurchaseKind, purchase_payload(1, 1, 100 * kUsd)},
+             {kDevKey2, vesting::kGrantKind,
+              vesting::Grant{addr(kDevAddr2), "VEST", 10 * kVest, vesting::encode(linear_days(100)), false, 0}.encode()},
+             {kDevKey3, staking::kStakeKind, staking::AmountMsg{10 * kVest}.encode()},
+             {kDevKey0, bank::kTransferKind, bank::Transfer{addr(kDevAddr2), "USDV", 5 * kUsd}.encode()}});
+  auto [h2, txs2] = one_block(node, {{kDevKey2, sale::kPurchaseKind, purchase_payload(1, 1, 100 * kUsd, kDevAddr1)},
+                                     {kDevKey0, bank::kTransferKind, bank::Transfer{addr(kDevAddr3), "VEST", kVest}.encode()}});
+  const uint64_t h3 = u64(node.call("dev_mine").at("height"));
+  REQUIRE(h2 == h1 + 1);
+  REQUIRE(h3 == h2 + 1);
+
+  // Every committed transaction says where it is: height, index, block hash and time.
+  const json::value block1 = node.call("chain_getBlock", json::object{{"height", h1}});
+  json::array singles;
+  for (size_t i = 0; i < txs1.size(); ++i) {
+    json::value tx = node.call("chain_getTransaction", json::object{{"hash", txs1[i]}});
+    INFO(json::serialize(tx));
+    CHECK(tx.at("status") == "committed");
+    CHECK(u64(tx.at("height")) == h1);
+    CHECK(u64(tx.at("index")) == i);
+    CHECK(tx.at("blockHash") == block1.at("hash"));
+    CHECK(tx.at("blockTime") == block1.at("time"));
+    CHECK(block1.at("transactions").at(i) == json::value(txs1[i]));
+    singles.push_back(tx);
+  }
+  // A full block shows them exactly as chain_getTransaction does, in pages when asked.
+  const json::value full = node.call("chain_getBlock", json::object{{"height", h1}, {"full", true}});
+  CHECK(full.at("transactions") == json::value(singles));
+  CHECK(u64(full.at("txCount")) == 5);
+  CHECK(full.at("nextCursor").is_null());
+  CHECK(full.at("hash") == block1.at("hash"));
+  CHECK(full.at("stateRoot") == block1.at("stateRoot"));
+  const json::object paged_params{{"hash", block1.at("hash")}, {"full", true}, {"limit", 2}};
+  json::value page = node.call("chain_getBlock", paged_params);
+  CHECK(page.at("nextCursor") == json::value(std::to_string(h1) + ":2"));
+  const json::array paged = follow(client, "chain_getBlock", paged_params, page, "transactions");
+  CHECK(paged == singles);
+
+  // A range of blocks, at most three transactions an answer: the block cut
+  // short goes on in the next answer.
+  const json::object range_params{{"fromHeight", 0}, {"toHeight", h3}, {"full", true}, {"limit", 3}};
+  std::map<uint64_t, json::array> by_height;
+  json::value answer = node.call("chain_getBlocks", range_params);
+  size_t answers = 0;
+  for (;;) {
+    ++answers;
+    size_t in_answer = 0;
+    for (const json::value& b : answer.at("blocks").as_array()) {
+      in_answer += b.at("transactions").as_array().size();
+      by_height[u64(b.at("height"))] = concat(by_height[u64(b.at("height"))], b.at("transactions").as_array());
+    }
+    CHECK(in_answer <= 3);
+    CHECK(u64(answer.at("height")) == h3);
+    if (answer.at("nextCursor").is_null()) break;
+    json::object next = range_params;
+    next["cursor"] = answer.at("nextCursor");
+    answer = node.call("chain_getBlocks", next);
+  }
+  CHECK(answers == 3);  // 3 + 2 of block h1, then 2 of h2 (and the empty h3)
+  CHECK(by_height.size() == h3 + 1);
+  CHECK(by_height[h1] == singles);
+  CHECK(by_height[h2].size() == 2);
+  CHECK(by_height[h3].empty());
+  json::value hashes_only = node.call("chain_getBlocks", json::object{{"fromHeight", h1}, {"toHeight", h1}});
+  CHECK(hashes_only.at("blocks").at(0).at("transactions") == block1.at("transactions"));
+
+  // Events over a range: the blocks' events in chain order, the first page counting them.
+  json::array by_block;
+  for (uint64_t h = h1; h <= h3; ++h)
+    by_block = concat(by_block, node.call("chain_getEvents", json::object{{"height", h}}).at("events").as_array());
+  json::value ranged = node.call("chain_getEvents", json::object{{"fromHeight", h1}, {"toHeight", h3}});
+  CHECK(ranged.at("events") == json::value(by_block));
+  CHECK(u64(ranged.at("total")) == by_block.size());
+  CHECK(ranged.at("nextCursor").is_null());
+  const json::object small_pages{{"fromHeight", h1}, {"toHeight", h3}, {"limit", 2}};
+  json::value first_page = node.call("chain_getEvents", small_pages);
+  CHECK(u64(first_page.at("total")) == by_block.size());
+  json::object second = small_pages;
+  second["cursor"] = first_page.at("nextCursor");
+  CHECK(node.call("chain_getEvents", second).at("total").is_null());  // counted on the first page only
+  CHECK(follow(client, "chain_getEvents", small_pages, first_page, "events") == by_block);
+  // Filters by type and address, alone and together.
+  auto filtered = [&](const std::function<bool(const json::value&)>& keep) {
+    json::array out;
+    for (const json::value& e : by_block)
+      if (keep(e)) out.push_back(e);
+    return out;
+  };
+  auto names = [](const json::value& e, const char* a) {
+    for (const json::value& x : e.at("addresses").as_array())
+      if (x == json::value(a)) return true;
+    return false;
+  };
+  json::value purchases = node.call(
+      "chain_getEvents", json::object{{"fromHeight", h1}, {"toHeight", h3}, {"types", json::array{"sale.purchase"}}});
+  CHECK(purchases.at("events") == json::value(filtered([](const json::value& e) { return e.at("type") == "sale.purchase"; })));
+  CHECK(u64(purchases.at("total")) == 2);
+  json::value of_dev1 = node.call(
+      "chain_getEvents", json::object{{"fromHeight", h1}, {"toHeight", h3}, {"addresses", json::array{kDevAddr1}}});
+  CHECK(of_dev1.at("events") == json::value(filtered([&](const json::value& e) { return names(e, kDevAddr1); })));
+  json::value both = node.call("chain_getEvents", json::object{{"fromHeight", h1},
+                                                               {"toHeight", h3},
+                                                               {"types", json::array{"bank.transfer", "sale.referral"}},
+                                                               {"addresses", json::array{kDevAddr1, kDevAddr3}}});
+  json::array expected_both = filtered([&](const json::value& e) {
+    return (e.at("type") == "bank.transfer" || e.at("type") == "sale.referral") && (names(e, kDevAddr1) || names(e, kDevAddr3));
+  });
+  CHECK(both.at("events") == json::value(expected_both));
+  CHECK(expected_both.size() >= 3);
+  // The older forms take types too; kind stays as a synonym of one type.
+  json::value fees = node.call("chain_getEvents", json::object{{"height", h1}, {"kind", "bank.fee"}});
+  CHECK(fees.at("events").as_array().size() == 5);
+  CHECK(node.call("chain_getEvents", json::object{{"height", h1}, {"types", json::array{"bank.fee"}}}).at("events") ==
+        fees.at("events"));
+  json::value sent = node.call("chain_getEvents", json::object{{"address", kDevAddr0}, {"types", json::array{"bank.transfer"}}});
+  REQUIRE(sent.at("events").as_array().size() == 3);
+  CHECK(u64(sent.at("events").at(0).at("height")) == h2);  // newest first
+
+  // An account's transactions by kind, each with its block.
+  json::value bought = node.call("account_getTransactions",
+                                 json::object{{"address", kDevAddr1}, {"kinds", json::array{"sale.purchase"}}});
+  REQUIRE(bought.at("transactions").as_array().size() == 2);  // its own, and the one that names it as referrer
+  CHECK(bought.at("transactions").at(0).at("hash") == json::value(txs2[0]));
+  CHECK(bought.at("transactions").at(1).at("hash") == json::value(txs1[1]));
+  CHECK(bought.at("transactions").at(1) == singles[1]);
+  CHECK(bought.at("nextCursor").is_null());
+  json::value transfers = node.call("account_getTransactions", json::object{{"address", kDevAddr1}, {"kind", "bank.transfer"}});
+  REQUIRE(transfers.at("transactions").as_array().size() == 1);
+  CHECK(transfers.at("transactions").at(0) == singles[0]);
+  json::value one = node.call("account_getTransactions",
+                              json::object{{"address", kDevAddr0}, {"kinds", json::array{"bank.transfer"}}, {"limit", 2}});
+  CHECK(one.at("transactions").as_array().size() == 2);
+  CHECK(!one.at("nextCursor").is_null());
+
+  // Every position and purchase, by id, now or as of a block.
+  json::value all = node.call("vesting_listAll");
+  const json::array& positions = all.at("positions").as_array();
+  REQUIRE(positions.size() == 4);  // dev1's bonus, dev2's grant, dev2's bonus, dev1's referral reward
+  for (size_t i = 0; i < positions.size(); ++i) {
+    CHECK(u64(positions[i].at("id")) == i + 1);
+    json::object single = position(node, i + 1);
+    single.erase("height");  // the listing says it once for all
+    single.erase("time");
+    CHECK(positions[i] == json::value(single));
+  }
+  CHECK(u64(all.at("height")) == h3);
+  CHECK(node.call("vesting_listAll", json::object{{"atHeight", h1}}).at("positions").as_array().size() == 2);
+  const json::object one_position{{"limit", 1}};
+  CHECK(follow(client, "vesting_listAll", one_position, node.call("vesting_listAll", one_position), "positions") ==
+        positions);
+  json::value sales = node.call("sale_listPurchases");
+  REQUIRE(sales.at("purchases").as_array().size() == 2);
+  CHECK(sales.at("purchases").at(0).at("buyer") == kDevAddr1);
+  CHECK(sales.at("purchases").at(1).at("referrer") == kDevAddr1);
+  CHECK(sales.at("purchases").at(1) ==
+        node.call("sale_getPurchases", json::object{{"address", kDevAddr2}}).at("purchases").at(0));
+  CHECK(node.call("sale_listPurchases", json::object{{"packageId", 1}}).at("purchases") == sales.at("purchases"));
+  CHECK(node.call("sale_listPurchases", json::object{{"packageId", 2}}).at("purchases").as_array().empty());
+  CHECK(node.call("sale_listPurchases", json::object{{"atHeight", h1}}).at("purchases").as_array().size() == 1);
+  const json::object one_purchase{{"limit", 1}};
+  CHECK(follow(client, "sale_listPurchases", one_purchase, node.call("sale_listPurchases", one_purchase), "purchases") ==
+        sales.at("purchases").as_array());
+
+  // The genesis: every balance it started with, page by page.
+  json::value status = node.call("node_status");
+  const json::object genesis_pages{{"limit", 5}};
+  json::value genesis = node.call("chain_getGenesis", genesis_pages);
+  CHECK(genesis.at("genesisHash") == status.at("genesisHash"));
+  CHECK(u64(genesis.at("chainId")) == kDevChainId);
+  CHECK(u64(genesis.at("height")) == 0);
+  CHECK(u64(genesis.at("head")) == h3);
+  CHECK(genesis.at("time") == node.call("chain_getBlock", json::object{{"height", 0}}).at("time"));
+  CHECK(genesis.at("validators").at("validators").at(0).at("address") == kValidator);
+  json::value document = json::parse(read_file(source_path("genesis/devnet.json")));
+  std::map<std::string, std::map<std::string, std::string>> expected;
+  for (const auto& b : document.at("bank").at("balances").as_array())
+    for (const auto& kv : b.at("amounts").as_object()) expected[str(b.at("address"))][std::string(kv.key())] = str(kv.value());
+  expected[reward_pool()]["VEST"] = str(document.at("staking").at("reward_pool"));
+  std::map<std::string, std::map<std::string, std::string>> listed;
+  for (const json::value& b : follow(client, "chain_getGenesis", genesis_pages, genesis, "balances"))
+    listed[str(b.at("address"))][str(b.at("asset"))] = str(b.at("amount"));
+  CHECK(listed == expected);
+  for (const json::value& a : genesis.at("assets").as_array())
+    if (a.at("symbol") == "VEST") CHECK(a.at("supply") == "60100000000000000000000000");
+
+  // Every read says the height it is as of, and the block time where it reads state.
+  const json::value head_time = status.at("headTime");
+  for (const auto& [method, params] : std::vector<std::pair<std::string, json::object>>{
+           {"chain_getAssets", {}},
+           {"staking_params", {}},
+           {"staking_leaderboard", {}},
+           {"sale_getPurchases", {{"address", kDevAddr1}}},
+           {"sale_listPurchases", {}},
+           {"vesting_listAll", {}}}) {
+    json::value r = node.call(method, params);
+    INFO(method << " -> " << json::serialize(r));
+    CHECK(u64(r.at("height")) == h3);
+    CHECK(r.at("time") == head_time);
+  }
+  for (const auto& [method, params] : std::vector<std::pair<std::string, json::object>>{
+           {"account_getTransactions", {{"address", kDevAddr1}}},
+           {"chain_getEvents", {{"height", h1}}},
+           {"chain_getEvents", {{"address", kDevAddr1}}},
+           {"chain_getEvidence", {}},
+           {"chain_getBlocks", {{"fromHeight", 0}, {"toHeight", 1}}}}) {
+    json::value r = node.call(method, params);
+    INFO(method << " -> " << json::serialize(r));
+    CHECK(u64(r.at("height")) == h3);
+  }
+}
+
+TEST_CASE("explorer: bad ranges, cursors, kinds and limits are refused with -32602 and change nothing",
+          "[integration][explorer]") {
+  TempDir dir;
+  Vestd node(dir.path());
+  submit_ok(node, kDevKey1, sale::kPurchaseKind, purchase_payload(1, 1, 100 * kUsd));
+  submit_ok(node, kDevKey0, bank::kTransferKind, bank::Transfer{addr(kDevAddr1), "VEST", kVest}.encode());
+  const uint64_t head = head_height(node);
+  REQUIRE(head == 2);
+  const json::value before = node.call("account_get", json::object{{"address", kDevAddr0}});
+  json::array seventeen_kinds, seventeen_types;
+  for (int i = 0; i < 17; ++i) {
+    seventeen_kinds.push_back("bank.transfer");
+    seventeen_types.push_back("bank.transfer");
+  }
+  const std::vector<std::tuple<const char*, json::object, const char*>> cases = {
+      // chain_getBlocks
+      {"chain_getBlocks", {{"toHeight", 1}}, "missing field 'fromHeight'"},
+      {"chain_getBlocks", {{"fromHeight", 2}, {"toHeight", 1}}, "field 'toHeight': below 'fromHeight'"},
+      {"chain_getBlocks", {{"fromHeight", 0}, {"toHeight", 1000}}, "a range of at most 1000 blocks"},
+      {"chain_getBlocks", {{"fromHeight", 0}, {"toHeight", 3}}, "field 'toHeight': block 3 is not committed yet"},
+      {"chain_getBlocks", {{"fromHeight", 0}, {"toHeight", 2}, {"limit", 1001}}, "field 'limit': must be between 1 and 1000"},
+      {"chain_getBlocks", {{"fromHeight", 0}, {"toHeight", 2}, {"limit", 0}}, "field 'limit'"},
+      {"chain_getBlocks", {{"fromHeight", 0}, {"toHeight", 2}, {"cursor", "two"}}, "field 'cursor'"},
+      {"chain_getBlocks", {{"fromHeight", 1}, {"toHeight", 2}, {"cursor", "0:0"}}, "field 'cursor': not a cursor of this range"},
+      {"chain_getBlocks", {{"fromHeight", 1}, {"toHeight", 2}, {"cursor", "1:5"}}, "field 'cursor': not a cursor of this range"},
+      {"chain_getBlocks", {{"fromHeight", 0}, {"toHeight", 2}, {"full", "yes"}}, "field 'full' must be a boolean"},
+      // chain_getBlock
+      {"chain_getBlock", {{"height", 1}, {"cursor", "1:0"}}, "with 'full': true"},
+      {"chain_getBlock", {{"height", 1}, {"limit", 5}}, "with 'full': true"},
+      {"chain_getBlock", {{"height", 1}, {"full", true}, {"cursor", "2:0"}}, "field 'cursor': not a cursor of block 1"},
+      {"chain_getBlock", {{"height", 1}, {"full", true}, {"cursor", "1:2"}}, "field 'cursor': not a cursor of block 1"},
+      {"chain_getBlock", {{"height", 1}, {"full", true}, {"limit", 1001}}, "field 'limit'"},
+      // chain_getEvents over a range
+      {"chain_getEvents", {{"fromHeight", 2}, {"toHeight", 1}}, "field 'toHeight': below 'fromHeight'"},
+      {"chain_getEvents", {{"fromHeight", 0}}, "missing field 'toHeight'"},
+      {"chain_getEvents", {{"fromHeight", 0}, {"toHeight", 10000}}, "a range of at most 10000 blocks"},
+      {"chain_getEvents", {{"fromHeight", 0}, {"toHeight", 9}}, "field 'toHeight': block 9 is not committed yet"},
+      {"chain_getEvents", {{"fromHeight", 0}, {"toHeight", 2}, {"limit", 1001}}, "field 'limit'"},
+      {"chain_getEvents", {{"fromHeight", 0}, {"toHeight", 2}, {"cursor", "x"}}, "field 'cursor'"},
+      {"chain_getEvents", {{"fromHeight", 1}, {"toHeight", 2}, {"cursor", "3:0"}}, "field 'cursor': not a cursor of this range"},
+      {"chain_getEvents", {{"fromHeight", 0}, {"toHeight", 2}, {"types", "bank.fee"}}, "field 'types' must be an array"},
+      {"chain_getEvents", {{"fromHeight", 0}, {"toHeight", 2}, {"types", json::array{"Bank Fee"}}}, "field 'types'"},
+      {"chain_getEvents", {{"fromHeight", 0}, {"toHeight", 2}, {"types", seventeen_types}}, "field 'types': at most 16"},
+      {"chain_getEvents", {{"fromHeight", 0}, {"toHeight", 2}, {"addresses", json::array{"0x1234"}}}, "field 'addresses'"},
+      {"chain_getEvents", {{"fromHeight", 0}, {"toHeight", 2}, {"kind", "bank.fee"}, {"types", json::array{"bank.fee"}}},
+       "give 'types' or 'kind', not both"},
+      {"chain_getEvents", {{"fromHeight", 0}, {"toHeight", 2}, {"address", kDevAddr0}}, "not with 'height' or 'address'"},
+      {"chain_getEvents", {{"limit", 5}}, "give 'fromHeight' and 'toHeight', 'height' or 'address'"},
+      // account_getTransactions
+      {"account_getTransactions", {{"address", kDevAddr0}, {"kinds", json::array{"sale.buy"}}},
+       "field 'kinds': no transaction kind 'sale.buy'"},
+      {"account_getTransactions", {{"address", kDevAddr0}, {"kind", "bank.send"}}, "field 'kind': no transaction kind 'bank.send'"},
+      {"account_getTransactions", {{"address", kDevAddr0}, {"kinds", "bank.transfer"}}, "field 'kinds' must be an array"},
+      {"account_getTransactions", {{"address", kDevAddr0}, {"kinds", json::array{}}}, "field 'kinds': between 1 and 16"},
+      {"account_getTransactions", {{"address", kDevAddr0}, {"kinds", seventeen_kinds}}, "field 'kinds': between 1 and 16"},
+      {"account_getTransactions", {{"address", kDevAddr0}, {"kinds", json::array{1}}}, "field 'kinds': each entry"},
+      {"account_getTransactions", {{"address", kDevAddr0}, {"kinds", json::array{"bank.transfer"}}, {"kind", "bank.transfer"}},
+       "give 'kinds' or 'kind', not both"},
+      {"account_getTransactions", {{"address", kDevAddr0}, {"cursor", "1"}}, "field 'cursor'"},
+      {"account_getTransactions", {{"address", kDevAddr0}, {"limit", 101}}, "field 'limit': must be between 1 and 100"},
+      // listings and the genesis
+      {"vesting_listAll", {{"cursor", "first"}}, "field 'cursor'"},
+      {"vesting_listAll", {{"limit", 1001}}, "field 'limit': must be between 1 and 1000"},
+      {"vesting_listAll", {{"atHeight", 3}}, "field 'atHeight': block 3 is not committed yet"},
+      {"sale_listPurchases", {{"packageId", 9}}, "field 'packageId': no package 9"},
+      {"sale_listPurchases", {{"packageId", "4294967297"}}, "field 'packageId': no package 4294967297"},
+      {"sale_listPurchases", {{"cursor", "-1"}}, "field 'cursor'"},
+      {"sale_listPurchases", {{"limit", 1001}}, "field 'limit'"},
+      {"chain_getGenesis", {{"cursor", "nope"}}, "field 'cursor'"},
+      {"chain_getGenesis", {{"cursor", std::string(kDevAddr0) + ":vest"}}, "field 'cursor'"},
+      {"chain_getGenesis", {{"limit", 0}}, "field 'limit'"},
+  };
+  for (const auto& [method, params, message] : cases) {
+    json::object r = node.rpc(method, params);
+    INFO(method << " " << json::serialize(params) << " -> " << json::serialize(r));
+    REQUIRE(r.contains("error"));
+    CHECK(error_code(r) == -32602);
+    CHECK(str(r.at("error").at("message")).find(message) != std::string::npos);
+  }
+  // Nothing changed.
+  json::value status = node.call("node_status");
+  CHECK(u64(status.at("height")) == head);
+  CHECK(u64(status.at("mempool").at("transactions")) == 0);
+  CHECK(node.call("account_get", json::object{{"address", kDevAddr0}}) == before);
+}
+
+TEST_CASE("explorer: one chain_getEvents call reads at most 250 blocks and says where to go on",
+          "[integration][explorer]") {
+  TempDir dir;
+  Vestd node(dir.path(), {"--block-time-ms", "3600000"});
+  node.call("dev_mine", json::object{{"blocks", 260}});
+  auto [height, hashes] = one_block(node, {{kDevKey0, bank::kTransferKind, bank::Transfer{addr(kDevAddr1), "VEST", kVest}.encode()}});
+  REQUIRE(height == 261);
+  const json::object params{{"fromHeight", 1}, {"toHeight", height}, {"types", json::array{"bank.transfer"}}};
+  json::value first = node.call("chain_getEvents", params);
+  INFO(json::serialize(first));
+  CHECK(first.at("events").as_array().empty());
+  CHECK(first.at("nextCursor") == "251:0");  // blocks 1 to 250 read, nothing found
+  CHECK(u64(first.at("total")) == 1);        // the count of a range of at most 1000 blocks reads them all
+  json::object rest = params;
+  rest["cursor"] = first.at("nextCursor");
+  json::value second = node.call("chain_getEvents", rest);
+  REQUIRE(second.at("events").as_array().size() == 1);
+  CHECK(second.at("events").at(0).at("txHash") == json::value(hashes[0]));
+  CHECK(second.at("nextCursor").is_null());
+}

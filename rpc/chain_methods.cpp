@@ -1,12 +1,13 @@
 #include "rpc/chain_methods.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "chain/executor.h"
 #include "contracts/bank/bank.h"
+#include "contracts/catalog.h"
 #include "contracts/staking/staking.h"
 #include "contracts/vesting/vesting.h"
-#include "contracts/catalog.h"
 #include "rpc/event_filter.h"
 #include "rpc/method_util.h"
 #include "rpc/params.h"

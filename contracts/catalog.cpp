@@ -12,6 +12,23 @@ namespace {
 
 std::string referrer_text(const std::optional<Address>& a) { return a ? to_checksum(*a) : ""; }
 
+// Every message kind by the name describe_message gives it.
+constexpr std::pair<std::string_view, uint64_t> kKindNames[] = {
+    {"bank.transfer", bank::kTransferKind},
+    {"sale.purchase", sale::kPurchaseKind},
+    {"sale.create_package", sale::kCreatePackageKind},
+    {"sale.update_package", sale::kUpdatePackageKind},
+    {"vesting.claim", vesting::kClaimKind},
+    {"vesting.grant", vesting::kGrantKind},
+    {"vesting.revoke", vesting::kRevokeKind},
+    {"vesting.accept", vesting::kAcceptKind},
+    {"vesting.decline", vesting::kDeclineKind},
+    {"staking.stake", staking::kStakeKind},
+    {"staking.unstake", staking::kUnstakeKind},
+    {"staking.claim_rewards", staking::kClaimRewardsKind},
+    {"validators.set_power", validators::kSetPowerKind},
+};
+
 }  // namespace
 
 std::optional<MessageInfo> describe_message(uint64_t kind, ByteView payload) {
@@ -94,6 +111,12 @@ std::optional<MessageInfo> describe_message(uint64_t kind, ByteView payload) {
                          {{"id", std::to_string(r.id)}}};
     }
   }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> message_kind(std::string_view name) {
+  for (const auto& [n, kind] : kKindNames)
+    if (n == name) return kind;
   return std::nullopt;
 }
 

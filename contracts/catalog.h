@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,5 +19,9 @@ struct MessageInfo {
 
 // nullopt for an unknown kind or a payload that does not decode.
 std::optional<MessageInfo> describe_message(uint64_t kind, ByteView payload);
+
+// The kind id of a message name such as "sale.purchase"; nullopt for a name no
+// contract publishes.
+std::optional<uint64_t> message_kind(std::string_view name);
 
 }  // namespace vest

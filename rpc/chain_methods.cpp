@@ -1,11 +1,14 @@
 #include "rpc/chain_methods.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "chain/executor.h"
 #include "contracts/bank/bank.h"
+#include "contracts/catalog.h"
 #include "contracts/staking/staking.h"
 #include "contracts/vesting/vesting.h"
+#include "rpc/event_filter.h"
 #include "rpc/method_util.h"
 #include "rpc/params.h"
 #include "rpc/views.h"
@@ -22,6 +25,109 @@ std::optional<Cursor> cursor_param(const json::object& p) {
   auto c = parse_cursor(*text);
   if (!c) fail_params("field 'cursor': not a cursor returned by this method");
   return c;
+}
+
+// A range of committed blocks, fromHeight..toHeight (both required and
+// included): not reversed, at most `max_width` blocks, not past `head`.
+struct HeightRange {
+  uint64_t from = 0;
+  uint64_t to = 0;
+};
+HeightRange range_param(const json::object& p, uint64_t head, uint64_t max_width) {
+  HeightRange r{get_u64(p, "fromHeight"), get_u64(p, "toHeight")};
+  if (r.to < r.from) fail_params("field 'toHeight': below 'fromHeight'");
+  if (r.to - r.from >= max_width)
+    fail_params("fields 'fromHeight' and 'toHeight': a range of at most " + std::to_string(max_width) +
+                " blocks; split it");
+  if (r.to > head)
+    fail_params("field 'toHeight': block " + std::to_string(r.to) + " is not committed yet (the head is " +
+                std::to_string(head) + ")");
+  return r;
+}
+
+// A stored block the store must have (below its head).
+StoredBlock committed_block(const ChainStore& store, uint64_t height) {
+  auto b = store.block(height);
+  if (!b) throw Exception(kInternalError, "block " + std::to_string(height) + " is missing from the store");
+  return std::move(*b);
+}
+
+// What one answer may still hold of a block's transactions.
+struct TxBudget {
+  size_t txs = 0;        // transactions
+  size_t bytes = 0;      // their signed bytes (full transactions only)
+  bool any = false;      // the answer holds one already: at least one always fits
+};
+
+// The block with its transactions from index `start` on, as many as `budget`
+// allows: hashes, or (`full`) each as chain_getTransaction shows it. `next` is
+// the index of the first transaction left out (the block's count when none).
+json::object block_page_view(const ChainStore& store, const StoredBlock& b, uint32_t start, bool full,
+                             TxBudget& budget, uint32_t& next) {
+  json::object o = block_view(b);
+  json::array txs;
+  uint32_t i = start;
+  for (; i < b.tx_hashes.size() && budget.txs > 0; ++i) {
+    if (!full) {
+      txs.emplace_back(to_hex_0x(b.tx_hashes[i].view()));
+    } else {
+      auto rec = store.transaction(b.tx_hashes[i]);
+      if (!rec) throw Exception(kInternalError, "a transaction of block " + std::to_string(b.header.height) + " is missing");
+      if (budget.any && rec->raw.size() > budget.bytes) break;
+      budget.bytes -= std::min(budget.bytes, rec->raw.size());
+      txs.push_back(committed_tx_view(*rec, b));
+    }
+    --budget.txs;
+    budget.any = true;
+  }
+  next = i;
+  o["transactions"] = std::move(txs);
+  o["txCount"] = b.tx_hashes.size();
+  o["txStart"] = start;
+  return o;
+}
+
+// The events of blocks pos.height..to in chain order from `pos` (slot 0: the
+// block's own events; slot i + 1: transaction i's), each handed to `visit`
+// until it returns false (that event is not consumed), `max_blocks` blocks
+// were read or `max_events` events looked at. Answers where to go on, or
+// nullopt when the range is done.
+using EventVisit = std::function<bool(const Event&, uint64_t height, const Hash* tx, uint32_t tx_index)>;
+std::optional<Cursor> scan_events(const ChainStore& store, Cursor pos, uint64_t to, uint64_t max_blocks,
+                                  size_t max_events, const EventVisit& visit) {
+  uint64_t blocks = 0;
+  size_t events = 0;
+  for (; pos.height <= to; pos = Cursor{pos.height + 1, 0, 0}) {
+    if (blocks == max_blocks) return pos;
+    ++blocks;
+    const StoredBlock b = committed_block(store, pos.height);
+    const size_t slots = b.tx_hashes.size() + 1;
+    for (; pos.index < slots; ++pos.index, pos.sub = 0) {
+      std::optional<Receipt> receipt;
+      const Hash* tx = nullptr;
+      if (pos.index > 0) {
+        receipt = store.receipt(pos.height, pos.index - 1);
+        if (!receipt) throw Exception(kInternalError, "a receipt of block " + std::to_string(pos.height) + " is missing");
+        tx = &b.tx_hashes[pos.index - 1];
+      }
+      const std::vector<Event>& list = receipt ? receipt->events : b.events;
+      for (; pos.sub < list.size(); ++pos.sub) {
+        if (events == max_events) return pos;
+        if (!visit(list[pos.sub], pos.height, tx, pos.index - 1)) return pos;
+        ++events;
+        if (pos.sub == UINT16_MAX) break;  // beyond what an event cursor names
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+json::object located_event_view(const Event& e, uint64_t height, const Hash* tx, uint32_t tx_index) {
+  json::object o = event_view(e);
+  o["height"] = height;
+  o["txIndex"] = tx ? json::value(tx_index) : json::value(nullptr);
+  o["txHash"] = tx ? json::value(to_hex_0x(tx->view())) : json::value(nullptr);
+  return o;
 }
 
 json::value node_status(NodeApi& node) {
@@ -102,10 +208,18 @@ json::value chain_get_assets(NodeApi& node) {
                                 {"decimals", a.decimals},
                                 {"supply", to_decimal(bank::supply(*snap, a.symbol))}});
   }
-  return json::object{{"native", bank::native_symbol(*snap)}, {"assets", std::move(list)}};
+  return json::object{{"native", bank::native_symbol(*snap)},
+                      {"assets", std::move(list)},
+                      {"height", snap->head().height},
+                      {"time", snap->head().time}};
 }
 
-json::value chain_get_block(NodeApi& node, const json::object& p) {
+json::value chain_get_block(NodeApi& node, const json::object& p, const MethodLimits& limits) {
+  const bool full = opt_bool(p, "full", false);
+  if (!full && (opt_value(p, "cursor") || opt_value(p, "limit")))
+    fail_params("fields 'cursor' and 'limit' page a block's transactions with 'full': true");
+  const size_t limit = full ? bulk_page_limit(p, limits) : 0;
+  const auto cursor = cursor_param(p);
   std::optional<uint64_t> height;
   if (p.contains("hash")) {
     height = node.store().height_of(hash_param(p, "hash"));
@@ -117,21 +231,120 @@ json::value chain_get_block(NodeApi& node, const json::object& p) {
   }
   auto b = node.store().block(*height);
   if (!b) return nullptr;
-  return block_view(*b);
+  if (!full) return block_view(*b);
+  uint32_t start = 0;
+  if (cursor) {
+    if (cursor->height != *height || cursor->sub != 0 || cursor->index > b->tx_hashes.size())
+      fail_params("field 'cursor': not a cursor of block " + std::to_string(*height));
+    start = cursor->index;
+  }
+  TxBudget budget{limit, kMaxFullTxBytes};
+  uint32_t next = 0;
+  json::object o = block_page_view(node.store(), *b, start, true, budget, next);
+  o["nextCursor"] = next < b->tx_hashes.size() ? json::value(cursor_text(Cursor{*height, next, 0})) : json::value(nullptr);
+  return o;
+}
+
+json::value chain_get_blocks(NodeApi& node, const json::object& p, const MethodLimits& limits) {
+  const ChainStore& store = node.store();
+  const uint64_t head = store.head()->height;
+  const HeightRange range = range_param(p, head, kMaxBlockRange);
+  const bool full = opt_bool(p, "full", false);
+  const size_t limit = bulk_page_limit(p, limits);
+  uint64_t height = range.from;
+  uint32_t start = 0;
+  if (auto c = cursor_param(p)) {
+    if (c->height < range.from || c->height > range.to || c->sub != 0)
+      fail_params("field 'cursor': not a cursor of this range");
+    height = c->height;
+    start = c->index;
+  }
+  TxBudget budget{limit, kMaxFullTxBytes};
+  json::array blocks;
+  json::value next = nullptr;
+  for (; height <= range.to; ++height, start = 0) {
+    const StoredBlock b = committed_block(store, height);
+    if (start > b.tx_hashes.size()) fail_params("field 'cursor': not a cursor of this range");
+    const bool more_txs = start < b.tx_hashes.size();
+    if (more_txs && budget.txs == 0) {
+      next = cursor_text(Cursor{height, start, 0});
+      break;
+    }
+    uint32_t after = 0;
+    json::object o = block_page_view(store, b, start, full, budget, after);
+    if (more_txs && after == start) {  // not even one transaction fits: the next answer starts here
+      next = cursor_text(Cursor{height, start, 0});
+      break;
+    }
+    blocks.push_back(std::move(o));
+    if (after < b.tx_hashes.size()) {
+      next = cursor_text(Cursor{height, after, 0});
+      break;
+    }
+  }
+  return json::object{{"blocks", std::move(blocks)}, {"nextCursor", next}, {"height", head}};
+}
+
+json::value chain_get_genesis(NodeApi& node, const json::object& p, const MethodLimits& limits) {
+  const size_t limit = bulk_page_limit(p, limits);
+  Address from_account;
+  std::string from_symbol;
+  if (auto c = opt_string(p, "cursor")) {
+    const auto colon = c->find(':');
+    std::optional<Address> a = colon == std::string::npos ? std::nullopt : parse_address(c->substr(0, colon));
+    from_symbol = colon == std::string::npos ? std::string() : c->substr(colon + 1);
+    if (!a || !bank::valid_symbol(from_symbol)) fail_params("field 'cursor': not a cursor returned by this method");
+    from_account = *a;
+  }
+  auto snap = node.store().snapshot();
+  const StoredBlock genesis = committed_block(node.store(), 0);
+  const HistoricalState state(snap, 0);
+  const ChainParams& params = node.params();
+  json::array assets;
+  for (const auto& a : bank::assets(state)) {
+    assets.push_back(json::object{{"symbol", a.symbol},
+                                  {"name", a.name},
+                                  {"decimals", a.decimals},
+                                  {"supply", to_decimal(bank::supply(state, a.symbol))}});
+  }
+  json::array balances;
+  json::value next = nullptr;
+  bank::for_each_balance(state, from_account, from_symbol, [&](const bank::BalanceEntry& e) {
+    if (balances.size() == limit) {
+      next = to_checksum(e.account) + ":" + e.symbol;
+      return false;
+    }
+    balances.push_back(json::object{{"address", to_checksum(e.account)}, {"asset", e.symbol}, {"amount", to_decimal(e.amount)}});
+    return true;
+  });
+  json::value validators = nullptr;
+  if (auto set = validators_at(state, 0)) validators = validator_set_view(*set);
+  auto document = node.store().genesis_document_hash();
+  return json::object{{"chainId", params.chain_id},
+                      {"chainName", params.chain_name},
+                      {"genesisHash", to_hex_0x(node.genesis_hash().view())},
+                      {"documentHash", document ? json::value(to_hex_0x(document->view())) : json::value(nullptr)},
+                      {"genesisTime", params.genesis_time},
+                      {"height", 0},
+                      {"time", genesis.header.time},
+                      {"nativeSymbol", bank::native_symbol(state)},
+                      {"assets", std::move(assets)},
+                      {"validators", std::move(validators)},
+                      {"balances", std::move(balances)},
+                      {"nextCursor", next},
+                      {"head", snap->head().height}};
 }
 
 json::value chain_get_transaction(NodeApi& node, const json::object& p) {
   Hash h = hash_param(p, "hash");
-  if (auto rec = node.store().transaction(h)) {
-    Transaction tx;
-    (void)decode_transaction(rec->raw, tx);
-    return committed_tx_view(*rec, tx);
-  }
+  if (auto rec = node.store().transaction(h)) return committed_tx_view(*rec, committed_block(node.store(), rec->height));
   if (auto pending = node.pending(h)) {
     json::object o = tx_fields_view(pending->tx, pending->sender, pending->hash, pending->raw);
     o["status"] = "pending";
     o["height"] = nullptr;
     o["index"] = nullptr;
+    o["blockHash"] = nullptr;
+    o["blockTime"] = nullptr;
     o["error"] = nullptr;
     o["events"] = json::array();
     return o;
@@ -183,7 +396,7 @@ json::value chain_get_evidence(NodeApi& node, const json::object& p, const Metho
   }
   json::value next = nullptr;
   if (more) next = cursor_text(Cursor{rows.back().height, rows.back().index, 0});
-  return json::object{{"evidence", std::move(list)}, {"nextCursor", next}};
+  return json::object{{"evidence", std::move(list)}, {"nextCursor", next}, {"height", head}};
 }
 
 json::value account_get(NodeApi& node, const json::object& p) {
@@ -244,41 +457,147 @@ json::value account_get(NodeApi& node, const json::object& p) {
   return out;
 }
 
+// Message kinds from "kinds" (an array of names such as "sale.purchase") or
+// "kind" (one name); empty when neither is given.
+std::vector<uint64_t> kinds_param(const json::object& p) {
+  std::vector<std::string> names;
+  const char* field = "kinds";
+  if (opt_value(p, "kinds")) {
+    if (opt_value(p, "kind")) fail_params("give 'kinds' or 'kind', not both");
+    const json::array& list = get_array(p, "kinds");
+    if (list.empty() || list.size() > kMaxTxKinds)
+      fail_params("field 'kinds': between 1 and " + std::to_string(kMaxTxKinds) + " entries");
+    for (const json::value& v : list) {
+      if (!v.is_string()) fail_params("field 'kinds': each entry is a kind such as \"sale.purchase\"");
+      names.emplace_back(v.as_string());
+    }
+  } else if (auto kind = opt_string(p, "kind")) {
+    names.push_back(*kind);
+    field = "kind";
+  }
+  std::vector<uint64_t> kinds;
+  for (const std::string& name : names) {
+    auto kind = message_kind(name);
+    if (!kind) fail_params("field '" + std::string(field) + "': no transaction kind '" + name + "'");
+    kinds.push_back(*kind);
+  }
+  return kinds;
+}
+
 json::value account_get_transactions(NodeApi& node, const json::object& p, const MethodLimits& limits) {
   Address a = address_param(p, "address");
-  size_t limit = page_limit(p, limits);
-  auto after = cursor_param(p);
-  auto rows = node.store().account_transactions(a, after, limit + 1);
-  bool more = rows.size() > limit;
-  if (more) rows.pop_back();
-  json::array txs;
-  for (const auto& [cursor, hash] : rows) {
-    auto rec = node.store().transaction(hash);
-    if (!rec) continue;
-    Transaction tx;
-    (void)decode_transaction(rec->raw, tx);
-    txs.push_back(committed_tx_view(*rec, tx));
+  const size_t limit = page_limit(p, limits);
+  const std::vector<uint64_t> kinds = kinds_param(p);
+  std::optional<Cursor> after = cursor_param(p);
+  const ChainStore& store = node.store();
+  const uint64_t head = store.head()->height;
+  // Newest first; with kinds, at most kTxKindScan index entries per call.
+  std::vector<std::pair<Cursor, Hash>> rows;
+  json::value next = nullptr;
+  if (kinds.empty()) {
+    rows = store.account_transactions(a, after, limit + 1);
+    if (rows.size() > limit) {
+      rows.pop_back();
+      next = cursor_text(rows.back().first);
+    }
+  } else {
+    size_t budget = kTxKindScan;
+    bool done = false;
+    while (!done && budget > 0 && rows.size() <= limit) {
+      const size_t want = std::min<size_t>(budget, 100);
+      auto chunk = store.account_transactions(a, after, want);
+      budget -= chunk.size();
+      done = chunk.size() < want;
+      for (const auto& row : chunk) {
+        after = row.first;
+        auto raw = store.transaction_bytes(row.second);
+        Transaction tx;
+        if (!raw || !decode_transaction(*raw, tx).ok()) continue;
+        if (std::find(kinds.begin(), kinds.end(), tx.kind) == kinds.end()) continue;
+        rows.push_back(row);
+        if (rows.size() > limit) break;
+      }
+    }
+    if (rows.size() > limit) {
+      rows.resize(limit);
+      next = cursor_text(rows.back().first);
+    } else if (!done && after) {
+      next = cursor_text(*after);  // the scan stopped: the next call goes on from there
+    }
   }
-  json::object out{{"address", to_checksum(a)}, {"transactions", std::move(txs)}};
-  out["nextCursor"] = more ? json::value(cursor_text(rows.back().first)) : json::value(nullptr);
-  return out;
+  json::array txs;
+  std::optional<StoredBlock> block;
+  for (const auto& [cursor, hash] : rows) {
+    auto rec = store.transaction(hash);
+    if (!rec) continue;
+    if (!block || block->header.height != rec->height) block = committed_block(store, rec->height);
+    txs.push_back(committed_tx_view(*rec, *block));
+  }
+  return json::object{{"address", to_checksum(a)}, {"transactions", std::move(txs)}, {"nextCursor", next},
+                      {"height", head}};
+}
+
+// The event types of "types" or, deprecated, "kind" (one type).
+EventFilter events_filter_param(const json::object& p) {
+  EventFilter f = event_filter_param(p);
+  if (auto kind = opt_string(p, "kind")) {
+    if (opt_value(p, "types")) fail_params("give 'types' or 'kind', not both");
+    f.types.push_back(*kind);
+  }
+  return f;
+}
+
+json::value chain_get_events_range(NodeApi& node, const json::object& p, const MethodLimits& limits) {
+  if (opt_value(p, "height") || opt_value(p, "address"))
+    fail_params("fields 'fromHeight' and 'toHeight' read a range: not with 'height' or 'address' (filter with 'addresses')");
+  const ChainStore& store = node.store();
+  const uint64_t head = store.head()->height;
+  const HeightRange range = range_param(p, head, kMaxEventRange);
+  const EventFilter filter = events_filter_param(p);
+  const size_t limit = bulk_page_limit(p, limits);
+  const auto cursor = cursor_param(p);
+  if (cursor && (cursor->height < range.from || cursor->height > range.to))
+    fail_params("field 'cursor': not a cursor of this range");
+  const Cursor start = cursor.value_or(Cursor{range.from, 0, 0});
+  json::array events;
+  auto next = scan_events(store, start, range.to, kEventScanBlocks, kEventScanEvents,
+                          [&](const Event& e, uint64_t height, const Hash* tx, uint32_t index) {
+                            if (!filter.matches(e)) return true;
+                            if (events.size() == limit) return false;
+                            events.push_back(located_event_view(e, height, tx, index));
+                            return true;
+                          });
+  // The first page of a bounded range counts what the whole range holds.
+  json::value total = nullptr;
+  if (!cursor && range.to - range.from < kMaxCountedRange) {
+    uint64_t count = 0;
+    auto rest = scan_events(store, Cursor{range.from, 0, 0}, range.to, kMaxCountedRange, kMaxCountedEvents,
+                            [&](const Event& e, uint64_t, const Hash*, uint32_t) {
+                              if (filter.matches(e)) ++count;
+                              return true;
+                            });
+    if (!rest) total = count;
+  }
+  return json::object{{"events", std::move(events)},
+                      {"nextCursor", next ? json::value(cursor_text(*next)) : json::value(nullptr)},
+                      {"total", total},
+                      {"fromHeight", range.from},
+                      {"toHeight", range.to},
+                      {"height", head}};
 }
 
 json::value chain_get_events(NodeApi& node, const json::object& p, const MethodLimits& limits) {
-  size_t limit = page_limit(p, limits);
-  auto kind = opt_string(p, "kind");
+  if (opt_value(p, "fromHeight") || opt_value(p, "toHeight")) return chain_get_events_range(node, p, limits);
+  const EventFilter filter = events_filter_param(p);
+  const uint64_t head = node.store().head()->height;
   json::array events;
   json::value next = nullptr;
   // Events of the block itself (kBlockEventsIndex) have no transaction.
   auto add = [&](const Event& e, uint64_t height, uint32_t index, const Hash* tx) {
-    if (kind && e.type != *kind) return;
-    json::object o = event_view(e);
-    o["height"] = height;
-    o["txIndex"] = tx ? json::value(index) : json::value(nullptr);
-    o["txHash"] = tx ? json::value(to_hex_0x(tx->view())) : json::value(nullptr);
-    events.push_back(std::move(o));
+    if (filter.matches(e)) events.push_back(located_event_view(e, height, tx, index));
   };
   if (p.contains("address")) {
+    size_t limit = page_limit(p, limits);
     Address a = address_param(p, "address");
     auto after = cursor_param(p);
     // Scans at most a few pages of the index to fill one page of the wanted kind.
@@ -308,7 +627,7 @@ json::value chain_get_events(NodeApi& node, const json::object& p, const MethodL
     }
   } else {
     auto height = opt_u64(p, "height");
-    if (!height) fail_params("give 'height' or 'address'");
+    if (!height) fail_params("give 'fromHeight' and 'toHeight', 'height' or 'address'");
     auto b = node.store().block(*height);
     if (!b) return nullptr;
     for (const Event& e : b->events) add(e, *height, kBlockEventsIndex, nullptr);
@@ -318,7 +637,7 @@ json::value chain_get_events(NodeApi& node, const json::object& p, const MethodL
       for (const Event& e : r->events) add(e, *height, i, &b->tx_hashes[i]);
     }
   }
-  return json::object{{"events", std::move(events)}, {"nextCursor", next}};
+  return json::object{{"events", std::move(events)}, {"nextCursor", next}, {"height", head}};
 }
 
 void tx_submit(NodeApi& node, const json::object& p, const MethodLimits& limits, Dispatcher::Reply reply) {
@@ -370,11 +689,17 @@ void register_chain_methods(Dispatcher& d, NodeApi& node, MethodLimits limits) {
   d.add_sync("node_status", {}, [&node](const json::value&) { return Result(node_status(node)); });
   d.add_sync("node_peers", {}, [&node](const json::value&) { return Result(node_peers(node)); });
   d.add_sync("chain_getAssets", {}, [&node](const json::value&) { return Result(chain_get_assets(node)); });
-  d.add_sync("chain_getBlock", {"height", "hash"},
-             [&node](const json::value& v) { return Result(chain_get_block(node, params_object(v))); });
+  d.add_sync("chain_getBlock", {"height", "hash", "full", "cursor", "limit"}, [&node, limits](const json::value& v) {
+    return Result(chain_get_block(node, params_object(v), limits));
+  });
+  d.add_sync("chain_getBlocks", {"fromHeight", "toHeight", "full", "cursor", "limit"},
+             [&node, limits](const json::value& v) { return Result(chain_get_blocks(node, params_object(v), limits)); });
+  d.add_sync("chain_getGenesis", {"cursor", "limit"},
+             [&node, limits](const json::value& v) { return Result(chain_get_genesis(node, params_object(v), limits)); });
   d.add_sync("chain_getTransaction", {"hash"},
              [&node](const json::value& v) { return Result(chain_get_transaction(node, params_object(v))); });
-  d.add_sync("chain_getEvents", {"height", "address", "kind", "cursor", "limit"}, [&node, limits](const json::value& v) {
+  d.add_sync("chain_getEvents",
+             {"fromHeight", "toHeight", "types", "addresses", "height", "address", "kind", "cursor", "limit"}, [&node, limits](const json::value& v) {
     return Result(chain_get_events(node, params_object(v), limits));
   });
   d.add_sync("chain_getValidators", {"height"},
@@ -382,7 +707,7 @@ void register_chain_methods(Dispatcher& d, NodeApi& node, MethodLimits limits) {
   d.add_sync("chain_getEvidence", {"fromHeight", "toHeight", "validator", "cursor", "limit"},
              [&node, limits](const json::value& v) { return Result(chain_get_evidence(node, params_object(v), limits)); });
   d.add_sync("account_get", {"address", "atHeight"}, [&node](const json::value& v) { return Result(account_get(node, params_object(v))); });
-  d.add_sync("account_getTransactions", {"address", "cursor", "limit"}, [&node, limits](const json::value& v) {
+  d.add_sync("account_getTransactions", {"address", "kinds", "kind", "cursor", "limit"}, [&node, limits](const json::value& v) {
     return Result(account_get_transactions(node, params_object(v), limits));
   });
   d.add("tx_submit", {"raw", "wait", "timeout"}, [&node, limits](const json::value& v, Dispatcher::Reply reply) {

@@ -32,12 +32,23 @@ Hash hash_param(const json::object& p, std::string_view key) {
   return *Hash::from(*b);
 }
 
-size_t page_limit(const json::object& p, const MethodLimits& limits) {
+namespace {
+
+size_t limit_between(const json::object& p, size_t fallback, size_t max) {
   auto v = opt_u64(p, "limit");
-  if (!v) return limits.default_page;
-  if (*v == 0 || *v > limits.max_page)
-    fail_params("field 'limit': must be between 1 and " + std::to_string(limits.max_page));
+  if (!v) return fallback;
+  if (*v == 0 || *v > max) fail_params("field 'limit': must be between 1 and " + std::to_string(max));
   return static_cast<size_t>(*v);
+}
+
+}  // namespace
+
+size_t page_limit(const json::object& p, const MethodLimits& limits) {
+  return limit_between(p, limits.default_page, limits.max_page);
+}
+
+size_t bulk_page_limit(const json::object& p, const MethodLimits& limits) {
+  return limit_between(p, limits.default_bulk_page, limits.max_bulk_page);
 }
 
 Amount amount_param(const json::object& p, std::string_view key) {

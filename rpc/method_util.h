@@ -19,6 +19,8 @@ std::optional<Address> opt_address_param(const boost::json::object& p, std::stri
 Hash hash_param(const boost::json::object& p, std::string_view key);
 // "limit": default and maximum from `limits`.
 size_t page_limit(const boost::json::object& p, const MethodLimits& limits);
+// "limit" of a bulk read: default and maximum from `limits` (default_bulk_page, max_bulk_page).
+size_t bulk_page_limit(const boost::json::object& p, const MethodLimits& limits);
 // A decimal amount string field.
 Amount amount_param(const boost::json::object& p, std::string_view key);
 

@@ -151,7 +151,8 @@ json::value get_purchases(NodeApi& node, const json::object& p, const MethodLimi
   return json::object{{"address", to_checksum(a)},
                       {"purchases", std::move(list)},
                       {"nextCursor", more ? json::value(std::to_string(ids.back())) : json::value(nullptr)},
-                      {"height", at.height}};
+                      {"height", at.height},
+                      {"time", at.time}};
 }
 
 json::value get_tier(NodeApi& node, const json::object& p) {
@@ -246,6 +247,56 @@ json::value list_positions(NodeApi& node, const json::object& p, const MethodLim
                       {"time", at.time}};
 }
 
+// An id cursor: the decimal id the next page starts at.
+uint64_t id_cursor(const json::object& p) {
+  auto c = opt_string(p, "cursor");
+  if (!c) return 0;
+  auto v = parse_decimal(*c);
+  if (!v || *v > UINT64_MAX) fail_params("field 'cursor': not a cursor returned by this method");
+  return static_cast<uint64_t>(*v);
+}
+
+json::value list_all_positions(NodeApi& node, const json::object& p, const MethodLimits& limits) {
+  const size_t limit = bulk_page_limit(p, limits);
+  const uint64_t from = id_cursor(p);
+  StateAt at = state_at(node, p);
+  json::array list;
+  json::value next = nullptr;
+  vesting::for_each_position_by_id(*at.state, from, [&](const vesting::Position& pos) {
+    if (list.size() == limit) {
+      next = std::to_string(pos.id);
+      return false;
+    }
+    list.push_back(position_view(*at.state, pos, at.time, at.now));
+    return true;
+  });
+  return json::object{{"positions", std::move(list)}, {"nextCursor", next}, {"height", at.height}, {"time", at.time}};
+}
+
+json::value list_all_purchases(NodeApi& node, const json::object& p, const MethodLimits& limits) {
+  const size_t limit = bulk_page_limit(p, limits);
+  const uint64_t from = id_cursor(p);
+  const auto package_id = opt_u64(p, "packageId");
+  StateAt at = state_at(node, p);
+  sale::Config cfg = require_sale(*at.state);
+  if (package_id && (*package_id > UINT32_MAX || !sale::package(*at.state, static_cast<uint32_t>(*package_id))))
+    fail_params("field 'packageId': no package " + std::to_string(*package_id));
+  json::array list;
+  json::value next = nullptr;
+  size_t scanned = 0;
+  // With packageId, at most kPurchaseScan records are read per call.
+  sale::for_each_purchase(*at.state, from, [&](const sale::PurchaseRecord& r) {
+    if (list.size() == limit || scanned == kPurchaseScan) {
+      next = std::to_string(r.id);
+      return false;
+    }
+    ++scanned;
+    if (!package_id || r.package_id == *package_id) list.push_back(purchase_view(r, cfg));
+    return true;
+  });
+  return json::object{{"purchases", std::move(list)}, {"nextCursor", next}, {"height", at.height}, {"time", at.time}};
+}
+
 json::value get_position(NodeApi& node, const json::object& p) {
   uint64_t id = get_u64(p, "id");
   StateAt at = state_at(node, p);
@@ -269,6 +320,12 @@ void register_sale_methods(Dispatcher& d, NodeApi& node, MethodLimits limits) {
   d.add_sync("sale_quote", {"packageId", "quantity", "buyer", "referrer"}, [&node](const json::value& v) { return quote(node, params_object(v)); });
   d.add_sync("vesting_list", {"address", "cursor", "limit", "atHeight"}, [&node, limits](const json::value& v) {
     return Result(list_positions(node, params_object(v), limits));
+  });
+  d.add_sync("sale_listPurchases", {"packageId", "cursor", "limit", "atHeight"}, [&node, limits](const json::value& v) {
+    return Result(list_all_purchases(node, params_object(v), limits));
+  });
+  d.add_sync("vesting_listAll", {"cursor", "limit", "atHeight"}, [&node, limits](const json::value& v) {
+    return Result(list_all_positions(node, params_object(v), limits));
   });
   d.add_sync("vesting_get", {"id", "atHeight"}, [&node](const json::value& v) { return Result(get_position(node, params_object(v))); });
 }

@@ -52,13 +52,16 @@ json::value staking_params(NodeApi& node) {
   auto snap = node.store().snapshot();
   auto p = staking::params(*snap);
   if (!p) return nullptr;
+  const Head& head = snap->head();
   return json::object{{"unbondingPeriod", p->unbonding_period},
                       {"maxUnbondingEntries", p->max_unbonding},
                       {"rewardRate", to_decimal(p->reward_rate)},
                       {"feePoolBps", p->fee_pool_bps},
                       {"bondedPool", to_checksum(staking::bonded_pool_address())},
                       {"rewardPool", to_checksum(staking::reward_pool_address())},
-                      {"asset", bank::native_symbol(*snap)}};
+                      {"asset", bank::native_symbol(*snap)},
+                      {"height", head.height},
+                      {"time", head.time}};
 }
 
 json::value staking_totals(NodeApi& node, const json::object& p) {
@@ -106,7 +109,7 @@ json::value staking_leaderboard(NodeApi& node, const json::object& p, const Meth
     list.push_back(json::object{{"address", to_checksum(addr)}, {"staked", to_decimal(amount)}});
   json::value next = nullptr;
   if (more) next = to_decimal(rows.back().second) + ":" + to_checksum(rows.back().first);
-  return json::object{{"leaders", std::move(list)}, {"nextCursor", next}, {"height", at.height}};
+  return json::object{{"leaders", std::move(list)}, {"nextCursor", next}, {"height", at.height}, {"time", at.time}};
 }
 
 json::value sale_leaderboard(NodeApi& node, const json::object& p, const MethodLimits& limits) {

@@ -98,11 +98,13 @@ json::object tx_fields_view(const Transaction& tx, const Address& sender, const 
   return o;
 }
 
-json::object committed_tx_view(const TxRecord& r, const Transaction& tx) {
+json::object committed_tx_view(const TxRecord& r, const Transaction& tx, const StoredBlock& block) {
   json::object o = tx_fields_view(tx, r.sender, r.hash, r.raw);
   o["status"] = r.receipt.ok() ? "committed" : "failed";
   o["height"] = r.height;
   o["index"] = r.index;
+  o["blockHash"] = to_hex_0x(block.hash.view());
+  o["blockTime"] = block.header.time;
   if (r.receipt.ok()) {
     o["error"] = nullptr;
   } else {
@@ -112,6 +114,12 @@ json::object committed_tx_view(const TxRecord& r, const Transaction& tx) {
   for (const Event& e : r.receipt.events) events.push_back(event_view(e));
   o["events"] = std::move(events);
   return o;
+}
+
+json::object committed_tx_view(const TxRecord& r, const StoredBlock& block) {
+  Transaction tx;
+  (void)decode_transaction(r.raw, tx);
+  return committed_tx_view(r, tx, block);
 }
 
 std::string cursor_text(const Cursor& c) {

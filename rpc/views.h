@@ -18,8 +18,11 @@ boost::json::object event_view(const Event& e);
 boost::json::object error_view(uint32_t code, const std::string& reason, const std::string& message);
 // A transaction's own fields (from, nonce, fee, kind, message, raw).
 boost::json::object tx_fields_view(const Transaction& tx, const Address& sender, const Hash& hash, ByteView raw);
-// A committed transaction with its block position and outcome.
-boost::json::object committed_tx_view(const TxRecord& r, const Transaction& tx);
+// A committed transaction with its outcome and its place: the block's height,
+// hash and time, and its index there.
+boost::json::object committed_tx_view(const TxRecord& r, const Transaction& tx, const StoredBlock& block);
+// The same from the stored record alone (decodes the transaction).
+boost::json::object committed_tx_view(const TxRecord& r, const StoredBlock& block);
 
 std::string cursor_text(const Cursor& c);
 // Parses "height:index" or "height:index:sub"; nullopt when malformed.

@@ -85,6 +85,17 @@ Amount supply(const StateReader& state, std::string_view symbol) {
   return read_amount(state, make_key(kSupplyPrefix, as_bytes(symbol)));
 }
 
+void for_each_balance(const StateReader& state, const Address& from_account, std::string_view from_symbol,
+                      const std::function<bool(const BalanceEntry&)>& fn) {
+  const Bytes prefix(kBalancePrefix.begin(), kBalancePrefix.end());
+  state.scan(prefix, balance_key(from_account, from_symbol), [&](ByteView key, ByteView value) {
+    ByteView rest = key.subspan(prefix.size());
+    auto amount = decode_uint(value);
+    if (rest.size() <= 20 || !amount) return true;  // not of this layout; check_supply reports it
+    return fn(BalanceEntry{*Address::from(rest.first(20)), std::string(as_string(rest.subspan(20))), *amount});
+  });
+}
+
 std::string check_supply(const StateReader& state) {
   std::string problem;
   std::map<std::string, Amount> sums;  // asset -> balances added up so far

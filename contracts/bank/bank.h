@@ -8,6 +8,7 @@
 // Invariant: for each asset, the balances add up to its supply.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,18 @@ std::vector<AssetInfo> assets(const StateReader& state);
 std::string native_symbol(const StateReader& state);
 Amount balance(const StateReader& state, const Address& account, std::string_view symbol);
 Amount supply(const StateReader& state, std::string_view symbol);
+
+// One account's balance of one asset.
+struct BalanceEntry {
+  Address account;
+  std::string symbol;
+  Amount amount = 0;
+};
+// Calls `fn` for every balance of the state (positive by the layout's
+// invariant) in (account, symbol) order, starting at the entry of
+// `from_account` and `from_symbol` (included); stops when it returns false.
+void for_each_balance(const StateReader& state, const Address& from_account, std::string_view from_symbol,
+                      const std::function<bool(const BalanceEntry&)>& fn);
 
 // The invariant of the layout above, for the consistency check: every asset
 // record and amount decodes, every balance is of a known asset, and for each

@@ -130,10 +130,10 @@ std::vector<Package> packages(const StateReader& state) {
 uint64_t sold(const StateReader& state, uint32_t id) { return read_count(state, sold_key(id)); }
 uint64_t bought(const StateReader& state, uint32_t id, const Address& a) { return read_count(state, bought_key(id, a)); }
 
-std::optional<PurchaseRecord> purchase(const StateReader& state, uint64_t id) {
-  auto v = state.get(purchase_key(id));
-  if (!v) return std::nullopt;
-  rlp::ListReader r(*v);
+namespace {
+
+std::optional<PurchaseRecord> decode_purchase(uint64_t id, ByteView raw) {
+  rlp::ListReader r(raw);
   PurchaseRecord p;
   p.id = id;
   p.buyer = r.fixed<20>();
@@ -154,6 +154,25 @@ std::optional<PurchaseRecord> purchase(const StateReader& state, uint64_t id) {
   if (!r.done()) return std::nullopt;
   if (!ref.empty()) p.referrer = Address::from(ref);
   return p;
+}
+
+}  // namespace
+
+std::optional<PurchaseRecord> purchase(const StateReader& state, uint64_t id) {
+  auto v = state.get(purchase_key(id));
+  if (!v) return std::nullopt;
+  return decode_purchase(id, *v);
+}
+
+void for_each_purchase(const StateReader& state, uint64_t from_id,
+                       const std::function<bool(const PurchaseRecord&)>& fn) {
+  const Bytes prefix(kPurchasePrefix.begin(), kPurchasePrefix.end());
+  state.scan(prefix, purchase_key(from_id), [&](ByteView key, ByteView value) {
+    if (key.size() != prefix.size() + 8) return true;
+    auto p = decode_purchase(get_u64_be(key.data() + prefix.size()), value);
+    assert(p && "corrupt stored purchase");
+    return fn(*p);
+  });
 }
 
 std::vector<uint64_t> purchase_ids(const StateReader& state, const Address& account, uint64_t before, size_t limit) {

@@ -14,6 +14,7 @@
 //   sale/spend/<address><time u64><id u64>   payment-asset spend, pruned after the tier window
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -85,6 +86,10 @@ std::vector<Package> packages(const StateReader& state);
 uint64_t sold(const StateReader& state, uint32_t id);
 uint64_t bought(const StateReader& state, uint32_t id, const Address& account);
 std::optional<PurchaseRecord> purchase(const StateReader& state, uint64_t id);
+// Calls `fn` for every purchase of the chain in id (and so chain) order,
+// starting at `from_id`; stops when it returns false.
+void for_each_purchase(const StateReader& state, uint64_t from_id,
+                       const std::function<bool(const PurchaseRecord&)>& fn);
 // `account`'s purchase ids, newest first, strictly below `before` (0: from the newest).
 std::vector<uint64_t> purchase_ids(const StateReader& state, const Address& account, uint64_t before, size_t limit);
 bool has_purchased(const StateReader& state, const Address& account);

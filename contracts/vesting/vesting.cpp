@@ -198,6 +198,18 @@ std::optional<Position> get_position(const StateReader& state, uint64_t id) {
 
 void save_position(State& state, const Position& p) { state.put(position_key(p.id), encode_position(p)); }
 
+void for_each_position_by_id(const StateReader& state, uint64_t from_id,
+                             const std::function<bool(const Position&)>& fn) {
+  const Bytes prefix(kPositionPrefix.begin(), kPositionPrefix.end());
+  state.scan(prefix, position_key(from_id), [&](ByteView key, ByteView value) {
+    if (key.size() != prefix.size() + 8) return true;
+    const uint64_t id = get_u64_be(key.data() + prefix.size());
+    auto p = decode_position(id, value);
+    assert(p && "corrupt stored position");
+    return fn(*p);
+  });
+}
+
 std::vector<uint64_t> position_ids(const StateReader& state, const Address& owner, uint64_t from_id, size_t limit) {
   return ids_under(state, kOwnerPrefix, owner, from_id, limit);
 }

@@ -85,6 +85,10 @@ std::vector<uint64_t> active_position_ids(const StateReader& state, const Addres
 // The same over offered grants (not yet accepted) still holding tokens.
 std::vector<uint64_t> offered_position_ids(const StateReader& state, const Address& owner, uint64_t from_id,
                                            size_t limit);
+// Calls `fn` for every position of the chain in id order, starting at
+// `from_id`; stops when it returns false (explorers' listing of all positions).
+void for_each_position_by_id(const StateReader& state, uint64_t from_id,
+                             const std::function<bool(const Position&)>& fn);
 // Calls `fn` for each position of `owner`'s active (or offered) index in id
 // order; stops when it returns false.
 void for_each_position(const StateReader& state, const Address& owner, bool offered,

@@ -161,6 +161,14 @@ void chain_seeds(fuzz::FuzzChain& c) {
       {"chain_getValidators", json::object{{"height", 2}}},
       {"chain_getEvidence", json::object{{"fromHeight", 1}, {"validator", a0}, {"limit", 2}, {"cursor", "4:0"}}},
       {"dev_submitEvidence", json::object{{"evidence", to_hex_0x(evidence_seed)}}},
+      {"chain_getBlocks", json::object{{"fromHeight", 1}, {"toHeight", 3}, {"full", true}, {"limit", 2}, {"cursor", "2:1"}}},
+      {"chain_getBlock", json::object{{"height", 3}, {"full", true}, {"limit", 1}, {"cursor", "3:1"}}},
+      {"chain_getEvents", json::object{{"fromHeight", 0}, {"toHeight", 3}, {"types", json::array{"bank.transfer"}},
+                                       {"addresses", json::array{a0}}, {"limit", 2}, {"cursor", "1:1:0"}}},
+      {"account_getTransactions", json::object{{"address", a0}, {"kinds", json::array{"bank.transfer"}}, {"limit", 1}}},
+      {"vesting_listAll", json::object{{"limit", 1}, {"cursor", "1"}, {"atHeight", 2}}},
+      {"sale_listPurchases", json::object{{"packageId", 1}, {"limit", 1}, {"cursor", "1"}}},
+      {"chain_getGenesis", json::object{{"limit", 2}, {"cursor", a0 + ":USDV"}}},
   };
   size_t n = 0;
   for (const auto& [method, params] : calls) {

@@ -130,6 +130,58 @@ std::vector<json::object> events_of(const json::value& tx, const std::string& ty
   return out;
 }
 
+void Ledger::apply(const json::value& ev) {
+  INFO("event " << json::serialize(ev));
+  const std::string type = str(ev.at("type"));
+  const json::object& f = ev.at("fields").as_object();
+  types.insert(type);
+  if (type == "bank.transfer") {
+    const std::string from = str(f.at("from")), to = str(f.at("to")), asset = str(f.at("asset"));
+    const Amount amount = amt(f.at("amount"));
+    REQUIRE(balances[from][asset] >= amount);
+    balances[from][asset] -= amount;
+    balances[to][asset] += amount;
+    reasons.insert(str(f.at("reason")));
+  } else if (type == "bank.fee") {
+    // One event per fee: the payer pays `amount`, split between the proposer and the reward pool.
+    const std::string payer = str(f.at("payer")), asset = str(f.at("asset"));
+    const Amount amount = amt(f.at("amount")), to_proposer = amt(f.at("proposerShare")),
+                 to_pool = amt(f.at("poolShare"));
+    REQUIRE(to_proposer + to_pool == amount);
+    REQUIRE(balances[payer][asset] >= amount);
+    balances[payer][asset] -= amount;
+    balances[str(f.at("proposer"))][asset] += to_proposer;
+    balances[str(f.at("pool"))][asset] += to_pool;
+    reasons.insert("fee");
+  } else if (type.rfind("staking.", 0) == 0 && f.contains("account")) {
+    const std::string a = str(f.at("account"));
+    balances[a];  // seen
+    const Amount amount = f.contains("amount") ? amt(f.at("amount")) : 0;
+    if (type == "staking.staked") {
+      staked[a] += amount;
+      CHECK(str(f.at("staked")) == dec(staked[a]));
+    } else if (type == "staking.unstaked") {
+      REQUIRE(staked[a] >= amount);
+      staked[a] -= amount;
+      unbonding[a] += amount;
+      CHECK(str(f.at("staked")) == dec(staked[a]));
+    } else if (type == "staking.vesting_stake_removed") {
+      const Amount now = amt(f.at("staked"));
+      REQUIRE(staked[a] >= now);
+      const Amount from_staked = staked[a] - now;
+      REQUIRE(amount >= from_staked);
+      REQUIRE(unbonding[a] >= amount - from_staked);
+      unbonding[a] -= amount - from_staked;
+      staked[a] = now;
+    } else if (type == "staking.vesting_stake_converted") {
+      CHECK(str(f.at("staked")) == dec(staked[a]));  // the stake stays, now backed by the pool
+    } else if (type == "staking.unbonded") {
+      REQUIRE(unbonding[a] >= amount);
+      unbonding[a] -= amount;
+    }
+  }
+}
+
 void write_file(const fs::path& p, const std::string& text) {
   std::ofstream out(p);
   out << text;

@@ -5,7 +5,9 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -84,6 +86,20 @@ std::string error_reason(const boost::json::object& r);
 
 // The fields of the events of one type of a committed transaction.
 std::vector<boost::json::object> events_of(const boost::json::value& tx, const std::string& type);
+
+// ---- explorers ----
+
+// Balances, stake and unbonding rebuilt from starting balances and the events
+// alone, as an explorer keeps them (docs/rpc.md, "Events").
+struct Ledger {
+  std::map<std::string, std::map<std::string, Amount>> balances;  // account -> asset -> base units
+  std::map<std::string, Amount> staked, unbonding;
+  std::set<std::string> reasons;  // of bank.transfer, and "fee"
+  std::set<std::string> types;    // event types seen
+  // Applies one event {type, fields, ...}; fails the test on a movement its
+  // payer's rebuilt balance cannot pay, or a stake figure that disagrees.
+  void apply(const boost::json::value& event);
+};
 
 // ---- the vest command line ----
 

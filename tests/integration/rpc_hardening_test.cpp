@@ -50,12 +50,12 @@ TEST_CASE("hardening: a misspelt parameter is refused, naming it", "[integration
   REQUIRE(r.contains("error"));
   CHECK(r.at("error").at("code") == -32602);
   CHECK(r.at("error").at("message") ==
-        "unknown parameter 'limt' (account_getTransactions takes address, cursor, limit)");
+        "unknown parameter 'limt' (account_getTransactions takes address, kinds, kind, cursor, limit)");
 
   json::object range = node.rpc("chain_getEvents", json::object{{"address", kDevAddr0}, {"fromHeight", 1}, {"toHeight", 2}});
   REQUIRE(range.contains("error"));
   CHECK(range.at("error").at("code") == -32602);
-  CHECK(std::string(range.at("error").at("message").as_string()).starts_with("unknown parameter 'fromHeight'"));
+  CHECK(std::string(range.at("error").at("message").as_string()).starts_with("fields 'fromHeight' and 'toHeight' read a range: not with"));
 
   // A refused submission changes nothing: the transaction is not admitted.
   const std::string raw = transfer_raw(3);

@@ -703,80 +703,32 @@ TEST_CASE("rules: balances, stake and unbonding rebuilt from genesis and the eve
   for (const auto& b : genesis.at("bank").at("balances").as_array())
     for (const auto& kv : b.at("amounts").as_object()) bal[str(b.at("address"))][std::string(kv.key())] += amt(kv.value());
   bal[reward_pool()]["VEST"] += amt(genesis.at("staking").at("reward_pool"));
-  std::map<std::string, Amount> staked, unbonding;
-  std::set<std::string> reasons, types;
-
+  Ledger ledger;
+  ledger.balances = std::move(bal);
   const uint64_t head = head_height(node);
   for (uint64_t h = 1; h <= head; ++h) {
     json::value evs = node.call("chain_getEvents", json::object{{"height", h}});
     for (const auto& ev : evs.at("events").as_array()) {
-      INFO("block " << h << " event " << json::serialize(ev));
-      const std::string type = str(ev.at("type"));
-      const json::object& f = ev.at("fields").as_object();
-      types.insert(type);
-      if (type == "bank.transfer") {
-        const std::string from = str(f.at("from")), to = str(f.at("to")), asset = str(f.at("asset"));
-        const Amount amount = amt(f.at("amount"));
-        REQUIRE(bal[from][asset] >= amount);
-        bal[from][asset] -= amount;
-        bal[to][asset] += amount;
-        reasons.insert(str(f.at("reason")));
-      } else if (type == "bank.fee") {
-        // One event per fee: the payer pays `amount`, split between the proposer and the reward pool.
-        const std::string payer = str(f.at("payer")), asset = str(f.at("asset"));
-        const Amount amount = amt(f.at("amount")), to_proposer = amt(f.at("proposerShare")),
-                     to_pool = amt(f.at("poolShare"));
-        REQUIRE(to_proposer + to_pool == amount);
-        REQUIRE(bal[payer][asset] >= amount);
-        bal[payer][asset] -= amount;
-        bal[str(f.at("proposer"))][asset] += to_proposer;
-        bal[str(f.at("pool"))][asset] += to_pool;
-        reasons.insert("fee");
-      } else if (type.rfind("staking.", 0) == 0 && f.contains("account")) {
-        const std::string a = str(f.at("account"));
-        bal[a];  // seen
-        const Amount amount = f.contains("amount") ? amt(f.at("amount")) : 0;
-        if (type == "staking.staked") {
-          staked[a] += amount;
-          CHECK(str(f.at("staked")) == dec(staked[a]));
-        } else if (type == "staking.unstaked") {
-          REQUIRE(staked[a] >= amount);
-          staked[a] -= amount;
-          unbonding[a] += amount;
-          CHECK(str(f.at("staked")) == dec(staked[a]));
-        } else if (type == "staking.vesting_stake_removed") {
-          const Amount now = amt(f.at("staked"));
-          REQUIRE(staked[a] >= now);
-          const Amount from_staked = staked[a] - now;
-          REQUIRE(amount >= from_staked);
-          REQUIRE(unbonding[a] >= amount - from_staked);
-          unbonding[a] -= amount - from_staked;
-          staked[a] = now;
-        } else if (type == "staking.vesting_stake_converted") {
-          CHECK(str(f.at("staked")) == dec(staked[a]));  // the stake stays, now backed by the pool
-        } else if (type == "staking.unbonded") {
-          REQUIRE(unbonding[a] >= amount);
-          unbonding[a] -= amount;
-        }
-      }
+      INFO("block " << h);
+      ledger.apply(ev);
     }
   }
   // Every kind of movement happened.
   for (const char* r : {"transfer", "fee", "sale_payment", "sale_delivery", "escrow_deposit",
                         "escrow_release", "revoke_return", "decline_return", "stake_bond", "unbond_return",
                         "reward_payment"})
-    CHECK(reasons.count(r) == 1);
+    CHECK(ledger.reasons.count(r) == 1);
   for (const char* t : {"staking.staked", "staking.unstaked", "staking.unbonded", "staking.vesting_stake_removed",
                         "staking.vesting_stake_converted", "staking.rewards_claimed", "vesting.accepted",
                         "vesting.declined", "vesting.revoked", "vesting.claimed", "sale.referral"})
-    CHECK(types.count(t) == 1);
+    CHECK(ledger.types.count(t) == 1);
   for (const std::string& a : {escrow(), bonded_pool(), reward_pool(), std::string(kValidator),
                                std::string(kTreasury), std::string(kRevenue)})
-    CHECK(bal.count(a) == 1);
+    CHECK(ledger.balances.count(a) == 1);
 
   // The node agrees for every account seen.
   Amount supply = 0;
-  for (const auto& [a, assets] : bal) {
+  for (const auto& [a, assets] : ledger.balances) {
     json::value acct = node.call("account_get", json::object{{"address", a}});
     INFO("account " << a << ": " << json::serialize(acct));
     for (const char* asset : {"VEST", "USDV"}) {
@@ -784,12 +736,12 @@ TEST_CASE("rules: balances, stake and unbonding rebuilt from genesis and the eve
       const Amount expected = it == assets.end() ? 0 : it->second;
       CHECK(str(acct.at("balances").at(asset)) == dec(expected));
     }
-    CHECK(str(acct.at("staked")) == dec(staked[a]));
-    CHECK(str(acct.at("unbonding")) == dec(unbonding[a]));
+    CHECK(str(acct.at("staked")) == dec(ledger.staked[a]));
+    CHECK(str(acct.at("unbonding")) == dec(ledger.unbonding[a]));
     auto it = assets.find("VEST");
     if (it != assets.end()) supply += it->second;
   }
   CHECK(dec(supply) == "60100000000000000000000000");  // docs/genesis.md
-  CHECK(staked[kDevAddr1] > 0);
-  CHECK(staked[kDevAddr3] > 50 * kVest);  // restaked rewards
+  CHECK(ledger.staked[kDevAddr1] > 0);
+  CHECK(ledger.staked[kDevAddr3] > 50 * kVest);  // restaked rewards
 }

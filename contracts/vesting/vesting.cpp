@@ -702,7 +702,7 @@ Status Vesting::init_genesis(State& state, const boost::json::object& genesis) {
         v.fail("metrics", "at most " + std::to_string(kMaxMetrics) + " metrics");
       for (size_t i = 0; i < list.size() && error.empty(); ++i) {
         jf::Fields m(list[i], "vesting.metrics[" + std::to_string(i) + "]", &error);
-        m.only({"name", "reporter"});
+        m.only({"name", "reporter", "note"});
         std::string name = m.str("name");
         Address reporter = m.address("reporter");
         if (!error.empty()) break;

@@ -304,7 +304,7 @@ TEST_CASE("milestones: offered grants wait for no count until accepted, and thei
   CHECK(status(t, first + 1).vested == 0);
 }
 
-TEST_CASE("milestones: one raise settles at most 64 waiting parts; the rest count as met and settle later",
+TEST_CASE("milestones: one raise settles at most 64 waiting parts, the rest count as met and settle later",
           "[vesting][milestones]") {
   TestChain t = milestone_chain(2);
   // 70 Bulk positions, each waiting for 100 more units than when it was bought.
@@ -346,7 +346,7 @@ TEST_CASE("milestones: one raise settles at most 64 waiting parts; the rest coun
   CHECK(bank::check_supply(t.chain->store()) == "");
 }
 
-TEST_CASE("milestones: a revoked position stops waiting; usage parts need a known metric", "[vesting][milestones]") {
+TEST_CASE("milestones: a revoked position stops waiting, and usage parts need a known metric", "[vesting][milestones]") {
   TestChain t = milestone_chain();
   // A revocable grant to oneself with a usage part, revoked before the metric moves.
   vesting::Schedule s{{vesting::Part::usage(10000, "courses_completed", 1)}};

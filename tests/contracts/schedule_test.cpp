@@ -629,6 +629,9 @@ TEST_CASE("schedule: purchases, referrals and usage parts encode, validate and r
   Schedule back;
   REQUIRE(decode(enc, back).ok());
   CHECK(back == s);
+  // docs/protocol.md: devnet Academy's schedule.
+  CHECK(to_hex(encode(Schedule{{Part::tranche(5000, 15'552'000), Part::usage(5000, "courses_completed", 10)}})) ==
+        "e1c80282138883ed4e00d70782138891636f75727365735f636f6d706c657465640a");
 
   // Milestone parts, in part order: purchases(units), purchases(spend), referrals, stake, usage.
   const Amount total = 100'000;

@@ -113,7 +113,7 @@ TEST_CASE("milestones: Loyalty's purchases parts vest at the block later purchas
   CHECK(out.out.find("purchases  [####................] 20.00% 200 USDV of 1000 USDV spent") != std::string::npos);
 }
 
-TEST_CASE("milestones: Ambassador counts three distinct new buyers; self, module and repeat referrals do not count",
+TEST_CASE("milestones: Ambassador counts three distinct new buyers, and self, module and repeat referrals do not count",
           "[integration][milestones]") {
   TempDir dir;
   Vestd node(dir.path());

@@ -30,7 +30,9 @@ namespace {
 // evidence_hash, stored blocks end with it), committed evidence in the state
 // (chain/evidence/) and indexed (v, V); chain/params ends with
 // validator_admin, evidence_max_age_blocks and max_block_evidence.
-constexpr std::string_view kSchemaVersion = "5";
+// "6": schedules have purchases, referrals and usage parts; positions end with
+// counted_from; vesting/metric/, vesting/count/, vesting/log/ and vesting/await/.
+constexpr std::string_view kSchemaVersion = "6";
 
 leveldb::Slice slice(ByteView b) { return leveldb::Slice(reinterpret_cast<const char*>(b.data()), b.size()); }
 ByteView view(const leveldb::Slice& s) { return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }

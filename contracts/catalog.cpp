@@ -65,6 +65,17 @@ std::optional<MessageInfo> describe_message(uint64_t kind, ByteView payload) {
                           {"accountCap", std::to_string(u.account_cap)},
                           {"paused", u.paused ? "true" : "false"}}};
     }
+    case sale::kSetReporterKind: {
+      sale::SetReporter m;
+      if (!sale::SetReporter::decode(payload, m).ok()) return std::nullopt;
+      return MessageInfo{"sale.set_reporter", {{"metric", m.metric}, {"reporter", to_checksum(m.reporter)}}};
+    }
+    case vesting::kReportUsageKind: {
+      vesting::ReportUsage r;
+      if (!vesting::ReportUsage::decode(payload, r).ok()) return std::nullopt;
+      return MessageInfo{"vesting.report_usage",
+                         {{"metric", r.metric}, {"holder", to_checksum(r.holder)}, {"value", std::to_string(r.value)}}};
+    }
     case vesting::kClaimKind:
     case vesting::kAcceptKind: {
       vesting::Claim c;

@@ -1,5 +1,8 @@
 #include "rpc/sale_methods.h"
 
+#include <algorithm>
+
+#include "contracts/bank/bank.h"
 #include "contracts/sale/sale.h"
 #include "contracts/staking/staking.h"
 #include "contracts/vesting/vesting.h"
@@ -19,6 +22,36 @@ json::array unlocks_json(const std::vector<vesting::Unlock>& unlocks) {
   json::array out;
   for (const auto& u : unlocks) out.push_back(json::object{{"time", u.time}, {"amount", to_decimal(u.amount)}});
   return out;
+}
+
+// Progress of a position's purchases, referrals and usage parts, e.g.
+// {"type":"usage","metric":"courses_completed","target":"10","progress":"4",
+//  "progressText":"4 of 10 courses_completed",...}.
+json::object count_json(const StateReader& state, const vesting::CountProgress& c) {
+  const auto cfg = sale::config(state);
+  const std::string pay = cfg ? cfg->payment_asset : std::string();
+  const bool spend = c.id.count == vesting::Count::kSpend;
+  std::string text;
+  switch (c.id.count) {
+    case vesting::Count::kUnits: text = to_decimal(c.done) + " of " + to_decimal(c.target) + " units bought"; break;
+    case vesting::Count::kSpend:
+      text = bank::amount_text(state, pay, c.done) + " of " + bank::amount_text(state, pay, c.target) + " spent";
+      break;
+    case vesting::Count::kReferrals:
+      text = to_decimal(c.done) + " of " + to_decimal(c.target) + " new buyers referred";
+      break;
+    case vesting::Count::kUsage: text = to_decimal(c.done) + " of " + to_decimal(c.target) + " " + c.id.metric; break;
+  }
+  return json::object{{"part", c.part},
+                      {"type", vesting::kind_name(c.kind)},
+                      {"amount", to_decimal(c.amount)},
+                      {"count", vesting::count_name(c.id.count)},
+                      {"metric", c.id.count == vesting::Count::kUsage ? json::value(c.id.metric) : json::value(nullptr)},
+                      {"asset", spend ? json::value(pay) : json::value(nullptr)},
+                      {"target", to_decimal(c.target)},
+                      {"progress", to_decimal(c.done)},
+                      {"progressText", text},
+                      {"metAt", c.met_at ? json::value(*c.met_at) : json::value(nullptr)}};
 }
 
 json::object position_view(const StateReader& state, const vesting::Position& stored, uint64_t t,
@@ -47,7 +80,13 @@ json::object position_view(const StateReader& state, const vesting::Position& st
                  {"createdHeight", p.created_height},
                  {"schedule", vesting::schedule_json(p.schedule)}};
   o["nextUnlocks"] = unlocks_json(st.next_unlocks);
-  o["milestones"] = milestones_json(st.milestones);
+  // Every milestone part in part order: stake parts, then purchases, referrals and usage.
+  json::array milestones = milestones_json(st.milestones);
+  for (const auto& c : st.counts) milestones.push_back(count_json(state, c));
+  std::stable_sort(milestones.begin(), milestones.end(), [](const json::value& a, const json::value& b) {
+    return a.at("part").to_number<uint64_t>() < b.at("part").to_number<uint64_t>();
+  });
+  o["milestones"] = std::move(milestones);
   // What a transaction sent now would see: the next block's time.
   if (now) {
     staking::PositionStatus n = staking::position_status(state, stored, *now, 0);
@@ -297,6 +336,15 @@ json::value list_all_purchases(NodeApi& node, const json::object& p, const Metho
   return json::object{{"purchases", std::move(list)}, {"nextCursor", next}, {"height", at.height}, {"time", at.time}};
 }
 
+// The usage metrics and their reporters (genesis vesting.metrics, rotated by sale.set_reporter).
+json::value list_metrics(NodeApi& node, const json::object& p) {
+  StateAt at = state_at(node, p);
+  json::array list;
+  for (const auto& [name, reporter] : vesting::metrics(*at.state))
+    list.push_back(json::object{{"name", name}, {"reporter", to_checksum(reporter)}});
+  return json::object{{"metrics", std::move(list)}, {"height", at.height}, {"time", at.time}};
+}
+
 json::value get_position(NodeApi& node, const json::object& p) {
   uint64_t id = get_u64(p, "id");
   StateAt at = state_at(node, p);
@@ -328,6 +376,7 @@ void register_sale_methods(Dispatcher& d, NodeApi& node, MethodLimits limits) {
     return Result(list_all_positions(node, params_object(v), limits));
   });
   d.add_sync("vesting_get", {"id", "atHeight"}, [&node](const json::value& v) { return Result(get_position(node, params_object(v))); });
+  d.add_sync("vesting_metrics", {"atHeight"}, [&node](const json::value& v) { return Result(list_metrics(node, params_object(v))); });
 }
 
 }  // namespace vest::rpc

@@ -146,6 +146,7 @@ json::array milestones_json(const std::vector<staking::MilestoneProgress>& miles
   json::array out;
   for (const auto& m : milestones) {
     out.push_back(json::object{{"part", m.part},
+                               {"type", "stake"},
                                {"amount", to_decimal(m.amount)},
                                {"minStake", to_decimal(m.min_stake)},
                                {"duration", m.duration},

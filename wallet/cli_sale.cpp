@@ -61,6 +61,21 @@ void cmd_packages(const Globals& g) {
         if (cliff != start) std::cout << " (cliff " << offset_text(cliff) << ")";
       } else if (type == "tranche") {
         std::cout << "at " << offset_text(u64(part.at("time")));
+      } else if (type == "periodic") {
+        std::cout << "in " << u64(part.at("count")) << " periods of " << duration_text(u64(part.at("period")))
+                  << " from " << offset_text(u64(part.at("start")));
+      } else if (type == "purchases") {
+        if (part.as_object().contains("units")) {
+          std::cout << "after buying " << u64(part.at("units")) << " more units";
+        } else {
+          // Spend counts in the sale's payment asset, the one packages are priced in.
+          std::cout << "after spending " << human(str(part.at("spend")), assets.decimals[price_asset]) << " "
+                    << price_asset << " more";
+        }
+      } else if (type == "referrals") {
+        std::cout << "after referring " << u64(part.at("buyers")) << " new buyers";
+      } else if (type == "usage") {
+        std::cout << "once " << str(part.at("metric")) << " grows by " << u64(part.at("target"));
       } else {
         std::cout << "after staking " << human(str(part.at("min_stake")), assets.decimals[assets.native]) << " "
                   << assets.native << " for " << duration_text(u64(part.at("duration")));
@@ -171,6 +186,17 @@ void cmd_vesting(const Globals& g, const std::string& addr_text) {
       std::cout << "  next unlock " << format_time(u64(next[0].at("time"))) << ": +"
                 << human(str(next[0].at("amount")), d) << "\n";
     for (const auto& m : p.at("milestones").as_array()) {
+      if (str(m.at("type")) != "stake") {
+        // Purchases, referrals and usage: "2 of 3 units bought".
+        const std::string done = str(m.at("progress")), target = str(m.at("target"));
+        const Amount t = *parse_decimal(target), k = *parse_decimal(done);
+        const std::string pct = std::to_string(static_cast<uint64_t>(t ? k * 100 / t : 100)) + ".00";
+        std::cout << "  milestone " << human(str(m.at("amount")), d) << ": " << str(m.at("type")) << "  "
+                  << progress_bar(pct) << " " << str(m.at("progressText"))
+                  << (m.at("metAt").is_null() ? std::string() : " (met " + format_time(u64(m.at("metAt"))) + ")")
+                  << "\n";
+        continue;
+      }
       uint64_t held = u64(m.at("stakedSeconds")), need = u64(m.at("duration"));
       std::string pct = std::to_string(need ? held * 100 / need : 100) + ".00";
       std::cout << "  milestone " << human(str(m.at("amount")), d) << ": stake "
@@ -213,6 +239,10 @@ void cmd_accept(const Globals& g, const std::vector<uint64_t>& ids) {
 }
 
 void cmd_decline(const Globals& g, uint64_t id) { send(g, vesting::kDeclineKind, vesting::Decline{id}.encode()); }
+
+void cmd_report_usage(const Globals& g, const std::string& metric, const std::string& holder, uint64_t value) {
+  send(g, vesting::kReportUsageKind, vesting::ReportUsage{metric, parse_addr(holder), value}.encode());
+}
 
 void cmd_stake(const Globals& g, uint64_t kind, const std::string& amount) {
   std::string native = fetch_assets(g).native;
@@ -297,6 +327,12 @@ void add_sale_commands(CLI::App& app, Globals& g, SaleOptions& o, std::function<
   auto* decline = app.add_subcommand("decline", "Decline a grant offered to you; its tokens go back to the funder");
   decline->add_option("id", o.revoke_id, "Position id")->required();
   decline->callback([&] { action = [&] { cmd_decline(g, o.revoke_id); }; });
+
+  auto* report = app.add_subcommand("report-usage", "As a metric's reporter: record a holder's usage (the new total)");
+  report->add_option("metric", o.metric, "Metric name (vest: vesting_metrics lists them)")->required();
+  report->add_option("holder", o.address, "The holder's address")->required();
+  report->add_option("value", o.usage_value, "The holder's new total, above the recorded one")->required();
+  report->callback([&] { action = [&] { cmd_report_usage(g, o.metric, o.address, o.usage_value); }; });
 
   auto* stake = app.add_subcommand("stake", "Bond native tokens (still-vesting ones first)");
   stake->add_option("amount", o.stake_amount, "Amount in native units")->required();

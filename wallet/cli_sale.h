@@ -21,6 +21,8 @@ struct SaleOptions {
   uint64_t revoke_id = 0;
   std::string stake_amount;
   bool claim_rewards = false, restake = false;
+  std::string metric;      // report-usage
+  uint64_t usage_value = 0;
 };
 
 // Adds the commands to `app`; the one the user picks sets `action`.

@@ -49,6 +49,14 @@ std::optional<std::string> event_amount_asset(const std::string& type, const std
     return field == "amount" || field == "proposerShare" || field == "poolShare" ? own_asset() : std::nullopt;
   if (type == "vesting.declined") return field == "returned" ? own_asset() : std::nullopt;
   if (type == "vesting.created") return field == "total" ? own_asset() : std::nullopt;
+  if (type == "vesting.milestone_met") return field == "amount" ? own_asset() : std::nullopt;
+  if (type == "vesting.counted") {
+    const json::value* c = fields.if_contains("count");
+    const bool spend = c && c->is_string() && c->get_string() == "spend";
+    return spend && (field == "value" || field == "previous") && !assets.price.empty()
+               ? std::optional<std::string>(assets.price)
+               : std::nullopt;
+  }
   if (type == "vesting.claimed") return field == "amount" || field == "released" ? own_asset() : std::nullopt;
   if (type == "vesting.revoked") return field == "returned" || field == "vested" ? own_asset() : std::nullopt;
   if (type == "sale.purchase") {

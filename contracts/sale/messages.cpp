@@ -47,6 +47,22 @@ Status reject(Code code, std::string message) {
   return Status{static_cast<uint32_t>(code), reason_of(code), std::move(message)};
 }
 
+Bytes SetReporter::encode() const {
+  rlp::Encoder e;
+  e.begin_list().str(metric).fixed(reporter).end_list();
+  return e.finish();
+}
+
+Status SetReporter::decode(ByteView payload, SetReporter& out) {
+  rlp::ListReader r(payload);
+  SetReporter m;
+  m.metric = r.str();
+  m.reporter = r.fixed<20>();
+  if (!r.done()) return malformed(r, "set_reporter");
+  out = std::move(m);
+  return Status::success();
+}
+
 Bytes Purchase::encode() const {
   rlp::Encoder e;
   e.begin_list().uint(package_id).uint(quantity).uint(max_price);

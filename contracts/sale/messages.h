@@ -48,6 +48,9 @@ constexpr uint64_t kCreatePackageKind = 11;
 // Sale admin: changes a package's terms for future purchases.
 // payload = RLP[package_id, price, start, end, supply_cap, account_cap, paused]
 constexpr uint64_t kUpdatePackageKind = 12;
+// Sale admin: hands a usage metric's reporting to another account
+// (vesting::set_reporter). payload = RLP[metric, reporter]
+constexpr uint64_t kSetReporterKind = 13;
 
 struct Purchase {
   uint32_t package_id = 0;
@@ -70,6 +73,14 @@ struct PackageUpdate {
 
   Bytes encode() const;
   static Status decode(ByteView payload, PackageUpdate& out);
+};
+
+struct SetReporter {
+  std::string metric;
+  Address reporter;
+
+  Bytes encode() const;
+  static Status decode(ByteView payload, SetReporter& out);
 };
 
 // Rejection codes of the sale contract (200..299).

@@ -77,6 +77,18 @@ Bytes encode_purchase(const PurchaseRecord& p) {
   return e.finish();
 }
 
+// A package whose schedule names a usage metric the chain does not have
+// could never vest that part: refused.
+Status known_metrics(const StateReader& state, const Package& p) {
+  for (size_t i = 0; i < p.schedule.parts.size(); ++i) {
+    const auto& part = p.schedule.parts[i];
+    if (part.kind == vesting::Part::Kind::kUsage && !vesting::metric_reporter(state, part.metric))
+      return reject(Code::kBadPackage, "schedule.parts[" + std::to_string(i) + "].metric: no usage metric " +
+                                           part.metric + " on this chain");
+  }
+  return Status::success();
+}
+
 // Amount of `base` in basis points, rounded down.
 std::optional<Amount> bps_of(Amount base, uint64_t bps) { return mul_div(base, bps, 10000); }
 
@@ -396,6 +408,9 @@ Status Sale::buy(Context& ctx, const Purchase& p) {
   if (Status s = plan_purchase(ctx.state, ctx.block, ctx.sender, p, plan); !s.ok()) return s;
   Config cfg = *config(ctx.state);
   const Package& pkg = plan.package;
+  // A referral counts toward referral milestones when it brings a new buyer:
+  // one whose first purchase this is.
+  const bool new_buyer = !has_purchased(ctx.state, ctx.sender);
 
   auto next = ctx.state.get(as_bytes(kNextKey));
   uint64_t id = next ? static_cast<uint64_t>(decode_uint(*next).value_or(1)) : 1;
@@ -433,6 +448,16 @@ Status Sale::buy(Context& ctx, const Purchase& p) {
                   {"base", to_decimal(plan.base)},
                   {"bonus", to_decimal(plan.bonus)},
                   {"tierBonus", to_decimal(plan.tier_bonus)}}});
+
+  // Counts for purchases and referrals milestones, raised before this
+  // purchase's positions exist, so that they count only later purchases.
+  if (Status s = vesting::add_count(ctx, ctx.sender, {vesting::Count::kUnits, ""}, plan.quantity); !s.ok()) return s;
+  if (pkg.price_asset == cfg.payment_asset) {
+    if (Status s = vesting::add_count(ctx, ctx.sender, {vesting::Count::kSpend, ""}, plan.cost); !s.ok()) return s;
+  }
+  if (p.referrer && new_buyer) {
+    if (Status s = vesting::add_count(ctx, *p.referrer, {vesting::Count::kReferrals, ""}, 1); !s.ok()) return s;
+  }
 
   Amount locked = plan.bonus + plan.tier_bonus;  // cannot overflow: plan checked the sum
   if (locked > 0) {
@@ -531,6 +556,7 @@ Status Sale::init_genesis(State& state, const boost::json::object& genesis) {
     if (!bank::asset(state, p.price_asset))
       return reject(ChainCode::kMalformed, path + ".price.asset: unknown asset");
     if (state.get(package_key(p.id))) return reject(ChainCode::kMalformed, path + ".id: duplicate package id");
+    if (Status st = known_metrics(state, p); !st.ok()) return reject(ChainCode::kMalformed, path + "." + st.message);
     state.put(package_key(p.id), p.encode());
   }
   return Status::success();
@@ -553,6 +579,10 @@ Status Sale::check(uint64_t kind, ByteView payload) const {
       PackageUpdate u;
       return PackageUpdate::decode(payload, u);
     }
+    case kSetReporterKind: {
+      SetReporter m;
+      return SetReporter::decode(payload, m);
+    }
   }
   return reject(ChainCode::kUnknownKind, "not a sale message");
 }
@@ -565,12 +595,20 @@ Status Sale::apply(Context& ctx, uint64_t kind, ByteView payload) {
     return buy(ctx, p);
   }
   auto cfg = config(ctx.state);
+  if (kind == kSetReporterKind) {
+    if (!cfg || cfg->admin != ctx.sender)
+      return reject(Code::kNotAdmin, "only the sale admin hands a metric to another reporter");
+    SetReporter m;
+    (void)SetReporter::decode(payload, m);
+    return vesting::set_reporter(ctx, m.metric, m.reporter);
+  }
   if (!cfg || cfg->admin != ctx.sender) return reject(Code::kNotAdmin, "only the sale admin manages packages");
   if (kind == kCreatePackageKind) {
     Package p;
     (void)Package::decode(payload, p);
     if (package(ctx.state, p.id)) return reject(Code::kPackageExists, "package " + std::to_string(p.id) + " exists");
     if (!bank::asset(ctx.state, p.price_asset)) return reject(Code::kBadPackage, "unknown asset " + p.price_asset);
+    if (Status s = known_metrics(ctx.state, p); !s.ok()) return s;
     ctx.state.put(package_key(p.id), p.encode());
     ctx.emit(Event{"sale.package_created", {ctx.sender}, {{"id", std::to_string(p.id)}, {"name", p.name}}});
     return Status::success();

@@ -144,7 +144,9 @@ std::optional<std::vector<SpendRank>> spend_leaderboard(const StateReader& state
 class Sale : public Contract {
  public:
   std::string_view name() const override { return "sale"; }
-  std::vector<uint64_t> kinds() const override { return {kPurchaseKind, kCreatePackageKind, kUpdatePackageKind}; }
+  std::vector<uint64_t> kinds() const override {
+    return {kPurchaseKind, kCreatePackageKind, kUpdatePackageKind, kSetReporterKind};
+  }
   Status init_genesis(State& state, const boost::json::object& genesis) override;
   Status check(uint64_t kind, ByteView payload) const override;
   Status apply(Context& ctx, uint64_t kind, ByteView payload) override;

@@ -441,9 +441,9 @@ std::vector<std::optional<uint64_t>> milestones_at(const StateReader& state, con
   Account acct = account(state, p.beneficiary);
   size_t k = 0;
   for (const auto& part : p.schedule.parts) {
-    if (part.kind != vesting::Part::Kind::kStakeMilestone) continue;
+    if (!vesting::is_milestone(part.kind)) continue;
     if (k >= met.size()) met.resize(k + 1);
-    if (!met[k]) {
+    if (part.kind == vesting::Part::Kind::kStakeMilestone && !met[k]) {
       if (auto since = staked_since(acct, part.min_stake)) {
         // The clock starts once the stake is there and the position is both
         // anchored and accepted (so no history before its acceptance counts).
@@ -467,7 +467,11 @@ std::vector<MilestoneProgress> progress_of(const StateReader& state, const vesti
   size_t k = 0;
   for (size_t i = 0; i < p.schedule.parts.size(); ++i) {
     const auto& part = p.schedule.parts[i];
-    if (part.kind != vesting::Part::Kind::kStakeMilestone) continue;
+    if (!vesting::is_milestone(part.kind)) continue;
+    if (part.kind != vesting::Part::Kind::kStakeMilestone) {
+      ++k;
+      continue;
+    }
     MilestoneProgress m{i, amounts[i], part.min_stake, part.duration, std::nullopt, 0, 0};
     if (k < met.size() && met[k]) {
       m.met_at = met[k];
@@ -496,13 +500,14 @@ std::vector<MilestoneProgress> milestone_progress(const StateReader& state, cons
 PositionStatus position_status(const StateReader& state, const vesting::Position& p, uint64_t t, size_t unlocks) {
   PositionStatus st;
   st.position = p;
-  st.position.milestones_met = milestones_at(state, p, t);
+  st.position.milestones_met = vesting::milestones_at(state, p, t, &Staking::clock());
   const vesting::Position& q = st.position;
   st.vested = q.vested_at(t);
   st.claimable = st.vested - q.released;
   st.locked = q.effective_total() - st.vested;
   if (!q.revoked_at) st.next_unlocks = vesting::upcoming_unlocks(q.schedule, q.total, q.anchor, t, q.milestones_met, unlocks);
   st.milestones = progress_of(state, p, t, q.milestones_met);
+  st.counts = vesting::count_progress(state, q, q.milestones_met);
   return st;
 }
 

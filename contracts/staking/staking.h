@@ -114,12 +114,13 @@ struct MilestoneProgress {
 };
 
 struct PositionStatus {
-  vesting::Position position;  // milestones_met as of `t`
+  vesting::Position position;  // milestones_met as of `t`, stake and count parts
   Amount vested = 0;
   Amount claimable = 0;
   Amount locked = 0;
   std::vector<vesting::Unlock> next_unlocks;  // none once revoked or declined
-  std::vector<MilestoneProgress> milestones;
+  std::vector<MilestoneProgress> milestones;       // stake parts
+  std::vector<vesting::CountProgress> counts;      // purchases, referrals and usage parts
 };
 
 // Position `p` at block time `t`, with at most `unlocks` next unlocks.

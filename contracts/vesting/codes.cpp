@@ -16,6 +16,10 @@ const char* reason_of(Code code) {
     case Code::kModuleAccount: return "module_account";
     case Code::kCannotDecline: return "cannot_decline";
     case Code::kNotOffered: return "not_offered";
+    case Code::kUnknownMetric: return "unknown_metric";
+    case Code::kNotReporter: return "not_reporter";
+    case Code::kUsageNotIncreased: return "usage_not_increased";
+    case Code::kBadReporter: return "bad_reporter";
   }
   return "unknown";
 }

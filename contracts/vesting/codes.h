@@ -21,6 +21,10 @@ enum class Code : uint32_t {
   kModuleAccount = 309,      // a grant to a keyless module account
   kCannotDecline = 310,      // declining a purchase, a referral, one's own grant or a closed position
   kNotOffered = 311,         // accepting a position that is not an offered grant
+  kUnknownMetric = 312,      // a usage metric genesis does not name
+  kNotReporter = 313,        // recording usage of a metric one does not report
+  kUsageNotIncreased = 314,  // a usage value at or below the one recorded
+  kBadReporter = 315,        // a reporter that is a module account or already the metric's
 };
 
 const char* reason_of(Code code);

@@ -2,6 +2,7 @@
 // "Messages"). Wallets build these; only contracts/vesting executes them.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "chain/address.h"
@@ -32,6 +33,10 @@ constexpr uint64_t kAcceptKind = 23;
 // The beneficiary declines a grant funded by someone else: what it still holds
 // goes back to the funder. payload = RLP[id] (as a revoke).
 constexpr uint64_t kDeclineKind = 24;
+// The reporter of a usage metric (genesis `vesting.metrics`) records a
+// holder's value of it: the new total, above the one recorded (values only
+// grow). payload = RLP[metric, holder, value]
+constexpr uint64_t kReportUsageKind = 25;
 
 constexpr size_t kMaxClaimIds = 100;
 
@@ -56,6 +61,14 @@ struct Revoke {
   uint64_t id = 0;
   Bytes encode() const;
   static Status decode(ByteView payload, Revoke& out);
+};
+
+struct ReportUsage {
+  std::string metric;
+  Address holder;
+  uint64_t value = 0;
+  Bytes encode() const;
+  static Status decode(ByteView payload, ReportUsage& out);
 };
 
 using Accept = Claim;

@@ -25,30 +25,26 @@ std::string field(size_t index, std::string_view name) {
 
 Status bad(std::string message) { return reject(Code::kBadSchedule, std::move(message)); }
 
-const char* kind_name(Part::Kind kind) {
-  switch (kind) {
-    case Part::Kind::kLinear: return "linear";
-    case Part::Kind::kTranche: return "tranche";
-    case Part::Kind::kStakeMilestone: return "stake";
-    case Part::Kind::kPeriodic: return "periodic";
-  }
-  return "unknown";
-}
-
-// The fields a part of each kind uses; every other field must be 0.
+// The fields a part of each kind uses; every other field must be 0 (empty).
 struct FieldUse {
-  bool start, cliff, end, time, min_stake, duration, period, count;
+  bool start, cliff, end, time, min_stake, duration, period, count, units, spend, buyers, metric, target;
 };
 
 FieldUse field_use(Part::Kind kind) {
+  FieldUse u{};
   switch (kind) {
-    case Part::Kind::kLinear: return {true, true, true, false, false, false, false, false};
-    case Part::Kind::kTranche: return {false, false, false, true, false, false, false, false};
-    case Part::Kind::kStakeMilestone: return {false, false, false, false, true, true, false, false};
-    case Part::Kind::kPeriodic: return {true, false, false, false, false, false, true, true};
+    case Part::Kind::kLinear: u.start = u.cliff = u.end = true; break;
+    case Part::Kind::kTranche: u.time = true; break;
+    case Part::Kind::kStakeMilestone: u.min_stake = u.duration = true; break;
+    case Part::Kind::kPeriodic: u.start = u.period = u.count = true; break;
+    case Part::Kind::kPurchases: u.units = u.spend = true; break;
+    case Part::Kind::kReferrals: u.buyers = true; break;
+    case Part::Kind::kUsage: u.metric = u.target = true; break;
   }
-  return {false, false, false, false, false, false, false, false};
+  return u;
 }
+
+bool known_kind(uint64_t kind) { return kind >= 1 && kind <= 7; }
 
 Status validate_part(const Part& p, size_t i) {
   // Messages are built only on failure: vested() validates on every call.
@@ -56,8 +52,7 @@ Status validate_part(const Part& p, size_t i) {
   auto too_far = [&](const char* name) {
     return fail(name, "must be at most " + std::to_string(kMaxOffset) + " seconds");
   };
-  if (p.kind != Part::Kind::kLinear && p.kind != Part::Kind::kTranche && p.kind != Part::Kind::kStakeMilestone &&
-      p.kind != Part::Kind::kPeriodic)
+  if (!known_kind(static_cast<uint64_t>(p.kind)))
     return fail("kind", "unknown kind " + std::to_string(static_cast<unsigned>(p.kind)));
   if (p.bps < 1 || p.bps > kBpsTotal) return fail("bps", "must be 1 to 10000");
 
@@ -73,7 +68,12 @@ Status validate_part(const Part& p, size_t i) {
                 {"min_stake", use.min_stake, p.min_stake == 0},
                 {"duration", use.duration, p.duration == 0},
                 {"period", use.period, p.period == 0},
-                {"count", use.count, p.count == 0}};
+                {"count", use.count, p.count == 0},
+                {"units", use.units, p.units == 0},
+                {"spend", use.spend, p.spend == 0},
+                {"buyers", use.buyers, p.buyers == 0},
+                {"metric", use.metric, p.metric.empty()},
+                {"target", use.target, p.target == 0}};
   for (const auto& f : fields)
     if (!f.used && !f.zero) return fail(f.name, std::string("must be 0 in a ") + kind_name(p.kind) + " part");
 
@@ -102,6 +102,17 @@ Status validate_part(const Part& p, size_t i) {
       if (p.period > kMaxOffset || p.count > (kMaxOffset - p.start) / p.period)
         return fail("count", "the last period must end at most " + std::to_string(kMaxOffset) + " seconds in");
       break;
+    case Part::Kind::kPurchases:
+      if ((p.units == 0) == (p.spend == 0)) return fail("units", "give exactly one of units or spend, above 0");
+      break;
+    case Part::Kind::kReferrals:
+      if (p.buyers == 0) return fail("buyers", "must be above 0");
+      break;
+    case Part::Kind::kUsage:
+      if (!valid_metric_name(p.metric))
+        return fail("metric", "must be 1 to 32 characters of a-z, 0-9 and _, starting with a letter");
+      if (p.target == 0) return fail("target", "must be above 0");
+      break;
   }
   return Status::success();
 }
@@ -110,7 +121,7 @@ Status validate_part(const Part& p, size_t i) {
 // `met_index` counts the milestone parts seen so far.
 Amount part_vested(const Part& p, Amount amount, uint64_t anchor, uint64_t t, const MetTimes& met,
                    size_t& met_index) {
-  if (p.kind == Part::Kind::kStakeMilestone) {
+  if (is_milestone(p.kind)) {
     const size_t k = met_index++;
     return k < met.size() && met[k] && *met[k] <= t ? amount : 0;
   }
@@ -207,8 +218,16 @@ bool json_part(const json::value& v, size_t i, Part& out, std::string& error) {
     p.kind = Part::Kind::kStakeMilestone;
   } else if (type_s && *type_s == "periodic") {
     p.kind = Part::Kind::kPeriodic;
+  } else if (type_s && *type_s == "purchases") {
+    p.kind = Part::Kind::kPurchases;
+  } else if (type_s && *type_s == "referrals") {
+    p.kind = Part::Kind::kReferrals;
+  } else if (type_s && *type_s == "usage") {
+    p.kind = Part::Kind::kUsage;
   } else {
-    error = where + ".type: must be \"linear\", \"tranche\", \"periodic\" or \"stake\"";
+    error = where +
+            ".type: must be \"linear\", \"tranche\", \"periodic\", \"stake\", \"purchases\", \"referrals\" or "
+            "\"usage\"";
     return false;
   }
   const FieldUse use = field_use(p.kind);
@@ -217,7 +236,10 @@ bool json_part(const json::value& v, size_t i, Part& out, std::string& error) {
     const bool known = k == "type" || k == "bps" || (k == "start" && use.start) || (k == "cliff" && use.cliff) ||
                        (k == "end" && use.end) || (k == "time" && use.time) ||
                        (k == "min_stake" && use.min_stake) || (k == "duration" && use.duration) ||
-                       (k == "period" && use.period) || (k == "count" && use.count);
+                       (k == "period" && use.period) || (k == "count" && use.count) ||
+                       (k == "units" && use.units) || (k == "spend" && use.spend) ||
+                       (k == "buyers" && use.buyers) || (k == "metric" && use.metric) ||
+                       (k == "target" && use.target);
     if (!known) {
       error = where + "." + std::string(k) + ": not a field of a " + kind_name(p.kind) + " part";
       return false;
@@ -249,6 +271,27 @@ bool json_part(const json::value& v, size_t i, Part& out, std::string& error) {
       if (!json_u64(*o, where, "period", true, p.period, error)) return false;
       if (!json_u64(*o, where, "count", true, p.count, error)) return false;
       break;
+    case Part::Kind::kPurchases:
+      if (o->contains("units") == o->contains("spend")) {
+        error = where + ".units: give exactly one of units or spend";
+        return false;
+      }
+      if (!json_u64(*o, where, "units", false, p.units, error)) return false;
+      if (o->contains("spend") && !json_amount(*o, where, "spend", p.spend, error)) return false;
+      break;
+    case Part::Kind::kReferrals:
+      if (!json_u64(*o, where, "buyers", true, p.buyers, error)) return false;
+      break;
+    case Part::Kind::kUsage: {
+      const json::value* m = o->if_contains("metric");
+      if (!m || !m->is_string()) {
+        error = where + ".metric: " + (m ? "must be a string" : "missing");
+        return false;
+      }
+      p.metric = std::string(m->as_string());
+      if (!json_u64(*o, where, "target", true, p.target, error)) return false;
+      break;
+    }
   }
   out = p;
   return true;
@@ -293,6 +336,65 @@ Part Part::periodic(uint32_t bps, uint64_t start, uint64_t period, uint64_t coun
   return p;
 }
 
+Part Part::purchase_units(uint32_t bps, uint64_t units) {
+  Part p;
+  p.kind = Kind::kPurchases;
+  p.bps = bps;
+  p.units = units;
+  return p;
+}
+
+Part Part::purchase_spend(uint32_t bps, Amount spend) {
+  Part p;
+  p.kind = Kind::kPurchases;
+  p.bps = bps;
+  p.spend = spend;
+  return p;
+}
+
+Part Part::referrals(uint32_t bps, uint64_t buyers) {
+  Part p;
+  p.kind = Kind::kReferrals;
+  p.bps = bps;
+  p.buyers = buyers;
+  return p;
+}
+
+Part Part::usage(uint32_t bps, std::string metric, uint64_t target) {
+  Part p;
+  p.kind = Kind::kUsage;
+  p.bps = bps;
+  p.metric = std::move(metric);
+  p.target = target;
+  return p;
+}
+
+bool is_milestone(Part::Kind kind) { return kind == Part::Kind::kStakeMilestone || is_count(kind); }
+
+bool is_count(Part::Kind kind) {
+  return kind == Part::Kind::kPurchases || kind == Part::Kind::kReferrals || kind == Part::Kind::kUsage;
+}
+
+const char* kind_name(Part::Kind kind) {
+  switch (kind) {
+    case Part::Kind::kLinear: return "linear";
+    case Part::Kind::kTranche: return "tranche";
+    case Part::Kind::kStakeMilestone: return "stake";
+    case Part::Kind::kPeriodic: return "periodic";
+    case Part::Kind::kPurchases: return "purchases";
+    case Part::Kind::kReferrals: return "referrals";
+    case Part::Kind::kUsage: return "usage";
+  }
+  return "unknown";
+}
+
+bool valid_metric_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxMetricName || name[0] < 'a' || name[0] > 'z') return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
 Status validate(const Schedule& schedule) {
   const auto& parts = schedule.parts;
   if (parts.empty() || parts.size() > kMaxParts) return bad("parts: must have 1 to 16 parts");
@@ -331,6 +433,9 @@ Bytes encode(const Schedule& schedule) {
       case Part::Kind::kTranche: e.uint(p.time); break;
       case Part::Kind::kStakeMilestone: e.uint(p.min_stake).uint(p.duration); break;
       case Part::Kind::kPeriodic: e.uint(p.start).uint(p.period).uint(p.count); break;
+      case Part::Kind::kPurchases: e.uint(p.units).uint(p.spend); break;
+      case Part::Kind::kReferrals: e.uint(p.buyers); break;
+      case Part::Kind::kUsage: e.str(p.metric).uint(p.target); break;
     }
     e.end_list();
   }
@@ -372,6 +477,20 @@ Status decode(ByteView encoded, Schedule& out) {
         p.start = pr.u64();
         p.period = pr.u64();
         p.count = pr.u64();
+        break;
+      case static_cast<uint64_t>(Part::Kind::kPurchases):
+        p.kind = Part::Kind::kPurchases;
+        p.units = pr.u64();
+        p.spend = pr.u128v();
+        break;
+      case static_cast<uint64_t>(Part::Kind::kReferrals):
+        p.kind = Part::Kind::kReferrals;
+        p.buyers = pr.u64();
+        break;
+      case static_cast<uint64_t>(Part::Kind::kUsage):
+        p.kind = Part::Kind::kUsage;
+        p.metric = pr.str();
+        p.target = pr.u64();
         break;
       default: return bad(field(i, "kind") + ": unknown kind " + std::to_string(kind));
     }
@@ -428,7 +547,10 @@ std::vector<Unlock> upcoming_unlocks(const Schedule& schedule, Amount total, uin
         for (uint64_t k = first; k <= p.count && k - first < limit; ++k) add_offset(p.start + k * p.period);
         break;
       }
-      case Part::Kind::kStakeMilestone: {
+      case Part::Kind::kStakeMilestone:
+      case Part::Kind::kPurchases:
+      case Part::Kind::kReferrals:
+      case Part::Kind::kUsage: {
         const size_t k = met_index++;
         if (k < milestone_met_at.size() && milestone_met_at[k] && *milestone_met_at[k] > t)
           times.push_back(*milestone_met_at[k]);
@@ -510,6 +632,18 @@ json::object schedule_json(const Schedule& schedule) {
         o["start"] = p.start;
         o["period"] = p.period;
         o["count"] = p.count;
+        break;
+      case Part::Kind::kPurchases:
+        if (p.units) {
+          o["units"] = p.units;
+        } else {
+          o["spend"] = to_decimal(p.spend);
+        }
+        break;
+      case Part::Kind::kReferrals: o["buyers"] = p.buyers; break;
+      case Part::Kind::kUsage:
+        o["metric"] = p.metric;
+        o["target"] = p.target;
         break;
     }
     parts.push_back(std::move(o));

@@ -1,6 +1,9 @@
 // Vesting schedules: pure, deterministic math over block time. A schedule is a
 // sum of parts; each part holds a share of a position's total in basis points
-// and releases it linearly, at a dated tranche, or when a stake milestone is met.
+// and releases it linearly, at a dated tranche, periodically, or when a
+// milestone is met: a stake kept for a time, purchases, referrals or a usage
+// metric reaching a target (the milestone parts; when each is met is told to
+// vested() by the caller, who reads it from state).
 //
 // Offsets are seconds relative to the position's anchor (its start time), so one
 // package schedule serves every purchase. Nothing here reads state or a clock.
@@ -16,6 +19,9 @@
 //   tranche  = [2, bps, time]
 //   stake    = [3, bps, min_stake, duration]
 //   periodic = [4, bps, start, period, count]
+//   purchases = [5, bps, units, spend]              exactly one of units, spend above 0
+//   referrals = [6, bps, buyers]
+//   usage    = [7, bps, metric, target]             metric: 1..32 bytes of a-z, 0-9, _ (a letter first)
 //
 // A periodic part releases equal shares at the end of each of `count` periods
 // of `period` seconds from `start`: floor(part / count) per period, the last
@@ -39,10 +45,19 @@ constexpr uint32_t kBpsTotal = 10'000;
 constexpr size_t kMaxParts = 16;
 // Largest offset or duration: 100 Julian years of 365.25 days, in seconds.
 constexpr uint64_t kMaxOffset = 36'525ull * 86'400ull;
+constexpr size_t kMaxMetricName = 32;
 
 // One part of a schedule. Fields that do not belong to the part's kind are 0.
 struct Part {
-  enum class Kind : uint8_t { kLinear = 1, kTranche = 2, kStakeMilestone = 3, kPeriodic = 4 };
+  enum class Kind : uint8_t {
+    kLinear = 1,
+    kTranche = 2,
+    kStakeMilestone = 3,
+    kPeriodic = 4,
+    kPurchases = 5,  // the holder buys `units` more units, or spends `spend` more of the payment asset
+    kReferrals = 6,  // `buyers` new buyers name the holder as referrer
+    kUsage = 7,      // the holder's usage `metric` grows by `target`
+  };
 
   Kind kind = Kind::kTranche;
   uint32_t bps = 0;       // share of the total, 1..10000
@@ -54,15 +69,36 @@ struct Part {
   uint64_t duration = 0;  // stake milestone: seconds to keep them staked, > 0
   uint64_t period = 0;    // periodic: seconds per period, > 0
   uint64_t count = 0;     // periodic: number of periods, > 0; start + period * count <= kMaxOffset
+  uint64_t units = 0;     // purchases: units of any package to buy after the position is accepted
+  Amount spend = 0;       // purchases: payment-asset base units to spend after it; exactly one of units, spend > 0
+  uint64_t buyers = 0;    // referrals: new buyers naming the holder after it, > 0
+  std::string metric;     // usage: the metric's name (valid_metric_name)
+  uint64_t target = 0;    // usage: how much the metric must grow after it, > 0
 
   // A linear part; without `cliff` the cliff is the start (no cliff).
   static Part linear(uint32_t bps, uint64_t start, uint64_t end, std::optional<uint64_t> cliff = std::nullopt);
   static Part tranche(uint32_t bps, uint64_t time);
   static Part stake(uint32_t bps, Amount min_stake, uint64_t duration);
   static Part periodic(uint32_t bps, uint64_t start, uint64_t period, uint64_t count);
+  static Part purchase_units(uint32_t bps, uint64_t units);
+  static Part purchase_spend(uint32_t bps, Amount spend);
+  static Part referrals(uint32_t bps, uint64_t buyers);
+  static Part usage(uint32_t bps, std::string metric, uint64_t target);
 
   friend bool operator==(const Part&, const Part&) = default;
 };
+
+// Whether a part vests when a condition is met (a milestone part), rather
+// than at a time: stake, purchases, referrals and usage parts.
+bool is_milestone(Part::Kind kind);
+// Whether a milestone part counts something of the holder's (purchases,
+// referrals, usage) rather than its stake.
+bool is_count(Part::Kind kind);
+// The part kind's name in JSON: "linear", "tranche", "stake", "periodic",
+// "purchases", "referrals", "usage".
+const char* kind_name(Part::Kind kind);
+// 1..32 bytes of a-z, 0-9 and _, starting with a letter.
+bool valid_metric_name(std::string_view name);
 
 struct Schedule {
   std::vector<Part> parts;
@@ -72,8 +108,10 @@ struct Schedule {
 
 // Ok when the schedule has 1..16 parts, every bps is 1..10000 and they add up
 // to 10000, every offset and duration is at most kMaxOffset, linear parts have
-// start <= cliff <= end and start < end, milestones have min_stake > 0 and
-// duration > 0, and fields foreign to a part's kind are 0. Otherwise
+// start <= cliff <= end and start < end, stake milestones have min_stake > 0
+// and duration > 0, purchases parts exactly one of units and spend above 0,
+// referrals parts buyers > 0, usage parts a valid metric name and target > 0,
+// and fields foreign to a part's kind are 0. Otherwise
 // kBadSchedule with a message naming the field, e.g. "parts[2].end: must be after start".
 Status validate(const Schedule& schedule);
 
@@ -93,8 +131,8 @@ Status decode(ByteView encoded, Schedule& out);
 std::vector<Amount> part_amounts(const Schedule& schedule, Amount total);
 
 // How much of `total` has vested at block time `t` for a position anchored at
-// `anchor`. milestone_met_at[k] is when the k-th stake-milestone part (counting
-// only milestone parts, in part order) was met, or nullopt if it is not met;
+// `anchor`. milestone_met_at[k] is when the k-th milestone part (counting
+// only milestone parts, is_milestone, in part order) was met, or nullopt if it is not met;
 // missing entries count as not met and extra entries are ignored. A milestone
 // part is vested at t when met_at <= t. The result is in [0, total],
 // non-decreasing in t, and equal to total once every part is reached.
@@ -125,8 +163,12 @@ std::vector<Unlock> upcoming_unlocks(const Schedule& schedule, Amount total, uin
 
 // Parses {"parts":[{"type":"linear","bps":5000,"start":0,"cliff":2592000,"end":31536000},
 // {"type":"tranche","bps":2500,"time":7776000},{"type":"stake","bps":2500,
-// "min_stake":"1000000000000000000000","duration":2592000}]} ("cliff" optional,
-// defaults to start; min_stake a decimal string; unknown fields refused) and
+// "min_stake":"1000000000000000000000","duration":2592000}]}; milestone parts on
+// counts read {"type":"purchases","bps":B,"units":N} (or "spend":"X" instead of
+// units), {"type":"referrals","bps":B,"buyers":K} and
+// {"type":"usage","bps":B,"metric":"courses_completed","target":N} ("cliff"
+// optional, defaults to start; min_stake and spend decimal strings; unknown
+// fields refused) and
 // validates it. On failure returns false, leaves `out` untouched and sets
 // `error` to a message naming the field, e.g. "parts[1].time: missing".
 bool parse_schedule_json(const boost::json::value& json, Schedule& out, std::string& error);

@@ -19,6 +19,10 @@ constexpr std::string_view kPositionPrefix = "vesting/pos/";
 constexpr std::string_view kOwnerPrefix = "vesting/owner/";
 constexpr std::string_view kActivePrefix = "vesting/active/";
 constexpr std::string_view kOfferedPrefix = "vesting/offered/";
+constexpr std::string_view kMetricPrefix = "vesting/metric/";
+constexpr std::string_view kCountPrefix = "vesting/count/";
+constexpr std::string_view kLogPrefix = "vesting/log/";
+constexpr std::string_view kAwaitPrefix = "vesting/await/";
 
 Bytes id_bytes(uint64_t id) {
   Bytes b;
@@ -30,6 +34,36 @@ Bytes position_key(uint64_t id) { return make_key(kPositionPrefix, id_bytes(id))
 Bytes owner_key(const Address& a, uint64_t id) { return make_key(kOwnerPrefix, a.view(), id_bytes(id)); }
 Bytes active_key(const Address& a, uint64_t id) { return make_key(kActivePrefix, a.view(), id_bytes(id)); }
 Bytes offered_key(const Address& a, uint64_t id) { return make_key(kOfferedPrefix, a.view(), id_bytes(id)); }
+Bytes count_tag(const CountId& id) {
+  Bytes b{static_cast<uint8_t>(id.count), static_cast<uint8_t>(id.metric.size())};
+  append(b, as_bytes(id.metric));
+  return b;
+}
+Bytes u128_bytes(Amount v) {
+  Bytes b(16);
+  for (int i = 15; i >= 0; --i) {
+    b[static_cast<size_t>(i)] = static_cast<uint8_t>(v);
+    v >>= 8;
+  }
+  return b;
+}
+Bytes metric_key(std::string_view name) { return make_key(kMetricPrefix, as_bytes(name)); }
+Bytes count_key(const Address& a, const CountId& id) { return make_key(kCountPrefix, a.view(), count_tag(id)); }
+Bytes log_prefix(const Address& a, const CountId& id) { return make_key(kLogPrefix, a.view(), count_tag(id)); }
+Bytes log_key(const Address& a, const CountId& id, Amount value) {
+  Bytes k = log_prefix(a, id);
+  append(k, u128_bytes(value));
+  return k;
+}
+Bytes await_prefix(const Address& a, const CountId& id) { return make_key(kAwaitPrefix, a.view(), count_tag(id)); }
+Bytes await_key(const Address& a, const CountId& id, Amount threshold, uint64_t pos, size_t part) {
+  Bytes k = await_prefix(a, id);
+  append(k, u128_bytes(threshold));
+  append(k, id_bytes(pos));
+  k.push_back(static_cast<uint8_t>(part));
+  return k;
+}
+
 // The index a position holding tokens is listed in.
 Bytes index_key(const Position& p) {
   return p.accepted() ? active_key(p.beneficiary, p.id) : offered_key(p.beneficiary, p.id);
@@ -61,7 +95,9 @@ Bytes encode_position(const Position& p) {
   e.uint(p.origin_ref).uint(p.created_height).uint(p.revoked_at).uint(p.vested_at_revoke).begin_list();
   // Milestone met times, 0 for not met (a milestone cannot be met at time 0).
   for (const auto& m : p.milestones_met) e.uint(m.value_or(0));
-  e.end_list().uint(p.accepted_at).uint(p.declined ? 1 : 0).end_list();
+  e.end_list().uint(p.accepted_at).uint(p.declined ? 1 : 0).begin_list();
+  for (const Amount& c : p.counted_from) e.uint(c);
+  e.end_list().end_list();
   return e.finish();
 }
 
@@ -89,7 +125,9 @@ std::optional<Position> decode_position(uint64_t id, ByteView v) {
   }
   p.accepted_at = r.u64();
   uint64_t declined = r.u64();
-  if (!met.done() || !r.done() || origin < 1 || origin > 3 || declined > 1) return std::nullopt;
+  rlp::ListReader counted = r.list();
+  while (counted.ok() && !counted.at_end()) p.counted_from.push_back(counted.u128v());
+  if (!met.done() || !counted.done() || !r.done() || origin < 1 || origin > 3 || declined > 1) return std::nullopt;
   p.declined = declined == 1;
   if (!decode(schedule, p.schedule).ok()) return std::nullopt;
   p.origin = static_cast<Origin>(origin);
@@ -186,6 +224,23 @@ Status Revoke::decode(ByteView payload, Revoke& out) {
   return Status::success();
 }
 
+Bytes ReportUsage::encode() const {
+  rlp::Encoder e;
+  e.begin_list().str(metric).fixed(holder).uint(value).end_list();
+  return e.finish();
+}
+
+Status ReportUsage::decode(ByteView payload, ReportUsage& out) {
+  rlp::ListReader r(payload);
+  ReportUsage u;
+  u.metric = r.str();
+  u.holder = r.fixed<20>();
+  u.value = r.u64();
+  if (!r.done()) return malformed(r, "report_usage");
+  out = std::move(u);
+  return Status::success();
+}
+
 // ---- reads ----
 
 std::optional<Position> get_position(const StateReader& state, uint64_t id) {
@@ -244,7 +299,7 @@ std::map<std::string, Holdings> holdings(const StateReader& state, const Address
   std::map<std::string, Holdings> out;
   for_each_position(state, owner, false, [&](const Position& stored) {
     Position p = stored;
-    if (clock) p.milestones_met = clock->milestones_at(state, stored, t);
+    p.milestones_met = milestones_at(state, stored, t, clock);
     Holdings& h = out[p.asset];
     h.locked += p.locked_at(t);
     h.claimable += p.claimable_at(t);
@@ -261,7 +316,9 @@ Backing stake_backing(const StateReader& state, const Address& owner, std::strin
   Backing b;
   for_each_position(state, owner, false, [&](const Position& p) {
     if (p.asset == asset && p.backs_stake()) {
-      b.unvested += p.locked_at(t);
+      Position q = p;
+      q.milestones_met = milestones_at(state, p, t, nullptr);
+      b.unvested += q.locked_at(t);
       b.escrowed += p.effective_total() - p.released;
     }
     return true;
@@ -284,7 +341,258 @@ std::optional<Amount> min_grant(const StateReader& state, std::string_view asset
   return std::nullopt;
 }
 
+const char* count_name(Count count) {
+  switch (count) {
+    case Count::kUnits: return "units";
+    case Count::kSpend: return "spend";
+    case Count::kReferrals: return "referrals";
+    case Count::kUsage: return "usage";
+  }
+  return "unknown";
+}
+
+CountId count_of(const Part& part) {
+  assert(is_count(part.kind));
+  if (part.kind == Part::Kind::kPurchases) return {part.units ? Count::kUnits : Count::kSpend, ""};
+  if (part.kind == Part::Kind::kReferrals) return {Count::kReferrals, ""};
+  return {Count::kUsage, part.metric};
+}
+
+Amount count_target(const Part& part) {
+  assert(is_count(part.kind));
+  if (part.kind == Part::Kind::kPurchases) return part.units ? Amount(part.units) : part.spend;
+  if (part.kind == Part::Kind::kReferrals) return part.buyers;
+  return part.target;
+}
+
+Amount count_value(const StateReader& state, const Address& holder, const CountId& id) {
+  auto v = state.get(count_key(holder, id));
+  if (!v) return 0;
+  auto n = decode_uint(*v);
+  assert(n && "corrupt stored count");
+  return n.value_or(0);
+}
+
+std::optional<uint64_t> count_reached_at(const StateReader& state, const Address& holder, const CountId& id,
+                                         Amount value) {
+  std::optional<uint64_t> at;
+  state.scan(log_prefix(holder, id), log_key(holder, id, value), [&](ByteView, ByteView v) {
+    auto t = decode_uint(v);
+    assert(t && *t <= UINT64_MAX && "corrupt count log");
+    at = static_cast<uint64_t>(t.value_or(0));
+    return false;
+  });
+  return at;
+}
+
+std::optional<Address> metric_reporter(const StateReader& state, std::string_view name) {
+  auto v = state.get(metric_key(name));
+  if (!v) return std::nullopt;
+  rlp::ListReader r(*v);
+  Address a = r.fixed<20>();
+  assert(r.done() && "corrupt stored metric");
+  return a;
+}
+
+std::vector<std::pair<std::string, Address>> metrics(const StateReader& state) {
+  std::vector<std::pair<std::string, Address>> out;
+  const Bytes prefix(kMetricPrefix.begin(), kMetricPrefix.end());
+  state.scan(prefix, {}, [&](ByteView key, ByteView v) {
+    rlp::ListReader r(v);
+    Address a = r.fixed<20>();
+    out.emplace_back(std::string(as_string(key.subspan(prefix.size()))), a);
+    return out.size() < kMaxMetrics;
+  });
+  return out;
+}
+
+namespace {
+
+// `met` with the count parts of `p` that its holder's counts meet by `t`.
+void fill_counts(const StateReader& state, const Position& p, uint64_t t, std::vector<std::optional<uint64_t>>& met) {
+  if (!p.accepted() || p.revoked_at) return;
+  size_t k = 0;
+  for (const Part& part : p.schedule.parts) {
+    if (!is_milestone(part.kind)) continue;
+    if (k >= met.size()) met.resize(k + 1);
+    if (is_count(part.kind) && !met[k] && k < p.counted_from.size()) {
+      if (auto threshold = checked_add(p.counted_from[k], count_target(part))) {
+        auto reached = count_reached_at(state, p.beneficiary, count_of(part), *threshold);
+        if (reached && *reached <= t) met[k] = reached;
+      }
+    }
+    ++k;
+  }
+}
+
+}  // namespace
+
+std::vector<std::optional<uint64_t>> milestones_at(const StateReader& state, const Position& p, uint64_t t,
+                                                   const StakeClock* clock) {
+  std::vector<std::optional<uint64_t>> met = clock ? clock->milestones_at(state, p, t) : p.milestones_met;
+  fill_counts(state, p, t, met);
+  return met;
+}
+
+std::vector<CountProgress> count_progress(const StateReader& state, const Position& p,
+                                          const std::vector<std::optional<uint64_t>>& met) {
+  std::vector<CountProgress> out;
+  const std::vector<Amount> amounts = part_amounts(p.schedule, p.total);
+  size_t k = 0;
+  for (size_t i = 0; i < p.schedule.parts.size(); ++i) {
+    const Part& part = p.schedule.parts[i];
+    if (!is_milestone(part.kind)) continue;
+    if (is_count(part.kind)) {
+      CountProgress c{i, part.kind, count_of(part), amounts[i], count_target(part), 0, std::nullopt};
+      if (k < met.size() && met[k]) {
+        c.met_at = met[k];
+        c.done = c.target;
+      } else if (p.accepted() && !p.revoked_at && k < p.counted_from.size()) {
+        const Amount now = count_value(state, p.beneficiary, c.id);
+        c.done = now > p.counted_from[k] ? std::min(now - p.counted_from[k], c.target) : 0;
+      }
+      out.push_back(std::move(c));
+    }
+    ++k;
+  }
+  return out;
+}
+
 // ---- writes ----
+
+namespace {
+
+Event milestone_event(const Position& p, size_t part, uint64_t met_at, Amount amount) {
+  return position_event("vesting.milestone_met", p,
+                        {{"part", std::to_string(part)},
+                         {"type", kind_name(p.schedule.parts[part].kind)},
+                         {"amount", to_decimal(amount)},
+                         {"metAt", std::to_string(met_at)}});
+}
+
+// Records the count parts of `p` that its holder's counts have met, each
+// with its event, and drops their waiting entries; true when any was.
+bool settle_counts(Context& ctx, Position& p) {
+  if (!p.accepted() || p.revoked_at) return false;
+  std::vector<std::optional<uint64_t>> met = p.milestones_met;
+  fill_counts(ctx.state, p, ctx.block.time, met);
+  if (met == p.milestones_met) return false;
+  const std::vector<Amount> amounts = part_amounts(p.schedule, p.total);
+  size_t k = 0;
+  for (size_t i = 0; i < p.schedule.parts.size(); ++i) {
+    const Part& part = p.schedule.parts[i];
+    if (!is_milestone(part.kind)) continue;
+    if (is_count(part.kind) && met[k] && (k >= p.milestones_met.size() || !p.milestones_met[k])) {
+      // fill_counts met it, so counted_from + target did not overflow.
+      const Amount threshold = p.counted_from[k] + count_target(part);
+      ctx.state.erase(await_key(p.beneficiary, count_of(part), threshold, p.id, i));
+      ctx.emit(milestone_event(p, i, *met[k], amounts[i]));
+    }
+    ++k;
+  }
+  p.milestones_met = std::move(met);
+  return true;
+}
+
+// The position was accepted now: its count parts count from the holder's
+// counts as they are, and wait for them in the await index.
+void start_counts(Context& ctx, Position& p) {
+  size_t k = 0;
+  for (size_t i = 0; i < p.schedule.parts.size(); ++i) {
+    const Part& part = p.schedule.parts[i];
+    if (!is_milestone(part.kind)) continue;
+    if (is_count(part.kind)) {
+      const CountId id = count_of(part);
+      p.counted_from[k] = count_value(ctx.state, p.beneficiary, id);
+      // A threshold past 2^128 - 1 is never reached: nothing waits for it.
+      if (auto threshold = checked_add(p.counted_from[k], count_target(part)))
+        ctx.state.put(await_key(p.beneficiary, id, *threshold, p.id, i), {});
+    }
+    ++k;
+  }
+}
+
+// The position stops vesting (revoked or declined): its unmet count parts stop waiting.
+void stop_counts(Context& ctx, const Position& p) {
+  if (!p.accepted()) return;
+  size_t k = 0;
+  for (size_t i = 0; i < p.schedule.parts.size(); ++i) {
+    const Part& part = p.schedule.parts[i];
+    if (!is_milestone(part.kind)) continue;
+    if (is_count(part.kind) && !p.milestones_met[k]) {
+      if (auto threshold = checked_add(p.counted_from[k], count_target(part)))
+        ctx.state.erase(await_key(p.beneficiary, count_of(part), *threshold, p.id, i));
+    }
+    ++k;
+  }
+}
+
+// Sets `holder`'s count to `value` (above the current one) at the block's
+// time and settles up to kMaxSettledPerRaise parts waiting for it.
+void raise_count(Context& ctx, const Address& holder, const CountId& id, Amount value,
+                 const std::optional<Address>& reporter) {
+  const Amount previous = count_value(ctx.state, holder, id);
+  assert(value > previous);
+  ctx.state.put(count_key(holder, id), encode_uint(value));
+  ctx.state.put(log_key(holder, id, value), encode_uint(ctx.block.time));
+  Event e{"vesting.counted",
+          {holder},
+          {{"account", to_checksum(holder)},
+           {"count", count_name(id.count)},
+           {"value", to_decimal(value)},
+           {"previous", to_decimal(previous)}}};
+  if (id.count == Count::kUsage) e.fields.emplace_back("metric", id.metric);
+  if (reporter) {
+    e.addresses.push_back(*reporter);
+    e.fields.emplace_back("reporter", to_checksum(*reporter));
+  }
+  ctx.emit(std::move(e));
+
+  // Waiting entries sort by threshold: those at or below `value` are met.
+  const Bytes prefix = await_prefix(holder, id);
+  std::vector<Bytes> due;
+  ctx.state.scan(prefix, {}, [&](ByteView key, ByteView) {
+    Amount threshold = 0;
+    for (size_t i = 0; i < 16; ++i) threshold = threshold << 8 | key[prefix.size() + i];
+    if (threshold > value) return false;
+    due.emplace_back(key.begin(), key.end());
+    return due.size() < kMaxSettledPerRaise;
+  });
+  for (const Bytes& key : due) {
+    const uint64_t pos_id = get_u64_be(key.data() + prefix.size() + 16);
+    auto p = get_position(ctx.state, pos_id);
+    if (p && settle_counts(ctx, *p)) save_position(ctx.state, *p);
+    ctx.state.erase(key);  // settled above, or its position no longer vests
+  }
+}
+
+}  // namespace
+
+Status add_count(Context& ctx, const Address& holder, const CountId& id, Amount delta) {
+  if (delta == 0) return Status::success();
+  auto value = checked_add(count_value(ctx.state, holder, id), delta);
+  if (!value) return reject(Code::kMalformedPayload, std::string("the ") + count_name(id.count) + " count would overflow");
+  raise_count(ctx, holder, id, *value, std::nullopt);
+  return Status::success();
+}
+
+Status set_reporter(Context& ctx, std::string_view metric, const Address& reporter) {
+  auto current = metric_reporter(ctx.state, metric);
+  if (!current) return reject(Code::kUnknownMetric, "no usage metric " + std::string(metric));
+  if (auto module = module_account_name(reporter))
+    return reject(Code::kBadReporter, to_checksum(reporter) + " is " + std::string(*module) + ", a module account");
+  if (*current == reporter)
+    return reject(Code::kBadReporter, to_checksum(reporter) + " already reports " + std::string(metric));
+  rlp::Encoder e;
+  e.begin_list().fixed(reporter).end_list();
+  ctx.state.put(metric_key(metric), e.finish());
+  ctx.emit(Event{"vesting.reporter_changed",
+                 {*current, reporter},
+                 {{"metric", std::string(metric)}, {"from", to_checksum(*current)}, {"to", to_checksum(reporter)},
+                  {"by", to_checksum(ctx.sender)}}});
+  return Status::success();
+}
+
 
 Status create_position(Context& ctx, const NewPosition& p, uint64_t& id) {
   if (p.total == 0) return reject(Code::kBelowMinimum, "a position needs a positive amount");
@@ -293,10 +601,15 @@ Status create_position(Context& ctx, const NewPosition& p, uint64_t& id) {
                                             ", a module account that can never claim");
   if (Status s = validate_at(p.schedule, p.anchor); !s.ok()) return s;
   // Only stake in the native token can meet a milestone.
-  for (const Part& part : p.schedule.parts)
+  for (size_t i = 0; i < p.schedule.parts.size(); ++i) {
+    const Part& part = p.schedule.parts[i];
     if (part.kind == Part::Kind::kStakeMilestone && p.asset != bank::native_symbol(ctx.state))
       return reject(Code::kBadSchedule, "stake milestones need a position in the native token " +
                                             bank::native_symbol(ctx.state) + ", not " + p.asset);
+    if (part.kind == Part::Kind::kUsage && !metric_reporter(ctx.state, part.metric))
+      return reject(Code::kUnknownMetric, "parts[" + std::to_string(i) + "].metric: no usage metric " + part.metric +
+                                              " on this chain");
+  }
   if (Status s = bank::transfer(ctx, p.funder, escrow_address(), p.asset, p.total, "escrow_deposit"); !s.ok())
     return s;
   auto next = ctx.state.get(as_bytes(kNextKey));
@@ -317,8 +630,12 @@ Status create_position(Context& ctx, const NewPosition& p, uint64_t& id) {
   // Nobody attaches a position to someone else's account unasked: a grant from
   // another account waits for its beneficiary to accept it.
   if (p.origin != Origin::kGrant || p.funder == p.beneficiary) pos.accepted_at = ctx.block.time;
-  for (const Part& part : p.schedule.parts)
-    if (part.kind == Part::Kind::kStakeMilestone) pos.milestones_met.push_back(std::nullopt);
+  for (const Part& part : p.schedule.parts) {
+    if (!is_milestone(part.kind)) continue;
+    pos.milestones_met.push_back(std::nullopt);
+    pos.counted_from.push_back(0);
+  }
+  if (pos.accepted()) start_counts(ctx, pos);
   save_position(ctx.state, pos);
   ctx.state.put(owner_key(pos.beneficiary, id), {});
   ctx.state.put(index_key(pos), {});
@@ -344,8 +661,8 @@ std::vector<Amount> record_milestones(Context& ctx, const Address& a, const Stak
     }
     size_t k = 0;
     for (const Part& part : p.schedule.parts) {
-      if (part.kind != Part::Kind::kStakeMilestone) continue;
-      if (k >= met.size() || !met[k]) unmet.push_back(part.min_stake);
+      if (!is_milestone(part.kind)) continue;
+      if (part.kind == Part::Kind::kStakeMilestone && (k >= met.size() || !met[k])) unmet.push_back(part.min_stake);
       ++k;
     }
     return true;
@@ -372,7 +689,7 @@ Status Vesting::init_genesis(State& state, const boost::json::object& genesis) {
   e.begin_list().begin_list();
   if (top.has("vesting")) {
     jf::Fields v = top.object("vesting");
-    v.only({"min_grant"});
+    v.only({"min_grant", "metrics"});
     jf::Fields mins = v.object("min_grant");
     if (mins.raw()) {
       for (const auto& kv : *mins.raw()) {
@@ -388,6 +705,30 @@ Status Vesting::init_genesis(State& state, const boost::json::object& genesis) {
           break;
         }
         e.begin_list().str(symbol).uint(min).end_list();
+      }
+    }
+    // Usage metrics and their reporters (docs/genesis.md).
+    if (error.empty() && v.has("metrics")) {
+      const auto& list = v.array("metrics");
+      if (error.empty() && list.size() > kMaxMetrics)
+        v.fail("metrics", "at most " + std::to_string(kMaxMetrics) + " metrics");
+      for (size_t i = 0; i < list.size() && error.empty(); ++i) {
+        jf::Fields m(list[i], "vesting.metrics[" + std::to_string(i) + "]", &error);
+        m.only({"name", "reporter", "note"});
+        std::string name = m.str("name");
+        Address reporter = m.address("reporter");
+        if (!error.empty()) break;
+        if (!valid_metric_name(name)) {
+          m.fail("name", "must be 1 to 32 characters of a-z, 0-9 and _, starting with a letter");
+        } else if (state.get(metric_key(name))) {
+          m.fail("name", "duplicate metric " + name);
+        } else if (auto module = module_account_name(reporter)) {
+          m.fail("reporter", "is " + std::string(*module) + ", a module account");
+        } else {
+          rlp::Encoder r;
+          r.begin_list().fixed(reporter).end_list();
+          state.put(metric_key(name), r.finish());
+        }
       }
     }
   }
@@ -421,6 +762,14 @@ Status Vesting::check(uint64_t kind, ByteView payload) const {
       Revoke r;
       return Revoke::decode(payload, r);
     }
+    case kReportUsageKind: {
+      ReportUsage r;
+      if (Status s = ReportUsage::decode(payload, r); !s.ok()) return s;
+      if (!valid_metric_name(r.metric))
+        return reject(Code::kUnknownMetric, "\"" + r.metric + "\" is not a metric name");
+      if (r.value == 0) return reject(Code::kUsageNotIncreased, "a usage value must be above 0");
+      return Status::success();
+    }
   }
   return reject(ChainCode::kUnknownKind, "not a vesting message");
 }
@@ -453,6 +802,11 @@ Status Vesting::apply(Context& ctx, uint64_t kind, ByteView payload) {
       (void)Decline::decode(payload, d);
       return decline(ctx, d);
     }
+    case kReportUsageKind: {
+      ReportUsage r;
+      (void)ReportUsage::decode(payload, r);
+      return report_usage(ctx, r);
+    }
   }
   return reject(ChainCode::kUnknownKind, "not a vesting message");
 }
@@ -477,6 +831,7 @@ void accept_position(Context& ctx, Position& p) {
     ctx.state.put(active_key(p.beneficiary, p.id), {});
   }
   p.accepted_at = ctx.block.time;
+  if (!p.declined && !p.revoked_at) start_counts(ctx, p);
   save_position(ctx.state, p);
   ctx.emit(position_event("vesting.accepted", p, {{"funder", to_checksum(p.funder)}}));
 }
@@ -497,7 +852,9 @@ Status Vesting::claim(Context& ctx, const Claim& c) {
     // Every accepted position with something to claim, however many hold
     // nothing claimable yet.
     for_each_position(ctx.state, ctx.sender, false, [&](const Position& p) {
-      if (p.claimable_at(ctx.block.time) > 0) ids.push_back(p.id);
+      Position q = p;
+      q.milestones_met = milestones_at(ctx.state, p, ctx.block.time, nullptr);
+      if (q.claimable_at(ctx.block.time) > 0) ids.push_back(p.id);
       return ids.size() < kMaxClaimIds;
     });
   }
@@ -505,8 +862,13 @@ Status Vesting::claim(Context& ctx, const Claim& c) {
   for (uint64_t id : ids) {
     Position p;
     if (Status s = own_position(ctx, id, p); !s.ok()) return s;
+    // Count milestones met since the position was last touched become claimable.
+    const bool settled = settle_counts(ctx, p);
     Amount amount = p.claimable_at(ctx.block.time);
-    if (amount == 0) continue;
+    if (amount == 0) {
+      if (settled) save_position(ctx.state, p);
+      continue;
+    }
     p.released += amount;
     save_and_retire(ctx.state, p);
     if (Status s = bank::transfer(ctx, escrow_address(), ctx.sender, p.asset, amount, "escrow_release"); !s.ok())
@@ -546,6 +908,7 @@ Status Vesting::decline(Context& ctx, const Decline& d) {
   if (backed_stake) settle(ctx, ctx.sender);
   Amount returned = p.effective_total() - p.released;
   ctx.state.erase(index_key(p));
+  stop_counts(ctx, p);
   p.revoked_at = ctx.block.time;
   p.vested_at_revoke = p.released;
   p.revocable = false;
@@ -588,6 +951,8 @@ Status Vesting::revoke(Context& ctx, const Revoke& r) {
   // Milestones met so far count as vested at the revoke.
   settle(ctx, p->beneficiary);
   p = get_position(ctx.state, r.id);
+  settle_counts(ctx, *p);
+  stop_counts(ctx, *p);
   Amount vested_now = p->vested_at(ctx.block.time);
   Amount returned = p->total - vested_now;
   p->revoked_at = ctx.block.time;
@@ -603,6 +968,23 @@ Status Vesting::revoke(Context& ctx, const Revoke& r) {
                            {"returned", to_decimal(returned)},
                            {"vested", to_decimal(vested_now)}}));
   return escrow_changed(ctx, p->beneficiary, true);
+}
+
+Status Vesting::report_usage(Context& ctx, const ReportUsage& r) {
+  auto reporter = metric_reporter(ctx.state, r.metric);
+  if (!reporter) return reject(Code::kUnknownMetric, "no usage metric " + r.metric + " on this chain");
+  if (*reporter != ctx.sender)
+    return reject(Code::kNotReporter, "only " + to_checksum(*reporter) + " reports " + r.metric);
+  if (auto module = module_account_name(r.holder))
+    return reject(Code::kModuleAccount, to_checksum(r.holder) + " is " + std::string(*module) + ", a module account");
+  const CountId id{Count::kUsage, r.metric};
+  const Amount current = count_value(ctx.state, r.holder, id);
+  if (r.value <= current)
+    return reject(Code::kUsageNotIncreased, to_checksum(r.holder) + "'s " + r.metric + " is already " +
+                                                to_decimal(current) + "; a report must raise it, not " +
+                                                std::to_string(r.value));
+  raise_count(ctx, r.holder, id, r.value, ctx.sender);
+  return Status::success();
 }
 
 }  // namespace vest::vesting

@@ -12,6 +12,12 @@
 //   vesting/owner/<address><id u64>    (empty): the beneficiary's positions
 //   vesting/active/<address><id u64>   (empty): accepted positions still holding tokens
 //   vesting/offered/<address><id u64>  (empty): offered grants still holding tokens
+//   vesting/metric/<name>              RLP[reporter]: a usage metric and who reports it
+//   vesting/count/<address><count>     the holder's count (units, spend, referrals, a metric's usage)
+//   vesting/log/<address><count><value u128>            block time the count reached value
+//   vesting/await/<address><count><threshold u128><id u64><part u8>
+//                                      (empty): a milestone part waiting for the count to reach threshold
+// where <count> is [kind u8, len u8, metric bytes] (len 0 but for usage).
 // Invariant: the escrow's balance of each asset equals the sum over its
 // positions of (effective total - released).
 #pragma once
@@ -46,7 +52,11 @@ struct Position {
   uint64_t created_height = 0;
   uint64_t revoked_at = 0;    // block time of the revoke, 0 when not revoked
   Amount vested_at_revoke = 0;
-  std::vector<std::optional<uint64_t>> milestones_met;  // per stake-milestone part
+  std::vector<std::optional<uint64_t>> milestones_met;  // per milestone part (is_milestone), in part order
+  // Per milestone part: for a count part (is_count), the holder's count when
+  // the position was accepted, from which its progress counts; 0 for stake
+  // parts, and for every part until the position is accepted.
+  std::vector<Amount> counted_from;
   // Block time the beneficiary accepted it: its creation for purchases,
   // referrals and one's own grants; 0 for a grant from another account until
   // its beneficiary accepts it. An offered position vests but is left out of
@@ -145,6 +155,74 @@ class StakeClock {
   virtual Status after_escrow_change(Context& ctx, const Address& a, bool revoked) const = 0;
 };
 
+// ---- counts: what purchases, referrals and usage milestone parts count ----
+//
+// Each holder has monotonic counts, raised only by the chain: units bought and
+// payment-asset spend (by the sale at each purchase), new buyers referred (by
+// the sale), and each usage metric (by the metric's reporter). A count part of
+// a position is met once the count reaches counted_from + the part's target;
+// when, is read from the count's log (the block time it first reached a
+// value), so it never depends on when the position is next touched.
+
+enum class Count : uint8_t { kUnits = 1, kSpend = 2, kReferrals = 3, kUsage = 4 };
+struct CountId {
+  Count count = Count::kUnits;
+  std::string metric;  // kUsage only
+  friend bool operator==(const CountId&, const CountId&) = default;
+};
+// "units", "spend", "referrals" or "usage".
+const char* count_name(Count count);
+// The count a count part (is_count) follows, and how much it must grow.
+CountId count_of(const Part& part);
+Amount count_target(const Part& part);
+
+// At most this many waiting parts are settled (recorded as met, with their
+// event) when a count is raised; the rest are settled by the holder's next
+// raise of that count, claim or revoke, with the same met time. Reads count
+// them as met from the block they were met in either way.
+constexpr size_t kMaxSettledPerRaise = 64;
+constexpr size_t kMaxMetrics = 64;
+
+Amount count_value(const StateReader& state, const Address& holder, const CountId& id);
+// The block time `holder`'s count first reached `value` (nullopt: not yet).
+std::optional<uint64_t> count_reached_at(const StateReader& state, const Address& holder, const CountId& id,
+                                         Amount value);
+// Raises `holder`'s count by `delta` (> 0), at the block's time; emits
+// "vesting.counted" and settles the parts now met (kMaxSettledPerRaise).
+// The sale raises units, spend and referrals; usage is raised by its
+// reporter's vesting.report_usage.
+Status add_count(Context& ctx, const Address& holder, const CountId& id, Amount delta);
+
+// The reporter of usage metric `name` (nullopt: no such metric).
+std::optional<Address> metric_reporter(const StateReader& state, std::string_view name);
+// Every metric with its reporter, by name.
+std::vector<std::pair<std::string, Address>> metrics(const StateReader& state);
+// Makes `reporter` the reporter of `metric`; for the contract that holds the
+// authority to rotate reporters (the sale's admin). Emits
+// "vesting.reporter_changed". unknown_metric, or bad_reporter for a module
+// account or the current reporter; state unchanged on failure.
+Status set_reporter(Context& ctx, std::string_view metric, const Address& reporter);
+
+// The milestone met-times of `p` at `t`: the recorded ones, plus the count
+// parts its holder's counts meet by `t`, plus (with `clock`) the stake parts
+// its stake meets by `t`.
+std::vector<std::optional<uint64_t>> milestones_at(const StateReader& state, const Position& p, uint64_t t,
+                                                   const StakeClock* clock);
+
+// Progress of each count part of a position, for the reads.
+struct CountProgress {
+  size_t part = 0;  // index into the schedule's parts
+  Part::Kind kind = Part::Kind::kPurchases;
+  CountId id;
+  Amount amount = 0;  // the part's share of the position
+  Amount target = 0;  // how much the count must grow
+  Amount done = 0;    // how much it has grown since counted_from, capped at target
+  std::optional<uint64_t> met_at;
+};
+// `met` as milestones_at() answers it for `p` at `t`.
+std::vector<CountProgress> count_progress(const StateReader& state, const Position& p,
+                                          const std::vector<std::optional<uint64_t>>& met);
+
 // Records the milestones of `a`'s accepted positions that `clock` says are met
 // by the block's time; returns the min_stake levels of those still unmet,
 // ascending and distinct.
@@ -158,7 +236,7 @@ class Vesting : public Contract {
 
   std::string_view name() const override { return "vesting"; }
   std::vector<uint64_t> kinds() const override {
-    return {kClaimKind, kGrantKind, kRevokeKind, kAcceptKind, kDeclineKind};
+    return {kClaimKind, kGrantKind, kRevokeKind, kAcceptKind, kDeclineKind, kReportUsageKind};
   }
   Status init_genesis(State& state, const boost::json::object& genesis) override;
   Status check(uint64_t kind, ByteView payload) const override;
@@ -170,6 +248,7 @@ class Vesting : public Contract {
   Status revoke(Context& ctx, const Revoke& r);
   Status accept(Context& ctx, const Accept& a);
   Status decline(Context& ctx, const Decline& d);
+  Status report_usage(Context& ctx, const ReportUsage& r);
   // The clock's hooks, when there is one.
   void settle(Context& ctx, const Address& a) const;
   Status escrow_changed(Context& ctx, const Address& a, bool revoked) const;

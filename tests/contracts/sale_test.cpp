@@ -80,9 +80,10 @@ TEST_CASE("sale: a purchase pays, delivers base tokens and locks the bonus", "[s
       if (k == "reason") reason = ":" + v;
     types.push_back(e.type + reason);
   }
+  // The buyer's counts for purchases milestones: units, then payment-asset spend.
   CHECK(types == std::vector<std::string>{"bank.fee", "bank.transfer:sale_payment",
-                                          "bank.transfer:sale_delivery", "sale.purchase",
-                                          "bank.transfer:escrow_deposit", "vesting.created"});
+                                          "bank.transfer:sale_delivery", "sale.purchase", "vesting.counted",
+                                          "vesting.counted", "bank.transfer:escrow_deposit", "vesting.created"});
 }
 
 TEST_CASE("sale: every purchase rule refuses with its reason and moves nothing", "[sale]") {

@@ -69,7 +69,7 @@ Schedule random_schedule(std::mt19937_64& rng) {
   for (uint32_t cut : cuts) {
     const uint32_t bps = cut - prev;
     prev = cut;
-    switch (below(rng, 4)) {
+    switch (below(rng, 7)) {
       case 0: {
         uint64_t a = random_offset(rng), b = random_offset(rng);
         if (a == b) b = a == kMaxOffset ? a - 1 : a + 1;
@@ -87,7 +87,13 @@ Schedule random_schedule(std::mt19937_64& rng) {
         s.parts.push_back(Part::periodic(bps, start, period, count));
         break;
       }
-      default: s.parts.push_back(Part::stake(bps, 1 + below(rng, 1'000'000), 1 + below(rng, kMaxOffset))); break;
+      case 3: s.parts.push_back(Part::stake(bps, 1 + below(rng, 1'000'000), 1 + below(rng, kMaxOffset))); break;
+      case 4:
+        s.parts.push_back(below(rng, 2) ? Part::purchase_units(bps, 1 + below(rng, 100))
+                                        : Part::purchase_spend(bps, random_total(rng) | 1));
+        break;
+      case 5: s.parts.push_back(Part::referrals(bps, 1 + below(rng, 100))); break;
+      default: s.parts.push_back(Part::usage(bps, "m" + std::to_string(below(rng, 1000)), 1 + below(rng, 1000))); break;
     }
   }
   return s;
@@ -95,7 +101,7 @@ Schedule random_schedule(std::mt19937_64& rng) {
 
 size_t milestone_count(const Schedule& s) {
   size_t n = 0;
-  for (const Part& p : s.parts) n += p.kind == Part::Kind::kStakeMilestone;
+  for (const Part& p : s.parts) n += is_milestone(p.kind);
   return n;
 }
 
@@ -408,8 +414,8 @@ TEST_CASE("schedule: decode refuses malformed bytes", "[vesting]") {
   CHECK(decode_message(test::unhex("80")) == "schedule: expected a list");
   CHECK(decode_message({}) == "schedule: truncated");
   CHECK(decode_message(test::unhex("c0")) == "parts: must have 1 to 16 parts");
-  // [[5, 10000, 0]]: no such kind.
-  CHECK(decode_message(test::unhex("c6c50582271080")) == "parts[0].kind: unknown kind 5");
+  // [[8, 10000, 0]]: no such kind.
+  CHECK(decode_message(test::unhex("c6c50882271080")) == "parts[0].kind: unknown kind 8");
   // [[2, 5000, 0]]: shares add up to half.
   CHECK(decode_message(test::unhex("c6c50282138880")) == "parts: bps add up to 5000, must be 10000");
   // [[2, 10000, 0, 0]] and [[2, 10000]]: a field too many, a field short.
@@ -526,7 +532,8 @@ TEST_CASE("schedule: JSON round-trips and its errors name the field", "[vesting]
   CHECK(json_error(R"({"parts":[1]})") == "parts[0]: must be an object");
   CHECK(json_error(R"({"parts":[{"bps":10000,"time":0}]})") == "parts[0].type: missing");
   CHECK(json_error(R"({"parts":[{"type":"cliff","bps":10000}]})") ==
-        "parts[0].type: must be \"linear\", \"tranche\", \"periodic\" or \"stake\"");
+        "parts[0].type: must be \"linear\", \"tranche\", \"periodic\", \"stake\", \"purchases\", \"referrals\" or "
+        "\"usage\"");
   CHECK(json_error(R"({"parts":[{"type":"tranche","bps":5000,"time":0},{"type":"tranche","bps":5000}]})") ==
         "parts[1].time: missing");
   CHECK(json_error(R"({"parts":[{"type":"tranche","time":0}]})") == "parts[0].bps: missing");
@@ -603,4 +610,94 @@ TEST_CASE("schedule: upcoming unlocks of a mixed schedule", "[vesting]") {
         std::vector<Unlock>{{kAnchor + 50, 1500}, {kAnchor + 100, 2000 + 1500 + 5000}});
   // Tiny totals: steps whose amount rounds to 0 are left out.
   CHECK(upcoming_unlocks(same, 1, kAnchor, kAnchor, {}, 10) == std::vector<Unlock>{{kAnchor + 100, 1}});
+}
+
+TEST_CASE("schedule: purchases, referrals and usage parts encode, validate and read as milestones", "[vesting]") {
+  const Schedule s{{Part::linear(4000, 0, 1000), Part::purchase_units(1000, 3),
+                    Part::purchase_spend(1000, 500 * Amount(1'000'000)), Part::referrals(1000, 2),
+                    Part::stake(1000, 7, 60), Part::usage(2000, "courses_completed", 10)}};
+  REQUIRE(validate(s).ok());
+  // [5, 1000, 3, 0], [5, 1000, 0, 500000000], [6, 1000, 2], [7, 2000, "courses_completed", 10]
+  const Bytes enc = encode(s);
+  rlp::ListReader r(enc);
+  r.list();
+  CHECK(to_hex(r.raw()) == "c6058203e80380");
+  CHECK(to_hex(r.raw()) == "ca058203e880841dcd6500");
+  CHECK(to_hex(r.raw()) == "c5068203e802");
+  r.raw();
+  CHECK(to_hex(r.raw()) == "d7078207d091636f75727365735f636f6d706c657465640a");
+  Schedule back;
+  REQUIRE(decode(enc, back).ok());
+  CHECK(back == s);
+  // docs/protocol.md: devnet Academy's schedule.
+  CHECK(to_hex(encode(Schedule{{Part::tranche(5000, 15'552'000), Part::usage(5000, "courses_completed", 10)}})) ==
+        "e1c80282138883ed4e00d70782138891636f75727365735f636f6d706c657465640a");
+
+  // Milestone parts, in part order: purchases(units), purchases(spend), referrals, stake, usage.
+  const Amount total = 100'000;
+  const uint64_t t = kAnchor + 10'000;
+  CHECK(vested(s, total, kAnchor, t, kNoneMet) == 40'000);
+  CHECK(vested(s, total, kAnchor, t, {t, std::nullopt, std::nullopt, std::nullopt, std::nullopt}) == 50'000);
+  CHECK(vested(s, total, kAnchor, t, {std::nullopt, std::nullopt, std::nullopt, std::nullopt, t}) == 60'000);
+  CHECK(vested(s, total, kAnchor, t, {std::nullopt, std::nullopt, t + 1, std::nullopt, std::nullopt}) == 40'000);
+  CHECK(vested(s, total, kAnchor, t + 1, {std::nullopt, std::nullopt, t + 1, std::nullopt, std::nullopt}) == 50'000);
+  CHECK(vested(s, total, kAnchor, t, {t, t, t, t, t}) == total);
+  // A met time after t is an upcoming unlock; an unmet part has no date.
+  CHECK(upcoming_unlocks(s, total, kAnchor, t, {std::nullopt, std::nullopt, t + 5, std::nullopt, std::nullopt}, 8) ==
+        std::vector<Unlock>{{t + 5, 10'000}});
+
+  // Errors name the field.
+  CHECK(validate_message(one(Part::purchase_units(10000, 0))) ==
+        "parts[0].units: give exactly one of units or spend, above 0");
+  Part both = Part::purchase_units(10000, 1);
+  both.spend = 1;
+  CHECK(validate_message(one(both)) == "parts[0].units: give exactly one of units or spend, above 0");
+  CHECK(validate_message(one(Part::referrals(10000, 0))) == "parts[0].buyers: must be above 0");
+  CHECK(validate_message(one(Part::usage(10000, "courses", 0))) == "parts[0].target: must be above 0");
+  for (const char* bad : {"", "Courses", "1courses", "courses-done", "a_name_that_is_longer_than_32_chars"})
+    CHECK(validate_message(one(Part::usage(10000, bad, 1))) ==
+          "parts[0].metric: must be 1 to 32 characters of a-z, 0-9 and _, starting with a letter");
+  CHECK(validate_message(one(Part::usage(10000, "a_name_that_is_exactly_32_chars_", 1))) == "ok");
+  Part foreign = Part::referrals(10000, 1);
+  foreign.units = 2;
+  CHECK(validate_message(one(foreign)) == "parts[0].units: must be 0 in a referrals part");
+  foreign = Part::tranche(10000, 1);
+  foreign.metric = "x";
+  CHECK(validate_message(one(foreign)) == "parts[0].metric: must be 0 in a tranche part");
+  // [[5, 10000, 0, 0]]: a purchases part with neither units nor spend, refused on decode.
+  CHECK(decode_message(test::unhex("c7c6058227108080")) ==
+        "parts[0].units: give exactly one of units or spend, above 0");
+  // [[7, 10000, "", 1]]: no metric name.
+  CHECK(decode_message(test::unhex("c7c60782271080" "01")) ==
+        "parts[0].metric: must be 1 to 32 characters of a-z, 0-9 and _, starting with a letter");
+}
+
+TEST_CASE("schedule: JSON of purchases, referrals and usage parts round-trips, errors name the field", "[vesting]") {
+  const std::string text =
+      R"({"parts":[{"type":"purchases","bps":2500,"units":3},{"type":"purchases","bps":2500,"spend":"500000000"},)"
+      R"({"type":"referrals","bps":2500,"buyers":2},{"type":"usage","bps":2500,"metric":"courses_completed","target":10}]})";
+  Schedule s;
+  std::string error;
+  REQUIRE(parse_schedule_json(json::parse(text), s, error));
+  CHECK(s == Schedule{{Part::purchase_units(2500, 3), Part::purchase_spend(2500, 500'000'000),
+                       Part::referrals(2500, 2), Part::usage(2500, "courses_completed", 10)}});
+  CHECK(json::serialize(schedule_json(s)) == text);
+
+  CHECK(json_error(R"({"parts":[{"type":"purchases","bps":10000}]})") ==
+        "parts[0].units: give exactly one of units or spend");
+  CHECK(json_error(R"({"parts":[{"type":"purchases","bps":10000,"units":1,"spend":"1"}]})") ==
+        "parts[0].units: give exactly one of units or spend");
+  CHECK(json_error(R"({"parts":[{"type":"purchases","bps":10000,"spend":5}]})") ==
+        "parts[0].spend: must be a decimal string of base units");
+  CHECK(json_error(R"({"parts":[{"type":"purchases","bps":10000,"units":0}]})") ==
+        "parts[0].units: give exactly one of units or spend, above 0");
+  CHECK(json_error(R"({"parts":[{"type":"referrals","bps":10000}]})") == "parts[0].buyers: missing");
+  CHECK(json_error(R"({"parts":[{"type":"referrals","bps":10000,"buyers":1,"time":3}]})") ==
+        "parts[0].time: not a field of a referrals part");
+  CHECK(json_error(R"({"parts":[{"type":"usage","bps":10000,"target":1}]})") == "parts[0].metric: missing");
+  CHECK(json_error(R"({"parts":[{"type":"usage","bps":10000,"metric":4,"target":1}]})") ==
+        "parts[0].metric: must be a string");
+  CHECK(json_error(R"({"parts":[{"type":"usage","bps":10000,"metric":"Bad","target":1}]})") ==
+        "parts[0].metric: must be 1 to 32 characters of a-z, 0-9 and _, starting with a letter");
+  CHECK(json_error(R"({"parts":[{"type":"usage","bps":10000,"metric":"ok"}]})") == "parts[0].target: missing");
 }

@@ -1053,8 +1053,8 @@ TEST_CASE("rpc: account_get agrees with vesting_list, and chain_getEvents finds 
     types.push_back(type);
   }
   CHECK(types == std::vector<std::string>{"bank.fee", "bank.transfer:sale_payment",
-                                          "bank.transfer:sale_delivery", "sale.purchase",
-                                          "bank.transfer:escrow_deposit", "vesting.created"});
+                                          "bank.transfer:sale_delivery", "sale.purchase", "vesting.counted",
+                                          "vesting.counted", "bank.transfer:escrow_deposit", "vesting.created"});
 
   // Positions created for account 0: two purchases and the grant.
   json::value created = events("vesting.created");

@@ -181,10 +181,10 @@ namespace {
 // (At most 64 characters, the longest name a package may have.)
 constexpr const char* kMarkupName = R"(<img src=x onerror="__xss=1"><script>__xss=2</script><b>&</b>)";
 
-// The sale admin adds package 5 with the markup name, a cap of 100 units and 3 per account.
+// The sale admin adds package 9 with the markup name, a cap of 100 units and 3 per account.
 void create_markup_package(Vestd& node) {
   sale::Package p;
-  p.id = 5;
+  p.id = 9;
   p.name = kMarkupName;
   p.price_asset = "USDV";
   p.price = 20 * kUsd;
@@ -220,12 +220,12 @@ TEST_CASE("web: the explorer page in headless Chromium shows what the RPC answer
   TempDir dir;
   Vestd node(dir.path());
   // Account 0 buys Starter and Growth; account 2 buys VIP with account 0 as referrer,
-  // twice Package 5, and stakes 20,000 VEST; the admin adds a package named with markup.
+  // twice package 9, and stakes 20,000 VEST; the admin adds a package named with markup.
   submit_ok(node, kDevKey0, sale::kPurchaseKind, purchase_payload(1, 1, 1000 * kUsd));
   submit_ok(node, kDevKey0, sale::kPurchaseKind, purchase_payload(2, 1, 1000 * kUsd));
   submit_ok(node, kDevKey2, sale::kPurchaseKind, purchase_payload(3, 1, 5000 * kUsd, std::string(kDevAddr0)));
   create_markup_package(node);
-  submit_ok(node, kDevKey2, sale::kPurchaseKind, purchase_payload(5, 2, 1000 * kUsd));
+  submit_ok(node, kDevKey2, sale::kPurchaseKind, purchase_payload(9, 2, 1000 * kUsd));
   submit_ok(node, kDevKey2, staking::kStakeKind, staking::AmountMsg{20000 * kVest}.encode());
   // 40 days on: Starter's cliff and Growth's first tranche have passed, and VIP's first
   // milestone (10,000 VEST staked 30 days) is met. Account 0 claims; account 2 claims

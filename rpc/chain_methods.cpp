@@ -186,6 +186,8 @@ json::value chain_get_evidence(NodeApi& node, const json::object& p, const Metho
   return json::object{{"evidence", std::move(list)}, {"nextCursor", next}};
 }
 
+}  // namespace
+
 json::value account_get(NodeApi& node, const json::object& p) {
   Address a = address_param(p, "address");
   StateAt at = state_at(node, p);
@@ -243,6 +245,8 @@ json::value account_get(NodeApi& node, const json::object& p) {
   if (!p.contains("atHeight")) out["pendingCount"] = node.pending_count(a);
   return out;
 }
+
+namespace {
 
 json::value account_get_transactions(NodeApi& node, const json::object& p, const MethodLimits& limits) {
   Address a = address_param(p, "address");

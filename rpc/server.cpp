@@ -271,26 +271,29 @@ class WsSession : public Connection, public Subscriber, public std::enable_share
 
   // ---- Subscriber ----
 
-  bool notify(std::string text) override {
+  Queued notify(std::string text) override {
     const Limits& limits = state_->limits;
+    bool overflow = false;
     {
       std::lock_guard lock(queue_mutex_);
-      if (dropping_) return false;
-      if (queued_ + 1 > limits.max_subscriber_messages || queued_bytes_ + text.size() > limits.max_subscriber_bytes) {
+      if (dropping_ || closed_) return Queued::kClosed;
+      overflow = queued_ + 1 > limits.max_subscriber_messages ||
+                 queued_bytes_ + text.size() > limits.max_subscriber_bytes;
+      if (overflow) {
         dropping_ = true;
       } else {
         ++queued_;
         queued_bytes_ += text.size();
       }
     }
-    if (dropping_now()) {
+    if (overflow) {
       net::post(executor_, [self = shared_from_this()] { self->drop_slow(); });
-      return false;
+      return Queued::kOverflow;
     }
     net::post(executor_, [self = shared_from_this(), text = std::move(text)]() mutable {
       self->push({std::move(text), 0, true});
     });
-    return true;
+    return Queued::kYes;
   }
 
   bool has_room() const override {
@@ -402,11 +405,6 @@ class WsSession : public Connection, public Subscriber, public std::enable_share
     }
   }
 
-  bool dropping_now() {
-    std::lock_guard lock(queue_mutex_);
-    return dropping_ && !drop_posted_ && (drop_posted_ = true);
-  }
-
   // Closes a connection whose notifications piled up: what is not being written
   // is discarded, the close frame follows the write in progress, and the socket
   // is closed if that does not happen within write_timeout.
@@ -450,11 +448,10 @@ class WsSession : public Connection, public Subscriber, public std::enable_share
   bool drop_started_ = false;           // on the strand: closing for slowness
   net::steady_timer drop_timer_;
 
-  mutable std::mutex queue_mutex_;  // guards the six below
+  mutable std::mutex queue_mutex_;  // guards the five below
   std::size_t queued_ = 0;          // notifications queued, not yet written
   std::size_t queued_bytes_ = 0;
-  bool dropping_ = false;
-  bool drop_posted_ = false;
+  bool dropping_ = false;  // the queue overflowed: closing
   bool closed_ = false;
   std::vector<std::function<void()>> close_hooks_;
 };

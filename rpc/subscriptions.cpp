@@ -171,14 +171,15 @@ struct SubscriptionHub::State : std::enable_shared_from_this<SubscriptionHub::St
   // its connection was just dropped for being too slow.
   bool send(Sub& sub, Subscriber& to, json::value payload) {
     std::string text = notification(sub.id, std::move(payload));
-    bool queued = false;
+    Subscriber::Queued queued = Subscriber::Queued::kClosed;
     {
       std::lock_guard lock(sub.deliver_mutex);
       if (sub.closed) return false;
       queued = to.notify(std::move(text));
     }
-    if (!queued) {
-      if (release(sub.key)) ++dropped;
+    if (queued != Subscriber::Queued::kYes) {
+      if (queued == Subscriber::Queued::kOverflow) ++dropped;
+      release(sub.key);
       return false;
     }
     ++sent;
@@ -511,6 +512,8 @@ std::string SubscriptionHub::subscribe(const std::shared_ptr<Subscriber>& subscr
   only_for("hash", Topic::kTransaction, "transaction");
   only_for("address", Topic::kAccount, "account");
   only_for("tierLapseWindow", Topic::kAccount, "account");
+  if (opt_value(p, "fromHeight") && sub->topic == Topic::kTransaction)
+    fail_params("field 'fromHeight': not for topic transaction (its first notification is its current status)");
   switch (sub->topic) {
     case Topic::kEvents:
       if (opt_value(p, "filter")) {
@@ -539,8 +542,6 @@ std::string SubscriptionHub::subscribe(const std::shared_ptr<Subscriber>& subscr
   const std::uint64_t head = s.node.store().head()->height;
   sub->next = head + 1;
   if (auto from = opt_u64(p, "fromHeight")) {
-    if (sub->topic == Topic::kTransaction)
-      fail_params("field 'fromHeight': not for topic transaction (its first notification is its current status)");
     if (*from > head + 1)
       fail_params("field 'fromHeight': block " + std::to_string(*from) + " is in the future (the head is " +
                   std::to_string(head) + ")");

@@ -49,10 +49,16 @@ constexpr std::size_t kMaxUnlocksPerBlock = 64;
 // Thread-safe.
 class Subscriber : public Session {
  public:
-  // Queues the notification `text`. False when it would take the connection's
-  // queue past Limits::max_subscriber_messages or max_subscriber_bytes: the
-  // connection is then closed (kSlowSubscriberCloseCode) and queues nothing more.
-  virtual bool notify(std::string text) = 0;
+  enum class Queued {
+    kYes,
+    // It would take the connection's queue past Limits::max_subscriber_messages
+    // or max_subscriber_bytes: the connection is being closed
+    // (kSlowSubscriberCloseCode). Answered once per connection.
+    kOverflow,
+    kClosed,  // the connection is closing or closed: nothing more is queued
+  };
+  // Queues the notification `text`.
+  virtual Queued notify(std::string text) = 0;
   // Whether the queue is under half of both bounds: a replay waits for it.
   virtual bool has_room() const = 0;
   // Runs `fn` once the answer to the call being handled is queued, so that

@@ -409,7 +409,16 @@ struct SubscriptionHub::State : std::enable_shared_from_this<SubscriptionHub::St
       }
       auto data = block_data(sub.next);
       if (!data) return;  // not readable yet: the next pass
-      for (json::value& p : payloads(sub, *data))
+      std::vector<json::value> out;
+      try {
+        out = payloads(sub, *data);
+      } catch (const std::exception&) {
+        // A read model refused a committed block's state (a broken store):
+        // end the subscription rather than skip a block silently.
+        remove(sub.key, sub.id);
+        return;
+      }
+      for (json::value& p : out)
         if (!send(sub, to, std::move(p))) return;
       ++sub.next;
     }

@@ -379,7 +379,7 @@ TEST_CASE("subscriptions: a reconnect with fromHeight misses nothing and repeats
   CHECK(want_account.size() >= 10);
 }
 
-TEST_CASE("subscriptions: a reader too slow for its notifications is dropped with the reason; others keep receiving",
+TEST_CASE("subscriptions: a reader too slow for its notifications is dropped with the reason while others keep receiving",
           "[integration][subscriptions]") {
   TempDir dir;
   Vestd node(dir.path(), kManualBlocks);
@@ -455,7 +455,7 @@ TEST_CASE("subscriptions: a reader too slow for its notifications is dropped wit
   CHECK(rss_after < rss_before + 64 * 1024);
 }
 
-TEST_CASE("subscriptions: at the bounds subscribe answers an error and nothing changes; a closed connection frees its share",
+TEST_CASE("subscriptions: at the bounds subscribe answers an error and nothing changes, and a closed connection frees its share",
           "[integration][subscriptions]") {
   TempDir dir;
   auto config = write_config(dir, "[rpc]\nmax_subscriptions_per_connection = 3\nmax_subscriptions = 5\n");

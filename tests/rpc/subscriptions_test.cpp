@@ -245,7 +245,7 @@ TEST_CASE("hub: fromHeight replays, then continues live with no gap and no repea
   CHECK_FALSE(s->next(200ms).has_value());
 }
 
-TEST_CASE("hub: a live subscriber whose queue overflows is dropped and released; others go on",
+TEST_CASE("hub: a live subscriber whose queue overflows is dropped and released, and others go on",
           "[rpc][subscriptions]") {
   Fixture f;
   auto slow = std::make_shared<Recorder>(10);

@@ -399,6 +399,8 @@ json::value chain_get_evidence(NodeApi& node, const json::object& p, const Metho
   return json::object{{"evidence", std::move(list)}, {"nextCursor", next}, {"height", head}};
 }
 
+}  // namespace
+
 json::value account_get(NodeApi& node, const json::object& p) {
   Address a = address_param(p, "address");
   StateAt at = state_at(node, p);
@@ -456,6 +458,8 @@ json::value account_get(NodeApi& node, const json::object& p) {
   if (!p.contains("atHeight")) out["pendingCount"] = node.pending_count(a);
   return out;
 }
+
+namespace {
 
 // Message kinds from "kinds" (an array of names such as "sale.purchase") or
 // "kind" (one name); empty when neither is given.

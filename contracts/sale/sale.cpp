@@ -290,6 +290,35 @@ TierStatus tier_status(const StateReader& state, const Config& cfg, const Addres
   return st;
 }
 
+std::optional<TierLapse> tier_lapse(const StateReader& state, const Config& cfg, const Address& account, uint64_t t,
+                                    uint64_t horizon) {
+  // The window's entries, oldest first: each stops counting one window after its time.
+  const uint64_t from = t > cfg.tier_window ? t - cfg.tier_window + 1 : 0;
+  const uint64_t end = t > UINT64_MAX - horizon ? UINT64_MAX : t + horizon;
+  Bytes prefix = make_key(kSpendPrefix, account.view());
+  std::vector<std::pair<uint64_t, Amount>> entries;
+  Amount spend = 0;
+  state.scan(prefix, spend_key(account, from, 0), [&](ByteView key, ByteView value) {
+    uint64_t time = get_u64_be(key.data() + prefix.size());
+    if (time > t) return false;
+    Amount cost = decode_uint(value).value_or(0);
+    spend = checked_add(spend, cost).value_or(kU128Max);
+    entries.emplace_back(time, cost);
+    return true;
+  });
+  const uint32_t tier = tier_for(cfg, spend);
+  if (tier == 0) return std::nullopt;
+  for (size_t i = 0; i < entries.size();) {
+    const uint64_t time = entries[i].first;
+    if (time > UINT64_MAX - cfg.tier_window || time + cfg.tier_window > end) return std::nullopt;
+    // Every entry of that time leaves at once.
+    for (; i < entries.size() && entries[i].first == time; ++i) spend -= std::min(spend, entries[i].second);
+    if (const uint32_t now = tier_for(cfg, spend); now < tier)
+      return TierLapse{time + cfg.tier_window, tier, now, spend};
+  }
+  return std::nullopt;
+}
+
 std::optional<std::vector<SpendRank>> spend_leaderboard(const StateReader& state, const Config& cfg, uint64_t t,
                                                         size_t max_entries) {
   // Spend per buyer from the spend entries in the window (pruned as buyers buy).

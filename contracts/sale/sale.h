@@ -130,6 +130,21 @@ struct TierStatus {
 };
 TierStatus tier_status(const StateReader& state, const Config& cfg, const Address& account, uint64_t t);
 
+// When an account's tier falls because its spend leaves the tier window (no
+// new spend assumed): from `time` on it is at tier `to` instead of `from`.
+struct TierLapse {
+  uint64_t time = 0;
+  uint32_t from = 0;
+  uint32_t to = 0;
+  Amount spend_after = 0;  // in the window ending at `time`
+
+  friend bool operator==(const TierLapse&, const TierLapse&) = default;
+};
+// The first lapse of `account`'s tier in (t, t + horizon], from its spend in
+// the window ending at t; nullopt when its tier holds through t + horizon.
+std::optional<TierLapse> tier_lapse(const StateReader& state, const Config& cfg, const Address& account, uint64_t t,
+                                    uint64_t horizon);
+
 struct SpendRank {
   Address account;
   Amount spend = 0;  // payment-asset spend in the tier window ending at t

@@ -292,6 +292,9 @@ try {
   // One position card for the docs.
   const firstCard = await page.$('article.position');
   if (firstCard) await firstCard.screenshot({ path: path.join(outDir, 'position.png') });
+  const loyalty = nonStake.find((m) => m.type === 'purchases');
+  const loyaltyCard = loyalty && await page.$(`article.position[data-position="${loyalty.position}"]`);
+  if (loyaltyCard) await loyaltyCard.screenshot({ path: path.join(outDir, 'position-purchases.png') });
 
   // ---- buyer A: claimed positions ----
   await open(`#/account/${buyerA}`);
@@ -321,6 +324,7 @@ try {
   const all = await rpc('vesting_listAll', { limit: 50 });
   equal(JSON.stringify(await page.$$eval('#all-positions tbody tr', (t) => t.map((tr) => tr.dataset.position))),
     JSON.stringify(all.positions.map((p) => String(p.id))), 'every position listed by id');
+  await shot('positions.png');
   for (const p of all.positions) {
     const met = p.milestones.filter((m) => m.metAt !== null).length;
     equal(await page.textContent(`#all-positions tr[data-position="${p.id}"] .milestones-met`),

@@ -1,6 +1,7 @@
 #include "contracts/catalog.h"
 
 #include "contracts/bank/messages.h"
+#include "contracts/roles/messages.h"
 #include "contracts/sale/messages.h"
 #include "contracts/staking/messages.h"
 #include "contracts/validators/messages.h"
@@ -18,15 +19,20 @@ constexpr std::pair<std::string_view, uint64_t> kKindNames[] = {
     {"sale.purchase", sale::kPurchaseKind},
     {"sale.create_package", sale::kCreatePackageKind},
     {"sale.update_package", sale::kUpdatePackageKind},
+    {"sale.set_reporter", sale::kSetReporterKind},
     {"vesting.claim", vesting::kClaimKind},
     {"vesting.grant", vesting::kGrantKind},
     {"vesting.revoke", vesting::kRevokeKind},
     {"vesting.accept", vesting::kAcceptKind},
     {"vesting.decline", vesting::kDeclineKind},
+    {"vesting.report_usage", vesting::kReportUsageKind},
     {"staking.stake", staking::kStakeKind},
     {"staking.unstake", staking::kUnstakeKind},
     {"staking.claim_rewards", staking::kClaimRewardsKind},
     {"validators.set_power", validators::kSetPowerKind},
+    {"roles.propose", roles::kProposeKind},
+    {"roles.accept", roles::kAcceptKind},
+    {"roles.cancel", roles::kCancelKind},
 };
 
 }  // namespace
@@ -108,6 +114,17 @@ std::optional<MessageInfo> describe_message(uint64_t kind, ByteView payload) {
       if (!validators::SetPower::decode(payload, m).ok()) return std::nullopt;
       return MessageInfo{"validators.set_power",
                          {{"validator", to_checksum(m.validator)}, {"power", std::to_string(m.power)}}};
+    }
+    case roles::kProposeKind: {
+      roles::Propose m;
+      if (!roles::Propose::decode(payload, m).ok()) return std::nullopt;
+      return MessageInfo{"roles.propose", {{"role", m.role}, {"to", to_checksum(m.to)}}};
+    }
+    case roles::kAcceptKind:
+    case roles::kCancelKind: {
+      roles::RoleRef m;
+      if (!roles::RoleRef::decode(payload, m).ok()) return std::nullopt;
+      return MessageInfo{kind == roles::kAcceptKind ? "roles.accept" : "roles.cancel", {{"role", m.role}}};
     }
     case staking::kClaimRewardsKind: {
       staking::ClaimRewards c;

@@ -16,6 +16,7 @@
 #include "p2p/node_key.h"
 #include "rpc/chain_methods.h"
 #include "rpc/sale_methods.h"
+#include "rpc/roles_methods.h"
 #include "rpc/staking_methods.h"
 #include "rpc/subscriptions.h"
 #include "rpc/server.h"
@@ -238,6 +239,7 @@ int run_daemon(const Config& in) {
   rpc::register_chain_methods(dispatcher, *node, method_limits);
   rpc::register_sale_methods(dispatcher, *node, method_limits);
   rpc::register_staking_methods(dispatcher, *node, method_limits);
+  rpc::register_roles_methods(dispatcher, *node);
   dispatcher.set_internal_error_log([](std::string_view method, std::string_view what) {
     log_error("rpc " + std::string(method) + " failed: " + std::string(what));
   });

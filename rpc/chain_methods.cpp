@@ -369,8 +369,10 @@ json::value chain_get_validators(NodeApi& node, const json::object& p) {
   // A change that certifies no committed block yet and is not the answer itself.
   const bool pending = latest->effective_from > head && latest->effective_from > height;
   out["pending"] = pending ? json::value(validator_set_view(*latest)) : json::value(nullptr);
-  const ChainParams& params = node.params();
-  out["admin"] = params.validator_admin ? json::value(to_checksum(*params.validator_admin)) : json::value(nullptr);
+  // The admin as of the head: a roles handover (contracts/roles) may have moved it since genesis.
+  auto params = read_params(*snap);
+  out["admin"] = params && params->validator_admin ? json::value(to_checksum(*params->validator_admin))
+                                                   : json::value(nullptr);
   return out;
 }
 

@@ -119,6 +119,8 @@ std::optional<Config> config(const StateReader& state) {
   return c;
 }
 
+void save_config(State& state, const Config& cfg) { state.put(as_bytes(kConfigKey), encode_config(cfg)); }
+
 std::optional<Package> package(const StateReader& state, uint32_t id) {
   auto v = state.get(package_key(id));
   if (!v) return std::nullopt;

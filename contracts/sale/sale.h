@@ -81,6 +81,9 @@ struct Plan {
 };
 
 std::optional<Config> config(const StateReader& state);
+// Stores `cfg` as the sale's configuration; for the contract that hands the
+// admin, treasury and revenue roles over (contracts/roles).
+void save_config(State& state, const Config& cfg);
 std::optional<Package> package(const StateReader& state, uint32_t id);
 std::vector<Package> packages(const StateReader& state);
 uint64_t sold(const StateReader& state, uint32_t id);

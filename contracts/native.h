@@ -18,7 +18,10 @@ struct NativeContracts {
   staking::Staking staking{bank};
   validators::Validators validators;
 
-  NativeContracts() { vesting.set_stake_clock(&staking::Staking::clock()); }
+  NativeContracts() {
+    vesting.set_stake_clock(&staking::Staking::clock());
+    sale.set_stake_clock(&staking::Staking::clock());
+  }
 
   void register_with(Executor& executor) {
     executor.add(bank);

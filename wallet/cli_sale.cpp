@@ -84,6 +84,13 @@ void cmd_packages(const Globals& g) {
     }
     std::cout << "\n  sold   " << u64(p.at("sold"));
     if (!p.at("remaining").is_null()) std::cout << ", " << u64(p.at("remaining")) << " left";
+    const auto& to = p.at("upgrades_to").as_array();
+    if (!to.empty()) {
+      std::cout << "\n  upgrades to";
+      for (const auto& id : to) std::cout << " #" << u64(id);
+    }
+    if (u64(p.at("refund_window")) > 0)
+      std::cout << "\n  refund within " << duration_text(u64(p.at("refund_window"))) << " of purchase";
     std::cout << "\n";
   }
   std::cout.flush();

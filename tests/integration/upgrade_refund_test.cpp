@@ -96,6 +96,11 @@ TEST_CASE("refund: a Trial returned within 14 days, another released to revenue 
   const std::string revenue = "0xFC95Bb2eFB9218fDD87dF8Ae6e20FC6e31db109F";
   const Amount usd = balance(node, kDevAddr1, "USDV");
   const Amount revenue_usd = balance(node, revenue.c_str(), "USDV");
+  RunResult pk = w.run({"packages"});
+  INFO(pk.out);
+  CHECK(pk.out.find("#7 Trial (open)") != std::string::npos);
+  CHECK(pk.out.find("refund within 14 days of purchase") != std::string::npos);
+  CHECK(pk.out.find("upgrades to #2") != std::string::npos);
   const json::object first = submit_ok(node, kDevKey1, sale::kPurchaseKind, purchase_payload(kTrial, 1, 100 * kUsd));
   const uint64_t a = purchase_id(first);
   json::object rec = purchase_record(node, kDevAddr1, a);

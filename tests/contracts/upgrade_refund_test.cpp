@@ -6,10 +6,12 @@
 //              account cap 2
 //   13 Capped  200 USDV, 150 VEST base, 20 VEST bonus (as Basic's schedule); supply cap 1
 //   15 Paused  as Plus, paused
+//   16 Loyal   10 USDV, 10 VEST base, 10 VEST bonus: all once 1 more unit is bought
 #include <catch2/catch.hpp>
 
 #include "contracts/bank/bank.h"
 #include "contracts/sale/sale.h"
+#include "contracts/staking/staking.h"
 #include "contracts/vesting/vesting.h"
 #include "tests/util/chain_fixture.h"
 
@@ -50,6 +52,9 @@ TestChain upgrade_chain() {
     js::object paused = pkg(15, "Paused", 300, 250, 50, 200);
     paused["paused"] = true;
     pkgs.push_back(paused);
+    js::object loyal = pkg(16, "Loyal", 10, 10, 10, 0);
+    loyal["schedule"] = js::object{{"parts", js::array{js::object{{"type", "purchases"}, {"bps", 10000}, {"units", 1}}}}};
+    pkgs.push_back(loyal);
   });
 }
 
@@ -324,5 +329,48 @@ TEST_CASE("refund: claimed bonus is repaid with the base, or the refund is refus
   CHECK(field(*e, "bonusCancelled") == to_decimal(9 * kVest));
   CHECK(t.balance(0) == vest_before - 101 * kVest - kMinFee);
   CHECK(t.balance_of(treasury_address()) == treasury_before + 110 * kVest);
+  check_supply(t, supply);
+}
+
+TEST_CASE("refund: refused when its units met a milestone; otherwise waiting parts count from the lowered count",
+          "[sale][refund]") {
+  TestChain t = upgrade_chain();
+  const vesting::CountId units{vesting::Count::kUnits, ""};
+  // Loyal first: a Basic bought after it meets its part; returning that Basic is refused.
+  const Receipt loyal = t.run(buy(t, 0, 16));
+  const uint64_t p = record(t, purchase_id(loyal)).position_id;
+  const uint64_t basic = purchase_id(t.run(buy(t, 0, 11)));
+  CHECK(position(t, p).milestones_met[0].has_value());
+  refused(t, 0, refund(t, 0, basic), "refund_blocked");
+
+  // Basic first, then Loyal (counting from 2 units): returning the Basic lowers the count
+  // to 1 and Loyal's part to 1 + 1, so one more unit meets it, as it would have.
+  const uint64_t basic2 = purchase_id(t.run(buy(t, 1, 11)));
+  const uint64_t p2 = record(t, purchase_id(t.run(buy(t, 1, 16)))).position_id;
+  CHECK(position(t, p2).counted_from[0] == 2);
+  const Receipt r = t.run(refund(t, 1, basic2));
+  INFO(r.message);
+  REQUIRE(r.ok());
+  CHECK(vesting::count_value(t.chain->store(), t.addrs[1], units) == 1);
+  CHECK(position(t, p2).counted_from[0] == 1);
+  CHECK(!vesting::count_reached_at(t.chain->store(), t.addrs[1], units, 2));
+  const Receipt again = t.run(buy(t, 1, 1));
+  REQUIRE(again.ok());
+  CHECK(event_of(again.events, "vesting.milestone_met"));
+  CHECK(position(t, p2).milestones_met[0] == t.chain->head().time);
+}
+
+TEST_CASE("refund: stake backed by the refunded bonus is removed as after a revoke", "[sale][refund]") {
+  TestChain t = upgrade_chain();
+  const Amount supply = bank::supply(t.chain->store(), "VEST");
+  const uint64_t id = purchase_id(t.run(buy(t, 0, 11)));
+  const Receipt staked = t.run(t.sign(0, staking::kStakeKind, staking::AmountMsg{5 * kVest}.encode()));
+  REQUIRE(staked.ok());
+  CHECK(staking::account(t.chain->store(), t.addrs[0]).vesting == 5 * kVest);
+  const Receipt r = t.run(refund(t, 0, id));
+  INFO(r.message);
+  REQUIRE(r.ok());
+  CHECK(event_of(r.events, "staking.vesting_stake_removed"));
+  CHECK(staking::account(t.chain->store(), t.addrs[0]).staked() == 0);
   check_supply(t, supply);
 }

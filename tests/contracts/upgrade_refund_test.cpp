@@ -280,7 +280,7 @@ TEST_CASE("refund: within the window the payment comes back from escrow and ever
   check_supply(t, supply);
 }
 
-TEST_CASE("refund: the window closes at release, with its event; a refund then is refused", "[sale][refund]") {
+TEST_CASE("refund: the window closes at release, with its event, and a refund then is refused", "[sale][refund]") {
   TestChain t = upgrade_chain();
   const Amount revenue_before = t.balance_of(revenue_address(), "USDV");
   const uint64_t id = purchase_id(t.run(buy(t, 0, 11)));
@@ -332,7 +332,7 @@ TEST_CASE("refund: claimed bonus is repaid with the base, or the refund is refus
   check_supply(t, supply);
 }
 
-TEST_CASE("refund: refused when its units met a milestone; otherwise waiting parts count from the lowered count",
+TEST_CASE("refund: refused when its units met a milestone, otherwise waiting parts count from the lowered count",
           "[sale][refund]") {
   TestChain t = upgrade_chain();
   const vesting::CountId units{vesting::Count::kUnits, ""};

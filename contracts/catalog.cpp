@@ -76,6 +76,19 @@ std::optional<MessageInfo> describe_message(uint64_t kind, ByteView payload) {
       if (!sale::SetReporter::decode(payload, m).ok()) return std::nullopt;
       return MessageInfo{"sale.set_reporter", {{"metric", m.metric}, {"reporter", to_checksum(m.reporter)}}};
     }
+    case sale::kUpgradeKind: {
+      sale::Upgrade u;
+      if (!sale::Upgrade::decode(payload, u).ok()) return std::nullopt;
+      return MessageInfo{"sale.upgrade",
+                         {{"fromPurchase", std::to_string(u.from_purchase)},
+                          {"toPackage", std::to_string(u.to_package)},
+                          {"maxPrice", to_decimal(u.max_price)}}};
+    }
+    case sale::kRefundKind: {
+      sale::Refund r;
+      if (!sale::Refund::decode(payload, r).ok()) return std::nullopt;
+      return MessageInfo{"sale.refund", {{"purchase", std::to_string(r.purchase)}}};
+    }
     case vesting::kReportUsageKind: {
       vesting::ReportUsage r;
       if (!vesting::ReportUsage::decode(payload, r).ok()) return std::nullopt;

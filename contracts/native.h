@@ -20,7 +20,10 @@ struct NativeContracts {
   validators::Validators validators;
   roles::Roles roles;
 
-  NativeContracts() { vesting.set_stake_clock(&staking::Staking::clock()); }
+  NativeContracts() {
+    vesting.set_stake_clock(&staking::Staking::clock());
+    sale.set_stake_clock(&staking::Staking::clock());
+  }
 
   void register_with(Executor& executor) {
     executor.add(bank);

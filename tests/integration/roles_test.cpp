@@ -117,7 +117,7 @@ TEST_CASE("roles: a leaked sale admin key is rotated with vest role, and loses i
   CHECK(str(role_at(node, "sale.revenue").at("pending").at("by")) == kDevAddr1);
 }
 
-TEST_CASE("roles: treasury and revenue move without their tokens; purchases follow the new accounts",
+TEST_CASE("roles: treasury and revenue move without their tokens, and purchases follow the new accounts",
           "[integration][roles]") {
   TempDir dir;
   Vestd node(dir.path());
@@ -147,7 +147,7 @@ TEST_CASE("roles: treasury and revenue move without their tokens; purchases foll
   refused(node, treasury_key(), roles::kProposeKind, propose("sale.treasury", kTreasury), "not_role_holder", 1601);
 }
 
-TEST_CASE("roles: a reporter is rotated by the admin; a cancelled proposal cannot be accepted",
+TEST_CASE("roles: a reporter is rotated by the admin, and a cancelled proposal cannot be accepted",
           "[integration][roles]") {
   TempDir dir;
   Vestd node(dir.path());
@@ -169,7 +169,7 @@ TEST_CASE("roles: a reporter is rotated by the admin; a cancelled proposal canno
   submit_ok(node, kDevKey7, vesting::kReportUsageKind, usage);
 }
 
-TEST_CASE("roles: the validator admin is handed over; the old key cannot change the set", "[integration][roles]") {
+TEST_CASE("roles: the validator admin is handed over, and the old key cannot change the set", "[integration][roles]") {
   TempDir dir;
   Vestd node(dir.path());
   submit_ok(node, kDevKey9, roles::kProposeKind, propose("validators.admin", kDevAddr1));

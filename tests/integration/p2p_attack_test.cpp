@@ -7,6 +7,7 @@
 // node key.
 #include <catch2/catch.hpp>
 #include <atomic>
+#include <csignal>
 #include <fstream>
 #include <thread>
 
@@ -100,6 +101,18 @@ FixedBytes<32> negate_mod_n(const FixedBytes<32>& s) {
   return out;
 }
 
+// Stops a vestd with SIGSTOP for its lifetime: it neither answers nor sends.
+class Paused {
+ public:
+  explicit Paused(Vestd& node) : pid_(node.pid()) { REQUIRE(::kill(pid_, SIGSTOP) == 0); }
+  ~Paused() { ::kill(pid_, SIGCONT); }
+  Paused(const Paused&) = delete;
+  Paused& operator=(const Paused&) = delete;
+
+ private:
+  pid_t pid_;
+};
+
 // What a lying peer does to each block it serves, and the rule the node names when it
 // refuses the result.
 struct Lie {
@@ -133,11 +146,20 @@ void sync_past_liar(Vestd& v, const fs::path& dir, const std::vector<node::Block
     lie.tamper(m);
     return node::encode_block_message(m.block, m.certificate);
   });
-  auto f = Vestd::full_node(dir, with({"--peer", liar.peer_arg(), "--peer", v.peer_arg()}, kListen));
+  const std::string honest = v.peer_arg();
+  std::shared_ptr<PeerLink> link;
+  std::unique_ptr<Vestd> f;
+  {
+    // The honest validator answers only once the node has asked the liar: on a
+    // busy machine its blocks could otherwise all come before the liar's status.
+    Paused paused(v);
+    f = Vestd::full_node(dir, with({"--peer", liar.peer_arg(), "--peer", honest}, kListen));
+    link = liar.inbound(0);
+    REQUIRE(link);
+    eventually([&] { return !link->requested().empty(); }, 30s, "the full node to ask the liar for a block");
+  }
   eventually([&] { return head_height(*f) >= head; }, 60s, "the full node to sync past the liar");
 
-  auto link = liar.inbound(0);
-  REQUIRE(link);
   INFO("heights asked of the liar: " << link->requested().size());
   CHECK_FALSE(link->requested().empty());
   CHECK(how_closed(*link) == "closed by the node");

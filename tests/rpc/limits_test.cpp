@@ -180,8 +180,11 @@ TEST_CASE("a connection reading its headers makes room only when none is idle") 
   for (std::size_t i = 0; i < max; ++i) {
     partial.push_back(std::make_unique<Conn>(s.port()));
     REQUIRE(partial.back()->send_raw("POST / HTTP/1.1\r\nHost: localhost\r\n"));
+    // Until the server has read these bytes the connection counts as idle:
+    // the pause lets it, also on a loaded machine.
+    std::this_thread::sleep_for(30ms);
   }
-  std::this_thread::sleep_for(50ms);
+  std::this_thread::sleep_for(100ms);
   Conn fresh(s.port());
   auto r = fresh.request("POST", "/", kEcho);
   REQUIRE(r);

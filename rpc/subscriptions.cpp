@@ -336,8 +336,9 @@ struct SubscriptionHub::State : std::enable_shared_from_this<SubscriptionHub::St
       out.push_back(std::move(o));
     }
     auto state = state_after(height);
+    auto parent = height > 0 ? state_after(height - 1) : nullptr;
     for (const staking::UnlockReached& u :
-         staking::unlocks_reached(*state, sub.address, d.parent_time, time, kMaxUnlocksPerBlock)) {
+         staking::unlocks_reached(*state, parent.get(), sub.address, d.parent_time, time, kMaxUnlocksPerBlock)) {
       json::array parts;
       for (const vesting::PartStep& p : u.parts)
         parts.push_back(json::object{{"part", p.part}, {"type", vesting::step_kind_name(p.kind)}});

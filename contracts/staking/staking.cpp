@@ -515,10 +515,53 @@ std::map<std::string, vesting::Holdings> holdings(const StateReader& state, cons
   return vesting::holdings(state, owner, t, &Staking::clock());
 }
 
-std::vector<UnlockReached> unlocks_reached(const StateReader& state, const Address& owner, uint64_t after,
-                                           uint64_t upto, size_t limit) {
+namespace {
+
+// unlocks_reached() for a block whose time is its parent's: the milestones met
+// in the block, found by comparing with the parent's state.
+std::vector<UnlockReached> milestones_met_in_block(const StateReader& state, const StateReader& parent,
+                                                   const Address& owner, uint64_t t, size_t limit) {
   std::vector<UnlockReached> out;
-  if (upto <= after || limit == 0) return out;
+  vesting::for_each_position(state, owner, false, [&](const vesting::Position& stored) {
+    if (stored.revoked_at) return true;
+    vesting::Position now = stored;
+    now.milestones_met = milestones_at(state, stored, t);
+    const auto before = vesting::get_position(parent, stored.id);
+    std::vector<std::optional<uint64_t>> met_before;
+    if (before) met_before = milestones_at(parent, *before, t);
+    // A position new in the block tells every step at its time, as below.
+    std::vector<vesting::PartStep> parts =
+        before ? std::vector<vesting::PartStep>{} : vesting::steps_at(stored.schedule, stored.anchor, t, now.milestones_met);
+    size_t k = 0;
+    for (size_t i = 0; before && i < stored.schedule.parts.size(); ++i) {
+      if (!vesting::is_milestone(stored.schedule.parts[i].kind)) continue;
+      const bool met = k < now.milestones_met.size() && now.milestones_met[k];
+      const bool was_met = k < met_before.size() && met_before[k];
+      if (met && !was_met) parts.push_back({i, vesting::StepKind::kMilestone});
+      ++k;
+    }
+    if (parts.empty()) return true;
+    const Amount vested_before = before ? [&] {
+      vesting::Position p = *before;
+      p.milestones_met = met_before;
+      return p.vested_at(t);
+    }()
+                                        : 0;
+    const Amount vested = now.vested_at(t);
+    if (vested > vested_before)
+      out.push_back(UnlockReached{stored.id, stored.asset, t, vested - vested_before, std::move(parts), now.claimable_at(t)});
+    return out.size() < limit;
+  });
+  return out;
+}
+
+}  // namespace
+
+std::vector<UnlockReached> unlocks_reached(const StateReader& state, const StateReader* parent, const Address& owner,
+                                           uint64_t after, uint64_t upto, size_t limit) {
+  std::vector<UnlockReached> out;
+  if (upto < after || limit == 0) return out;
+  if (upto == after) return parent ? milestones_met_in_block(state, *parent, owner, upto, limit) : out;
   vesting::for_each_position(state, owner, false, [&](const vesting::Position& stored) {
     if (stored.revoked_at) return true;
     const auto met = milestones_at(state, stored, upto);

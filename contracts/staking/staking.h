@@ -146,9 +146,12 @@ struct UnlockReached {
 // that stretch (bought, granted or accepted then) reports every step up to
 // `upto`, since none was claimable before. Stake milestones count with the
 // met-times the stake gives them (milestones_at), so a milestone's step is at
-// the time it was met. `state` is the state after that block.
-std::vector<UnlockReached> unlocks_reached(const StateReader& state, const Address& owner, uint64_t after,
-                                           uint64_t upto, size_t limit);
+// the time it was met. `state` is the state after that block, `parent` the
+// state before it (nullptr for the genesis block): a block with its parent's
+// time (after == upto) has no steps of time, only the milestones its
+// transactions met, told with the time they were met, the block's.
+std::vector<UnlockReached> unlocks_reached(const StateReader& state, const StateReader* parent, const Address& owner,
+                                           uint64_t after, uint64_t upto, size_t limit);
 // Unbonding of `a` that has matured by `t` but that no block has returned yet
 // (the next block at or after `t` returns it): liquid-backed tokens only.
 Amount matured_unbonding(const StateReader& state, const Address& a, uint64_t t);

@@ -48,8 +48,8 @@ TEST_CASE("staking: unlocks_reached lists the steps of a stretch once, a new pos
   const uint64_t anchor = t.chain->head().time;
   const Address a = t.addrs[0];
   const auto& state = t.chain->store();
-  CHECK(staking::unlocks_reached(state, a, anchor - 10, anchor, 8).empty());
-  auto first = staking::unlocks_reached(state, a, anchor + 90, anchor + 105, 8);
+  CHECK(staking::unlocks_reached(state, nullptr, a, anchor - 10, anchor, 8).empty());
+  auto first = staking::unlocks_reached(state, nullptr, a, anchor + 90, anchor + 105, 8);
   REQUIRE(first.size() == 1);
   CHECK(first[0].time == anchor + 100);
   CHECK(first[0].amount == 7 * kVest * 3 / 10);
@@ -57,13 +57,13 @@ TEST_CASE("staking: unlocks_reached lists the steps of a stretch once, a new pos
   CHECK(first[0].parts == std::vector<PartStep>{{0, StepKind::kTranche}});
   CHECK(first[0].claimable == 7 * kVest * 3 / 10);
   // Adjacent stretches split the steps between them: none twice, none lost.
-  CHECK(staking::unlocks_reached(state, a, anchor + 100, anchor + 150, 8).empty());
-  auto both = staking::unlocks_reached(state, a, anchor + 50, anchor + 250, 8);
+  CHECK(staking::unlocks_reached(state, nullptr, a, anchor + 100, anchor + 150, 8).empty());
+  auto both = staking::unlocks_reached(state, nullptr, a, anchor + 50, anchor + 250, 8);
   REQUIRE(both.size() == 2);
   CHECK(both[1].time == anchor + 200);
   CHECK(both[0].amount + both[1].amount == 7 * kVest);
-  CHECK(staking::unlocks_reached(state, a, anchor + 50, anchor + 250, 1).size() == 1);
-  CHECK(staking::unlocks_reached(state, t.addrs[1], anchor, anchor + 1000, 8).empty());
+  CHECK(staking::unlocks_reached(state, nullptr, a, anchor + 50, anchor + 250, 1).size() == 1);
+  CHECK(staking::unlocks_reached(state, nullptr, t.addrs[1], anchor, anchor + 1000, 8).empty());
 }
 
 TEST_CASE("sale: tier_lapse is when spend leaving the window drops the tier, within the horizon", "[sale]") {

@@ -301,6 +301,57 @@ TEST_CASE("subscriptions: an account's holdings after each block that touched it
   CHECK(next == json::value(holdings_at(node, buyer, h6)));
 }
 
+TEST_CASE("subscriptions: an account is told when a purchases milestone of its position is met, once",
+          "[integration][subscriptions]") {
+  TempDir dir;
+  Vestd node(dir.path(), kManualBlocks);
+  WsClient ws(node.port());
+  const std::string buyer = kDevAddr1;
+  const std::string id =
+      ws.subscribe(json::object{{"topic", "account"}, {"address", buyer}, {"tierLapseWindow", 0}});
+
+  // Loyalty (package 4): a quarter of its bonus vests once the holder buys 2
+  // more units (schedule part 1), another quarter after 1,000 USDV more spent.
+  REQUIRE(submit_msg(node, kDevKey1, sale::kPurchaseKind, purchase_payload(4, 1, 1000 * kUsd), false).contains("result"));
+  const uint64_t h1 = mine(node);
+  CHECK(result_of(ws.next(), id).at("type") == "holdings");
+  const uint64_t loyalty = u64(node.call("sale_getPurchases", json::object{{"address", buyer}})
+                                   .at("purchases").at(0).at("positionId"));
+
+  // Two units of Starter meet the units milestone in their block.
+  REQUIRE(submit_msg(node, kDevKey1, sale::kPurchaseKind, purchase_payload(1, 2, 1000 * kUsd), false).contains("result"));
+  const uint64_t h2 = mine(node);
+  CHECK(result_of(ws.next(), id).at("type") == "holdings");
+  const json::value unlock = result_of(ws.next(), id);
+  INFO(json::serialize(unlock));
+  CHECK(unlock.at("type") == "unlock");
+  CHECK(unlock.at("height") == h2);
+  CHECK(unlock.at("positionId") == loyalty);
+  CHECK(unlock.at("unlockTime") == block_time(node, h2));
+  CHECK(unlock.at("parts") == json::value(json::array{json::object{{"part", 1}, {"type", "milestone"}}}));
+  const json::object met = position(node, loyalty, h2);
+  const Amount was = amt(position(node, loyalty, h1).at("claimable"));
+  CHECK(amt(unlock.at("amount")) == amt(met.at("claimable")) - was);
+  CHECK(amt(unlock.at("amount")) >= 100 * kVest);  // the part, and the linear part's accrual since h1
+  CHECK(amt(unlock.at("claimable")) == amt(met.at("claimable")));
+  bool reported = false;
+  for (const auto& m : met.at("milestones").as_array()) {
+    if (m.at("part") == 1) {
+      CHECK(m.at("type") == "purchases");
+      CHECK(m.at("metAt") == block_time(node, h2));
+      reported = true;
+    }
+  }
+  CHECK(reported);
+
+  // Once: a later block that touches the account tells its holdings only.
+  send_transfer(node, kDevKey0, kDevAddr1, 1);
+  const uint64_t h3 = mine(node);
+  const json::value next = result_of(ws.next(), id);
+  CHECK(next.at("type") == "holdings");
+  CHECK(next.at("height") == h3);
+}
+
 TEST_CASE("subscriptions: a reconnect with fromHeight misses nothing and repeats nothing while blocks keep coming",
           "[integration][subscriptions]") {
   TempDir dir;

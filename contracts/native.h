@@ -4,6 +4,7 @@
 
 #include "chain/executor.h"
 #include "contracts/bank/bank.h"
+#include "contracts/loyalty/loyalty.h"
 #include "contracts/sale/sale.h"
 #include "contracts/staking/staking.h"
 #include "contracts/validators/validators.h"
@@ -17,6 +18,7 @@ struct NativeContracts {
   sale::Sale sale;
   staking::Staking staking{bank};
   validators::Validators validators;
+  loyalty::Loyalty loyalty;
 
   NativeContracts() { vesting.set_stake_clock(&staking::Staking::clock()); }
 
@@ -26,6 +28,7 @@ struct NativeContracts {
     executor.add(sale);
     executor.add(staking);
     executor.add(validators);
+    executor.add(loyalty);
     // Fees go through staking, which sends its share to the reward pool.
     executor.set_fee_handler(staking);
   }

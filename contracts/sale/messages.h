@@ -52,6 +52,12 @@ constexpr uint64_t kUpdatePackageKind = 12;
 // (vesting::set_reporter). payload = RLP[metric, reporter]
 constexpr uint64_t kSetReporterKind = 13;
 
+// Sale admin: defines a badge (contracts/loyalty/messages.h). payload = the
+// badge encoding (loyalty::Badge::encode). Refusals carry the badges' codes
+// (600..699): a rule out of range or naming a tier, package or metric the
+// chain lacks, an existing id, too many badges.
+constexpr uint64_t kDefineBadgeKind = 19;
+
 struct Purchase {
   uint32_t package_id = 0;
   uint64_t quantity = 0;

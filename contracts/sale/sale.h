@@ -145,7 +145,7 @@ class Sale : public Contract {
  public:
   std::string_view name() const override { return "sale"; }
   std::vector<uint64_t> kinds() const override {
-    return {kPurchaseKind, kCreatePackageKind, kUpdatePackageKind, kSetReporterKind};
+    return {kPurchaseKind, kCreatePackageKind, kUpdatePackageKind, kSetReporterKind, kDefineBadgeKind};
   }
   Status init_genesis(State& state, const boost::json::object& genesis) override;
   Status check(uint64_t kind, ByteView payload) const override;

@@ -32,7 +32,9 @@ namespace {
 // validator_admin, evidence_max_age_blocks and max_block_evidence.
 // "6": schedules have purchases, referrals and usage parts; positions end with
 // counted_from; vesting/metric/, vesting/count/, vesting/log/ and vesting/await/.
-constexpr std::string_view kSchemaVersion = "6";
+// "7": badges (loyalty/badge/, loyalty/held/, loyalty/holder/, loyalty/wait/,
+// loyalty/due/) and the devnet genesis defines some.
+constexpr std::string_view kSchemaVersion = "7";
 
 leveldb::Slice slice(ByteView b) { return leveldb::Slice(reinterpret_cast<const char*>(b.data()), b.size()); }
 ByteView view(const leveldb::Slice& s) { return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }

@@ -21,7 +21,7 @@ TEST_CASE("genesis/devnet.json has its pinned genesis hash", "[genesis]") {
   GenesisBlock block;
   REQUIRE(build_genesis(g, executor, block).ok());
   CHECK(to_hex_0x(block.block.header.hash().view()) ==
-        "0x341719f6ea6f4f668bcc9cd4194ba6528664c0e816cfb31ba49d28150bf34c48");
+        "0x542ed00c8d9259282f2609f8fdb8fe4e797030f331d7031d21ad5afa9612d4e3");
   // The genesis validator is the documented devnet key's address, alone, power 1.
   REQUIRE(g.params.validators.size() == 1);
   CHECK(to_checksum(g.params.validators.validators()[0].address) == "0x4753350410E0104A83a8FAa296672a7B41B7F895");

@@ -173,7 +173,7 @@ TEST_CASE("badges: first purchase and tier are awarded in the block the purchase
   CHECK(types.back() == "loyalty.badge_awarded");
 }
 
-TEST_CASE("badges: referrals count new buyers only; self-referral and module accounts are refused", "[loyalty]") {
+TEST_CASE("badges: referrals count new buyers only, and self-referral and module accounts are refused", "[loyalty]") {
   TestChain t = badge_chain();
   REQUIRE(t.run(buy(t, 0, 2)).ok());  // account 0 becomes a buyer, so it can be named
   // Account 0 names itself: refused, its count and badges unchanged.
@@ -202,7 +202,7 @@ TEST_CASE("badges: referrals count new buyers only; self-referral and module acc
   CHECK(awarded(t, r3.events) == Awards{"1->4"});
 }
 
-TEST_CASE("badges: usage reaches its badge at the report that reaches it; a stranger's report is refused", "[loyalty]") {
+TEST_CASE("badges: usage reaches its badge at the report that reaches it, and a stranger's report is refused", "[loyalty]") {
   TestChain t = badge_chain();
   auto report = [&](size_t who, uint64_t value) {
     return t.run(t.sign(who, vesting::kReportUsageKind,
@@ -297,7 +297,7 @@ TEST_CASE("badges: the upgrade hook awards upgraded badges for their package, on
   CHECK(events.empty());
 }
 
-TEST_CASE("badges: only the sale admin defines badges; bad rules are refused and change nothing", "[loyalty]") {
+TEST_CASE("badges: only the sale admin defines badges, and bad rules are refused and change nothing", "[loyalty]") {
   TestChain t = badge_chain();
   // A stranger.
   Receipt stranger = t.run(t.sign(0, sale::kDefineBadgeKind, referrals_badge(10, 1).encode()));

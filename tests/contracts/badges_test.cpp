@@ -401,3 +401,20 @@ TEST_CASE("badges: holders are listed in award order with a cursor", "[loyalty]"
   CHECK(page[0].second == t.addrs[4]);
   CHECK(loyalty::Loyalty().check_invariants(t.chain->store()).empty());
 }
+
+TEST_CASE("badges: the encoding is the one docs/protocol.md shows, and decodes strictly", "[loyalty]") {
+  loyalty::Badge b = stake_badge(5, 10000 * kVest, 30 * 86400);
+  b.name = "Committed";
+  CHECK(to_hex_0x(b.encode()) == "0xdf0589436f6d6d6974746564058080808a021e19e0c9bab240000083278d0080");
+  loyalty::Badge back;
+  REQUIRE(loyalty::Badge::decode(b.encode(), back).ok());
+  CHECK(back == b);
+  // An unknown rule kind, and trailing bytes, are refused.
+  Bytes bad = b.encode();
+  bad[12] = 9;  // the kind, after the list header, id and the 10-byte name
+  CHECK(loyalty::Badge::decode(bad, back).reason == "malformed_payload");
+  Bytes longer = b.encode();
+  longer.push_back(0);
+  CHECK(loyalty::Badge::decode(longer, back).reason == "malformed_payload");
+  CHECK(back == b);
+}

@@ -87,6 +87,13 @@ std::optional<ChainParams> read_params(const StateReader& state) {
   return p;
 }
 
+void set_validator_admin(State& state, const Address& admin) {
+  auto params = read_params(state);
+  assert(params && params->validator_admin && "only a chain with a validator admin hands it over");
+  params->validator_admin = admin;
+  state.put(as_bytes(kParamsKey), encode_params(*params));
+}
+
 void Executor::add(Contract& contract) {
   contracts_.push_back(&contract);
   for (uint64_t kind : contract.kinds()) {

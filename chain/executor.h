@@ -20,6 +20,10 @@ uint64_t account_nonce(const StateReader& state, const Address& account);
 // Chain parameters as committed in the state at genesis, with the genesis
 // validator set.
 std::optional<ChainParams> read_params(const StateReader& state);
+// Makes `admin` the validator admin in the committed chain parameters; for the
+// contract that hands the role over (contracts/roles). The chain must have
+// one already: a chain whose genesis names none keeps its set fixed.
+void set_validator_admin(State& state, const Address& admin);
 
 class Executor {
  public:

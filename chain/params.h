@@ -1,4 +1,5 @@
-// Chain-wide parameters, fixed by genesis and committed in the state under
+// Chain-wide parameters, fixed by genesis (but for validator_admin, which
+// contracts/roles hands over) and committed in the state under
 // "chain/params" (the validator sets under "chain/valset/", chain/validator_set.h). Contract
 // parameters live in their own genesis sections.
 #pragma once

@@ -32,9 +32,12 @@ namespace {
 // validator_admin, evidence_max_age_blocks and max_block_evidence.
 // "6": schedules have purchases, referrals and usage parts; positions end with
 // counted_from; vesting/metric/, vesting/count/, vesting/log/ and vesting/await/.
-// "7": badges (loyalty/badge/, loyalty/held/, loyalty/holder/, loyalty/wait/,
+// "7": packages end with upgrades_to and refund_window, purchase records with
+// upgrade_of, upgraded_by, release_at, released, refunded_at and
+// counted_referral; sale/release/.
+// "8": badges (loyalty/badge/, loyalty/held/, loyalty/holder/, loyalty/wait/,
 // loyalty/due/) and the devnet genesis defines some.
-constexpr std::string_view kSchemaVersion = "7";
+constexpr std::string_view kSchemaVersion = "8";
 
 leveldb::Slice slice(ByteView b) { return leveldb::Slice(reinterpret_cast<const char*>(b.data()), b.size()); }
 ByteView view(const leveldb::Slice& s) { return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }

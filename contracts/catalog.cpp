@@ -2,6 +2,7 @@
 
 #include "contracts/bank/messages.h"
 #include "contracts/loyalty/messages.h"
+#include "contracts/roles/messages.h"
 #include "contracts/sale/messages.h"
 #include "contracts/staking/messages.h"
 #include "contracts/validators/messages.h"
@@ -19,16 +20,23 @@ constexpr std::pair<std::string_view, uint64_t> kKindNames[] = {
     {"sale.purchase", sale::kPurchaseKind},
     {"sale.create_package", sale::kCreatePackageKind},
     {"sale.update_package", sale::kUpdatePackageKind},
+    {"sale.set_reporter", sale::kSetReporterKind},
+    {"sale.upgrade", sale::kUpgradeKind},
+    {"sale.refund", sale::kRefundKind},
     {"sale.define_badge", sale::kDefineBadgeKind},
     {"vesting.claim", vesting::kClaimKind},
     {"vesting.grant", vesting::kGrantKind},
     {"vesting.revoke", vesting::kRevokeKind},
     {"vesting.accept", vesting::kAcceptKind},
     {"vesting.decline", vesting::kDeclineKind},
+    {"vesting.report_usage", vesting::kReportUsageKind},
     {"staking.stake", staking::kStakeKind},
     {"staking.unstake", staking::kUnstakeKind},
     {"staking.claim_rewards", staking::kClaimRewardsKind},
     {"validators.set_power", validators::kSetPowerKind},
+    {"roles.propose", roles::kProposeKind},
+    {"roles.accept", roles::kAcceptKind},
+    {"roles.cancel", roles::kCancelKind},
 };
 
 }  // namespace
@@ -86,6 +94,19 @@ std::optional<MessageInfo> describe_message(uint64_t kind, ByteView payload) {
       if (!r.metric.empty()) fields.emplace_back("metric", r.metric);
       return MessageInfo{"sale.define_badge", std::move(fields)};
     }
+    case sale::kUpgradeKind: {
+      sale::Upgrade u;
+      if (!sale::Upgrade::decode(payload, u).ok()) return std::nullopt;
+      return MessageInfo{"sale.upgrade",
+                         {{"fromPurchase", std::to_string(u.from_purchase)},
+                          {"toPackage", std::to_string(u.to_package)},
+                          {"maxPrice", to_decimal(u.max_price)}}};
+    }
+    case sale::kRefundKind: {
+      sale::Refund r;
+      if (!sale::Refund::decode(payload, r).ok()) return std::nullopt;
+      return MessageInfo{"sale.refund", {{"purchase", std::to_string(r.purchase)}}};
+    }
     case vesting::kReportUsageKind: {
       vesting::ReportUsage r;
       if (!vesting::ReportUsage::decode(payload, r).ok()) return std::nullopt;
@@ -124,6 +145,17 @@ std::optional<MessageInfo> describe_message(uint64_t kind, ByteView payload) {
       if (!validators::SetPower::decode(payload, m).ok()) return std::nullopt;
       return MessageInfo{"validators.set_power",
                          {{"validator", to_checksum(m.validator)}, {"power", std::to_string(m.power)}}};
+    }
+    case roles::kProposeKind: {
+      roles::Propose m;
+      if (!roles::Propose::decode(payload, m).ok()) return std::nullopt;
+      return MessageInfo{"roles.propose", {{"role", m.role}, {"to", to_checksum(m.to)}}};
+    }
+    case roles::kAcceptKind:
+    case roles::kCancelKind: {
+      roles::RoleRef m;
+      if (!roles::RoleRef::decode(payload, m).ok()) return std::nullopt;
+      return MessageInfo{kind == roles::kAcceptKind ? "roles.accept" : "roles.cancel", {{"role", m.role}}};
     }
     case staking::kClaimRewardsKind: {
       staking::ClaimRewards c;

@@ -5,6 +5,7 @@
 #include "chain/executor.h"
 #include "contracts/bank/bank.h"
 #include "contracts/loyalty/loyalty.h"
+#include "contracts/roles/roles.h"
 #include "contracts/sale/sale.h"
 #include "contracts/staking/staking.h"
 #include "contracts/validators/validators.h"
@@ -19,8 +20,12 @@ struct NativeContracts {
   staking::Staking staking{bank};
   validators::Validators validators;
   loyalty::Loyalty loyalty;
+  roles::Roles roles;
 
-  NativeContracts() { vesting.set_stake_clock(&staking::Staking::clock()); }
+  NativeContracts() {
+    vesting.set_stake_clock(&staking::Staking::clock());
+    sale.set_stake_clock(&staking::Staking::clock());
+  }
 
   void register_with(Executor& executor) {
     executor.add(bank);
@@ -29,6 +34,7 @@ struct NativeContracts {
     executor.add(staking);
     executor.add(validators);
     executor.add(loyalty);
+    executor.add(roles);
     // Fees go through staking, which sends its share to the reward pool.
     executor.set_fee_handler(staking);
   }

@@ -114,7 +114,8 @@ bool load_config_file(const std::filesystem::path& path, Config& config, std::st
     if (!check_keys(*rpc,
                     {"listen", "max_body_bytes", "max_batch", "max_connections", "idle_timeout_s",
                      "header_timeout_s", "request_timeout_s", "wait_timeout_s", "threads", "allow_hosts",
-                     "cors_origins", "web"},
+                     "cors_origins", "web", "max_subscriptions_per_connection", "max_subscriptions",
+                     "max_subscriber_messages", "max_subscriber_bytes", "max_replay_blocks"},
                     "rpc.", error))
       return false;
     RpcConfig& r = config.rpc;
@@ -128,7 +129,12 @@ bool load_config_file(const std::filesystem::path& path, Config& config, std::st
         !read_strings(*rpc, "cors_origins", r.cors_origins, error, "rpc.") ||
         !read_uint(*rpc, "request_timeout_s", r.request_timeout_s, error, "rpc.") ||
         !read_uint(*rpc, "wait_timeout_s", r.wait_timeout_s, error, "rpc.") ||
-        !read_uint(*rpc, "threads", r.threads, error, "rpc.") || !read_bool(*rpc, "web", r.web, error, "rpc."))
+        !read_uint(*rpc, "threads", r.threads, error, "rpc.") || !read_bool(*rpc, "web", r.web, error, "rpc.") ||
+        !read_uint(*rpc, "max_subscriptions_per_connection", r.max_subscriptions_per_connection, error, "rpc.") ||
+        !read_uint(*rpc, "max_subscriptions", r.max_subscriptions, error, "rpc.") ||
+        !read_uint(*rpc, "max_subscriber_messages", r.max_subscriber_messages, error, "rpc.") ||
+        !read_uint(*rpc, "max_subscriber_bytes", r.max_subscriber_bytes, error, "rpc.") ||
+        !read_uint(*rpc, "max_replay_blocks", r.max_replay_blocks, error, "rpc."))
       return false;
   }
   if (auto* p2p = t["p2p"].as_table()) {

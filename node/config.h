@@ -21,6 +21,12 @@ struct RpcConfig {
   uint64_t request_timeout_s = 10;
   uint64_t wait_timeout_s = 60;  // the longest tx_submit {wait: true} may wait
   unsigned threads = 2;
+  // Subscriptions (docs/rpc.md, "Subscriptions").
+  size_t max_subscriptions_per_connection = 32;
+  size_t max_subscriptions = 10'000;
+  size_t max_subscriber_messages = 1'000;      // notifications queued unsent on one connection
+  size_t max_subscriber_bytes = 16u << 20;     // their bytes
+  uint64_t max_replay_blocks = 10'000;         // how far back fromHeight may reach
   std::vector<std::string> allow_hosts;   // Host names served besides localhost's; "*": any
   std::vector<std::string> cors_origins;  // browser origins allowed to call; "*": any
   bool web = true;                        // GET / serves the explorer page (rpc/web.h)

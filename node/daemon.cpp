@@ -16,7 +16,9 @@
 #include "p2p/node_key.h"
 #include "rpc/chain_methods.h"
 #include "rpc/sale_methods.h"
+#include "rpc/roles_methods.h"
 #include "rpc/staking_methods.h"
+#include "rpc/subscriptions.h"
 #include "rpc/server.h"
 #include "rpc/web.h"
 
@@ -237,6 +239,7 @@ int run_daemon(const Config& in) {
   rpc::register_chain_methods(dispatcher, *node, method_limits);
   rpc::register_sale_methods(dispatcher, *node, method_limits);
   rpc::register_staking_methods(dispatcher, *node, method_limits);
+  rpc::register_roles_methods(dispatcher, *node);
   dispatcher.set_internal_error_log([](std::string_view method, std::string_view what) {
     log_error("rpc " + std::string(method) + " failed: " + std::string(what));
   });
@@ -248,6 +251,11 @@ int run_daemon(const Config& in) {
   limits.idle_timeout = std::chrono::seconds(config.rpc.idle_timeout_s);
   limits.header_timeout = std::chrono::seconds(config.rpc.header_timeout_s);
   limits.read_timeout = std::chrono::seconds(config.rpc.request_timeout_s);
+  limits.max_subscriptions_per_connection = config.rpc.max_subscriptions_per_connection;
+  limits.max_subscriptions = config.rpc.max_subscriptions;
+  limits.max_subscriber_messages = config.rpc.max_subscriber_messages;
+  limits.max_subscriber_bytes = config.rpc.max_subscriber_bytes;
+  limits.max_replay_blocks = config.rpc.max_replay_blocks;
   const rlim_t open_files = raise_open_file_limit();
   const size_t fit = open_files > 2 * kReservedFiles ? static_cast<size_t>(open_files - kReservedFiles)
                                                       : static_cast<size_t>(open_files / 2);
@@ -258,6 +266,12 @@ int run_daemon(const Config& in) {
     limits.max_connections = fit;
   }
 
+  // Subscriptions: the node tells the hub of each new head off its committing thread.
+  rpc::SubscriptionHub hub(*node, limits);
+  rpc::register_subscription_methods(dispatcher, hub);
+  node->set_head_listener(hub.head_listener());
+  hub.start();
+
   boost::asio::io_context io;
   rpc::Server server(io, boost::asio::ip::tcp::endpoint(address, port), dispatcher, limits);
   server.set_health([&node] {
@@ -265,7 +279,11 @@ int run_daemon(const Config& in) {
     h.body["height"] = node->store().head()->height;
     return h;
   });
-  server.set_metrics([&node, &network] { return node->metrics_text() + network.metrics_text(); });
+  server.set_metrics([&node, &network, &hub] {
+    std::string text = node->metrics_text() + network.metrics_text();
+    hub.append_metrics(text);
+    return text;
+  });
   server.set_access(rpc::Access{config.rpc.allow_hosts, config.rpc.cors_origins});
   if (config.rpc.web) server.set_static_files(rpc::web_files());
   if (level == LogLevel::kDebug) server.set_debug_log([](std::string_view m) { log_debug(m); });
@@ -316,6 +334,7 @@ int run_daemon(const Config& in) {
   for (unsigned i = 1; i < std::max(1u, config.rpc.threads); ++i) threads.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : threads) t.join();
+  hub.stop();
   network.stop();
   node->stop();
   log_info("stopped at block " + std::to_string(node->store().head()->height));

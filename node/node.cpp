@@ -89,6 +89,7 @@ void Node::stop() {
   if (producer_) producer_->stop();
   // Whoever still waits learns that nothing more will happen.
   waiters_.stop();
+  heads_.stop();
 }
 
 BlockEnv Node::next_env(const Head& head) const {
@@ -397,6 +398,7 @@ void Node::after_commit(const ExecutedBlock& block, const std::vector<std::pair<
   }
   for (const Hash& h : included) waiters_.resolve(h, rpc::WaitResult{rpc::WaitResult::Kind::kCommitted, {}});
   for (auto& [h, why] : removed) waiters_.resolve(h, rpc::WaitResult{rpc::WaitResult::Kind::kDropped, why});
+  heads_.notify(header.height);
   if (on_commit_) on_commit_(block);
 }
 

@@ -15,6 +15,7 @@
 #include "contracts/native.h"
 #include "node/block_clock.h"
 #include "node/evidence_pool.h"
+#include "node/head_notifier.h"
 #include "node/mempool.h"
 #include "node/node_metrics.h"
 #include "node/producer.h"
@@ -139,6 +140,8 @@ class Node : public rpc::NodeApi {
   Status dev_increase_time(uint64_t seconds, uint64_t& offset) override;
   Status dev_submit_evidence(ByteView raw, Hash& hash) override;
   std::vector<rpc::PeerView> peers() const override { return peers_view_ ? peers_view_() : std::vector<rpc::PeerView>{}; }
+  // Tells `listener` of each new head from the head notifier's thread.
+  void set_head_listener(std::function<void(uint64_t)> listener) override { heads_.set_listener(std::move(listener)); }
 
   // Prometheus text (# HELP, # TYPE, samples) of the node's own counters: blocks and
   // transactions committed and failed, mempool admissions and rejections by reason,
@@ -192,6 +195,7 @@ class Node : public rpc::NodeApi {
   NodeOptions options_;
   BlockClock clock_;
   Waiters waiters_;
+  HeadNotifier heads_;
   std::unique_ptr<BlockProducer> producer_;  // a validator's
   NodeMetrics metrics_;
   std::function<void(const ExecutedBlock&)> on_commit_;

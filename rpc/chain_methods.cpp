@@ -369,8 +369,10 @@ json::value chain_get_validators(NodeApi& node, const json::object& p) {
   // A change that certifies no committed block yet and is not the answer itself.
   const bool pending = latest->effective_from > head && latest->effective_from > height;
   out["pending"] = pending ? json::value(validator_set_view(*latest)) : json::value(nullptr);
-  const ChainParams& params = node.params();
-  out["admin"] = params.validator_admin ? json::value(to_checksum(*params.validator_admin)) : json::value(nullptr);
+  // The admin as of the head: a roles handover (contracts/roles) may have moved it since genesis.
+  auto params = read_params(*snap);
+  out["admin"] = params && params->validator_admin ? json::value(to_checksum(*params->validator_admin))
+                                                   : json::value(nullptr);
   return out;
 }
 
@@ -398,6 +400,8 @@ json::value chain_get_evidence(NodeApi& node, const json::object& p, const Metho
   if (more) next = cursor_text(Cursor{rows.back().height, rows.back().index, 0});
   return json::object{{"evidence", std::move(list)}, {"nextCursor", next}, {"height", head}};
 }
+
+}  // namespace
 
 json::value account_get(NodeApi& node, const json::object& p) {
   Address a = address_param(p, "address");
@@ -456,6 +460,8 @@ json::value account_get(NodeApi& node, const json::object& p) {
   if (!p.contains("atHeight")) out["pendingCount"] = node.pending_count(a);
   return out;
 }
+
+namespace {
 
 // Message kinds from "kinds" (an array of names such as "sale.purchase") or
 // "kind" (one name); empty when neither is given.

@@ -33,6 +33,10 @@ constexpr size_t kPurchaseScan = 10000;            // sale_listPurchases with pa
 // Registers every chain method on `d`. `node` must outlive the dispatcher.
 void register_chain_methods(Dispatcher& d, NodeApi& node, MethodLimits limits = {});
 
+// account_get's answer for `params` ({address, atHeight?}); throws
+// InvalidParams for bad ones. The account subscription reuses it.
+boost::json::value account_get(NodeApi& node, const boost::json::object& params);
+
 // JSON-RPC application error codes (docs/rpc.md, "Errors").
 constexpr int kTxRejectedBase = 1000;  // + the rejection code, e.g. 1006 nonce_too_low
 constexpr int kDevOnly = 2001;         // dev_* method on a node without --dev

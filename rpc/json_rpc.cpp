@@ -57,7 +57,7 @@ std::size_t utf8_sequence(std::string_view text, std::size_t i) {
 // The response text, with every byte that is not part of valid UTF-8 replaced by
 // U+FFFD. Such bytes can only sit inside strings (a transaction's asset symbol, say),
 // since the serializer writes everything else, so the text stays JSON.
-std::string render(const json::value& response) {
+std::string render_utf8(const json::value& response) {
   std::string text = json::serialize(response);
   std::size_t i = 0;
   while (i < text.size()) {
@@ -102,6 +102,8 @@ bool all_finite(const json::value& v) {
 }
 
 }  // namespace
+
+std::string render_json(const json::value& response) { return render_utf8(response); }
 
 Exception::Exception(int code, std::string message, json::value data)
     : std::runtime_error(message), error_{code, std::move(message), std::move(data)} {}
@@ -220,7 +222,7 @@ struct Dispatcher::Batch {
     for (auto& r : responses) {
       if (!r.is_null()) out.push_back(std::move(r));
     }
-    done(out.empty() ? std::string() : render(out));
+    done(out.empty() ? std::string() : render_json(out));
   }
 };
 
@@ -235,6 +237,13 @@ void Dispatcher::add_sync(std::string name, ParamNames params, SyncHandler handl
       [h = std::move(handler)](const json::value& params, Reply reply) { reply(h(params)); });
 }
 
+void Dispatcher::add_session(std::string name, ParamNames params, SessionHandler handler) {
+  Method& m = methods_[std::move(name)];
+  m.handler = nullptr;
+  m.session_handler = std::move(handler);
+  m.params = std::move(params);
+}
+
 void Dispatcher::set_internal_error_log(InternalErrorLog log) { log_ = std::move(log); }
 
 json::value Dispatcher::error_response(const json::value& id, Error error) const {
@@ -243,21 +252,22 @@ json::value Dispatcher::error_response(const json::value& id, Error error) const
   return json::object{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(e)}};
 }
 
-void Dispatcher::handle(std::string_view text, const Limits& limits, Done done) const {
+void Dispatcher::handle(std::string_view text, const Limits& limits, Done done,
+                        std::shared_ptr<Session> session) const {
   json::parse_options options;
   options.max_depth = limits.max_depth;
   json::error_code ec;
   auto doc = std::make_shared<json::value>(json::parse(text, ec, {}, options));
   auto fail = [&](int code, std::string message) {
     ++errors_;
-    done(render(error_response(nullptr, Error{code, std::move(message), nullptr})));
+    done(render_json(error_response(nullptr, Error{code, std::move(message), nullptr})));
   };
   if (ec) return fail(kParseError, parse_error_message(text, ec, options));
   if (!all_finite(*doc)) return fail(kParseError, "Parse error: number out of range");
 
   if (!doc->is_array()) {
-    run_one(*doc, doc, [done = std::move(done)](json::value response) {
-      done(response.is_null() ? std::string() : render(response));
+    run_one(*doc, doc, session, [done = std::move(done)](json::value response) {
+      done(response.is_null() ? std::string() : render_json(response));
     });
     return;
   }
@@ -267,13 +277,13 @@ void Dispatcher::handle(std::string_view text, const Limits& limits, Done done) 
     return fail(kInvalidRequest, "Invalid Request: batch too large");
   auto batch = std::make_shared<Batch>(calls.size(), std::move(done));
   for (std::size_t i = 0; i < calls.size(); ++i) {
-    run_one(calls[i], doc,
+    run_one(calls[i], doc, session,
             [batch, i](json::value response) { batch->set(i, std::move(response)); });
   }
 }
 
 void Dispatcher::run_one(const json::value& request, std::shared_ptr<const json::value> doc,
-                         Complete complete) const {
+                         const std::shared_ptr<Session>& session, Complete complete) const {
   auto invalid = [&](const json::value& id, std::string message) {
     ++errors_;
     complete(error_response(id, Error{kInvalidRequest, "Invalid Request: " + message, nullptr}));
@@ -327,7 +337,11 @@ void Dispatcher::run_one(const json::value& request, std::shared_ptr<const json:
   // `call` stays alive through the handler so a throw is reported as itself; once
   // every Reply copy and `call` are gone uncalled, ~Call answers -32603.
   try {
-    found->second.handler(args, [call](Result result) { call->finish(std::move(result)); });
+    if (found->second.session_handler) {
+      call->finish(found->second.session_handler(args, session));
+    } else {
+      found->second.handler(args, [call](Result result) { call->finish(std::move(result)); });
+    }
   } catch (const Exception& e) {
     call->finish(e.error());
   } catch (const std::exception& e) {

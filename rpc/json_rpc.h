@@ -99,6 +99,18 @@ class ParamNames {
   bool any_ = false;
 };
 
+// The connection a call came on, for methods whose work outlives their answer
+// (subscriptions). The server hands one per WebSocket connection; HTTP calls
+// have none.
+class Session {
+ public:
+  virtual ~Session() = default;
+};
+
+// `response` as JSON text, with every byte that is not part of valid UTF-8 in
+// a string replaced by U+FFFD (answers and notifications are always UTF-8).
+std::string render_json(const boost::json::value& response);
+
 class Dispatcher {
  public:
   using Reply = std::function<void(Result)>;
@@ -107,6 +119,8 @@ class Dispatcher {
   // further calls are ignored, and dropping it uncalled answers -32603.
   using Handler = std::function<void(const boost::json::value& params, Reply reply)>;
   using SyncHandler = std::function<Result(const boost::json::value& params)>;
+  // A handler told the connection of the call: null for HTTP.
+  using SessionHandler = std::function<Result(const boost::json::value& params, const std::shared_ptr<Session>& session)>;
   // Receives the response text, or "" when nothing must be sent (notifications only).
   using Done = std::function<void(std::string response)>;
   // Told the method name and what() of an unexpected exception hidden from the client.
@@ -121,13 +135,17 @@ class Dispatcher {
   void add(std::string name, ParamNames params, Handler handler);
   // Registers a method that answers before returning.
   void add_sync(std::string name, ParamNames params, SyncHandler handler);
+  // Registers a method that answers before returning and is told the call's session.
+  void add_session(std::string name, ParamNames params, SessionHandler handler);
   // Set before serving; called from handler threads.
   void set_internal_error_log(InternalErrorLog log);
 
   // Parses `text` (one request or a batch) and runs it; `done` is called exactly
   // once, from any thread, possibly before handle() returns, with valid UTF-8 (a
   // byte of a result or message that is not is replaced by U+FFFD). Thread-safe.
-  void handle(std::string_view text, const Limits& limits, Done done) const;
+  // `session`, when given, is the connection the text came on (add_session).
+  void handle(std::string_view text, const Limits& limits, Done done,
+              std::shared_ptr<Session> session = nullptr) const;
 
   // Appends Prometheus text: calls, error answers and a latency histogram per
   // method, and all error responses. Thread-safe.
@@ -142,6 +160,7 @@ class Dispatcher {
  private:
   struct Method {
     Handler handler;
+    SessionHandler session_handler;  // instead of `handler` when set
     ParamNames params{};
     mutable std::atomic<std::uint64_t> calls{0};
     mutable std::atomic<std::uint64_t> errors{0};
@@ -156,7 +175,7 @@ class Dispatcher {
   using Complete = std::function<void(boost::json::value response)>;
 
   void run_one(const boost::json::value& request, std::shared_ptr<const boost::json::value> doc,
-               Complete complete) const;
+               const std::shared_ptr<Session>& session, Complete complete) const;
   boost::json::value error_response(const boost::json::value& id, Error error) const;
 
   std::map<std::string, Method, std::less<>> methods_;

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 
 namespace vest::rpc {
 
@@ -32,8 +33,22 @@ struct Limits {
   // How long the request line and headers may take: from the connection's accept for
   // its first request, from the first byte for a later one (at most read_timeout).
   std::chrono::milliseconds header_timeout{5'000};
-  // How long writing one HTTP response may take (slow readers).
+  // How long writing one HTTP response may take (slow readers); also how long a
+  // WebSocket dropped for reading too slowly has to take its close frame.
   std::chrono::milliseconds write_timeout{10'000};
+
+  // Subscriptions (WebSocket only, docs/rpc.md "Subscriptions"):
+  // most open at once on one connection, and on the whole node; above, subscribe
+  // answers an error and nothing changes.
+  std::size_t max_subscriptions_per_connection = 32;
+  std::size_t max_subscriptions = 10'000;
+  // Most notifications, and most bytes of them, queued unsent on one connection;
+  // a connection that would exceed either is closed (1008, "subscriber too slow").
+  std::size_t max_subscriber_messages = 1'000;
+  std::size_t max_subscriber_bytes = 16 * 1024 * 1024;
+  // How far back `fromHeight` may reach: at most this many blocks before the
+  // next one.
+  std::uint64_t max_replay_blocks = 10'000;
 };
 
 }  // namespace vest::rpc

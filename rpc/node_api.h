@@ -105,6 +105,14 @@ class NodeApi {
 
   // The connected peers.
   virtual std::vector<PeerView> peers() const { return {}; }
+
+  // Subscriptions: after each commit (produced, decided by consensus or
+  // imported by block sync) `listener` is called with the new head's height,
+  // on a thread of the node's own, never the committing one, so it may read
+  // the store at leisure. When commits come faster than it returns, heights
+  // are skipped (the listener reads the blocks between from the store). Set
+  // once, before the node starts; a node without a listener calls nothing.
+  virtual void set_head_listener(std::function<void(uint64_t height)> listener) { (void)listener; }
 };
 
 }  // namespace vest::rpc

@@ -132,7 +132,16 @@ json::object purchase_view(const sale::PurchaseRecord& r, const sale::Config& cf
                       {"referralPositionId",
                        r.referral_position_id ? json::value(r.referral_position_id) : json::value(nullptr)},
                       {"time", r.time},
-                      {"height", r.height}};
+                      {"height", r.height},
+                      {"status", r.status()},
+                      {"upgradeOf", r.upgrade_of ? json::value(r.upgrade_of) : json::value(nullptr)},
+                      {"upgradedBy", r.upgraded_by ? json::value(r.upgraded_by) : json::value(nullptr)},
+                      {"refundedAt", r.refunded_at ? json::value(r.refunded_at) : json::value(nullptr)},
+                      // The payment held in the sale escrow: refundable before releaseAt, then revenue's.
+                      {"escrow", r.release_at ? json::value(json::object{{"amount", to_decimal(r.cost)},
+                                                                         {"releaseAt", r.release_at},
+                                                                         {"released", r.released}})
+                                              : json::value(nullptr)}};
 }
 
 // The tiers a purchase's units are bought at, in unit order.
@@ -227,8 +236,50 @@ json::value get_tier(NodeApi& node, const json::object& p) {
   return out;
 }
 
+// sale_quote with fromPurchase: what upgrading that purchase to packageId would do.
+Result quote_upgrade(NodeApi& node, const json::object& p, uint64_t from, uint64_t to) {
+  Address buyer = address_param(p, "buyer");
+  if (to > UINT32_MAX) fail_params("field 'packageId': no such package");
+  auto snap = node.store().snapshot();
+  BlockEnv env = node.next_block_env();
+  sale::UpgradePlan plan;
+  if (Status s = sale::plan_upgrade(*snap, env, buyer, sale::Upgrade{from, static_cast<uint32_t>(to), kU128Max}, plan);
+      !s.ok())
+    return rejection(s);
+  sale::Config cfg = require_sale(*snap);
+  std::vector<std::optional<uint64_t>> none;
+  const Amount at_once = vesting::vested(plan.package.schedule, plan.bonus, plan.anchor, env.time, none);
+  json::object o{{"fromPurchase", plan.from.id},
+                 {"fromPackageId", plan.from_package.id},
+                 {"fromPackage", plan.from_package.name},
+                 {"packageId", plan.package.id},
+                 {"package", plan.package.name},
+                 {"quantity", plan.quantity},
+                 {"buyer", to_checksum(buyer)},
+                 {"priceAsset", plan.package.price_asset},
+                 {"paid", to_decimal(plan.from.cost)},
+                 {"newCost", to_decimal(plan.new_cost)},
+                 {"cost", to_decimal(plan.cost)},
+                 {"tokenAsset", cfg.token_asset},
+                 {"base", to_decimal(plan.base)},
+                 {"newBonus", to_decimal(plan.new_bonus)},
+                 {"tier", cfg.tiers[plan.tier].name},
+                 {"newTierBonus", to_decimal(plan.new_tier_bonus)},
+                 {"bonus", to_decimal(plan.bonus)},
+                 {"locked", to_decimal(plan.bonus)},
+                 {"anchor", plan.anchor},
+                 {"vestedAtOnce", to_decimal(at_once)},
+                 {"schedule", vesting::schedule_json(plan.package.schedule)},
+                 {"unlocks", unlocks_json(vesting::upcoming_unlocks(plan.package.schedule, plan.bonus, plan.anchor,
+                                                                    env.time, none, 32))},
+                 {"time", env.time},
+                 {"height", snap->head().height}};
+  return json::value(std::move(o));
+}
+
 Result quote(NodeApi& node, const json::object& p) {
   uint64_t id = get_u64(p, "packageId");
+  if (auto from = opt_u64(p, "fromPurchase")) return quote_upgrade(node, p, *from, id);
   uint64_t quantity = opt_u64(p, "quantity").value_or(1);
   Address buyer = address_param(p, "buyer");
   auto referrer = opt_address_param(p, "referrer");
@@ -366,7 +417,7 @@ void register_sale_methods(Dispatcher& d, NodeApi& node, MethodLimits limits) {
     return Result(get_purchases(node, params_object(v), limits));
   });
   d.add_sync("sale_getTier", {"address", "atHeight"}, [&node](const json::value& v) { return Result(get_tier(node, params_object(v))); });
-  d.add_sync("sale_quote", {"packageId", "quantity", "buyer", "referrer"}, [&node](const json::value& v) { return quote(node, params_object(v)); });
+  d.add_sync("sale_quote", {"packageId", "quantity", "buyer", "referrer", "fromPurchase"}, [&node](const json::value& v) { return quote(node, params_object(v)); });
   d.add_sync("vesting_list", {"address", "cursor", "limit", "atHeight"}, [&node, limits](const json::value& v) {
     return Result(list_positions(node, params_object(v), limits));
   });

@@ -18,6 +18,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "rpc/subscriptions.h"
+
 namespace vest::rpc {
 
 namespace net = boost::asio;
@@ -238,13 +240,18 @@ std::string render_metrics(const ServerState& s) {
   return out;
 }
 
-class WsSession : public Connection, public std::enable_shared_from_this<WsSession> {
+// A WebSocket connection: answers each message, and queues the notifications
+// of its subscriptions (rpc/subscriptions.h) within the subscriber bounds.
+class WsSession : public Connection, public Subscriber, public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(beast::tcp_stream stream, Slot slot, std::shared_ptr<ServerState> state)
       : ws_(std::move(stream)),
         executor_(ws_.get_executor()),
         slot_(std::move(slot)),
-        state_(std::move(state)) {}
+        state_(std::move(state)),
+        drop_timer_(executor_) {}
+
+  ~WsSession() override { run_close_hooks(); }
 
   bool bind() { return slot_.bind(weak_from_this()); }
 
@@ -258,7 +265,8 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
     ws_.set_option(timeout);
     ws_.read_message_max(limits.max_body_bytes);
     ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
-      if (!ec) self->read();
+      if (!ec) return self->read();
+      self->run_close_hooks();
     });
   }
 
@@ -267,7 +275,65 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
               [self = shared_from_this()] { beast::get_lowest_layer(self->ws_).close(); });
   }
 
+  // ---- Subscriber ----
+
+  Queued notify(std::string text) override {
+    const Limits& limits = state_->limits;
+    bool overflow = false;
+    {
+      std::lock_guard lock(queue_mutex_);
+      if (dropping_ || closed_) return Queued::kClosed;
+      overflow = queued_ + 1 > limits.max_subscriber_messages ||
+                 queued_bytes_ + text.size() > limits.max_subscriber_bytes;
+      if (overflow) {
+        dropping_ = true;
+      } else {
+        ++queued_;
+        queued_bytes_ += text.size();
+      }
+    }
+    if (overflow) {
+      net::post(executor_, [self = shared_from_this()] { self->drop_slow(); });
+      return Queued::kOverflow;
+    }
+    net::post(executor_, [self = shared_from_this(), text = std::move(text)]() mutable {
+      self->push({std::move(text), 0, true});
+    });
+    return Queued::kYes;
+  }
+
+  bool has_room() const override {
+    const Limits& limits = state_->limits;
+    std::lock_guard lock(queue_mutex_);
+    return !dropping_ && queued_ < limits.max_subscriber_messages / 2 &&
+           queued_bytes_ < limits.max_subscriber_bytes / 2;
+  }
+
+  void after_reply(std::function<void()> fn) override {
+    // Called by a method on this strand while it handles a message (on_read).
+    if (current_after_) return current_after_->push_back(std::move(fn));
+    net::post(executor_, std::move(fn));
+  }
+
+  void on_close(std::function<void()> fn) override {
+    {
+      std::lock_guard lock(queue_mutex_);
+      if (!closed_) {
+        close_hooks_.push_back(std::move(fn));
+        return;
+      }
+    }
+    fn();
+  }
+
  private:
+  struct Outgoing {
+    std::string text;
+    std::size_t request_size = 0;  // of the request answered; 0 for a notification
+    bool notification = false;
+  };
+  using AfterReply = std::vector<std::function<void()>>;
+
   // Pauses while too many calls, or too many request bytes, are unanswered.
   void read() {
     const Limits& limits = state_->limits;
@@ -281,38 +347,59 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   }
 
   void on_read(beast::error_code ec) {
-    if (ec) return;
+    if (ec) return run_close_hooks();
     ++state_->ws_messages;
     std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
     ++pending_;
     pending_bytes_ += text.size();
+    // What the calls of this message ask to run once its answer is queued.
+    auto after = std::make_shared<AfterReply>();
+    current_after_ = after.get();
     state_->dispatcher.handle(
         text, state_->limits,
-        [self = shared_from_this(), size = text.size()](std::string response) {
-          net::post(self->executor_, [self, size, response = std::move(response)]() mutable {
+        [self = shared_from_this(), size = text.size(), after](std::string response) {
+          net::post(self->executor_, [self, size, after, response = std::move(response)]() mutable {
             self->on_reply(std::move(response), size);
+            for (auto& fn : *after) fn();
           });
-        });
+        },
+        shared_from_this());
+    current_after_ = nullptr;
     read();
   }
 
   void on_reply(std::string response, std::size_t request_size) {
     if (response.empty()) return done_one(request_size);
-    outbox_.push_back({std::move(response), request_size});
+    push({std::move(response), request_size, false});
+  }
+
+  void push(Outgoing out) {
+    if (drop_started_) {
+      if (out.notification) written(out.text.size());
+      return;
+    }
+    outbox_.push_back(std::move(out));
     if (outbox_.size() == 1) write_front();
   }
 
   void write_front() {
     ws_.text(true);
-    ws_.async_write(net::buffer(outbox_.front().first),
+    ws_.async_write(net::buffer(outbox_.front().text),
                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                      const std::size_t request_size = self->outbox_.front().second;
+                      Outgoing done = std::move(self->outbox_.front());
                       self->outbox_.pop_front();
-                      if (ec) return;
+                      if (done.notification) self->written(done.text.size());
+                      if (ec || self->drop_started_) return;
                       if (!self->outbox_.empty()) self->write_front();
-                      self->done_one(request_size);
+                      if (!done.notification) self->done_one(done.request_size);
                     });
+  }
+
+  void written(std::size_t bytes) {
+    std::lock_guard lock(queue_mutex_);
+    --queued_;
+    queued_bytes_ -= bytes;
   }
 
   void done_one(std::size_t request_size) {
@@ -324,15 +411,55 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
     }
   }
 
+  // Closes a connection whose notifications piled up: what is not being written
+  // is discarded, the close frame follows the write in progress, and the socket
+  // is closed if that does not happen within write_timeout.
+  void drop_slow() {
+    drop_started_ = true;
+    while (outbox_.size() > 1) {
+      if (outbox_.back().notification) written(outbox_.back().text.size());
+      outbox_.pop_back();
+    }
+    const Limits& limits = state_->limits;
+    state_->debug("rpc connection " + std::to_string(slot_.id()) + " dropped: " + std::string(kSlowSubscriberReason));
+    ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(kSlowSubscriberCloseCode), kSlowSubscriberReason),
+                    [self = shared_from_this()](beast::error_code) { self->drop_timer_.cancel(); });
+    drop_timer_.expires_after(limits.write_timeout);
+    drop_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) beast::get_lowest_layer(self->ws_).close();
+    });
+    run_close_hooks();
+  }
+
+  void run_close_hooks() {
+    std::vector<std::function<void()>> hooks;
+    {
+      std::lock_guard lock(queue_mutex_);
+      closed_ = true;
+      hooks.swap(close_hooks_);
+    }
+    for (auto& fn : hooks) fn();
+  }
+
   websocket::stream<beast::tcp_stream> ws_;
   const net::any_io_executor executor_;
   Slot slot_;
   std::shared_ptr<ServerState> state_;
   beast::flat_buffer buffer_;
-  std::deque<std::pair<std::string, std::size_t>> outbox_;  // response, request size
+  std::deque<Outgoing> outbox_;
   std::size_t pending_ = 0;
   std::size_t pending_bytes_ = 0;
   bool paused_ = false;
+  AfterReply* current_after_ = nullptr;  // while dispatcher.handle runs in on_read
+  bool drop_started_ = false;           // on the strand: closing for slowness
+  net::steady_timer drop_timer_;
+
+  mutable std::mutex queue_mutex_;  // guards the five below
+  std::size_t queued_ = 0;          // notifications queued, not yet written
+  std::size_t queued_bytes_ = 0;
+  bool dropping_ = false;  // the queue overflowed: closing
+  bool closed_ = false;
+  std::vector<std::function<void()>> close_hooks_;
 };
 
 char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }

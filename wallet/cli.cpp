@@ -5,6 +5,7 @@
 
 #include "contracts/bank/messages.h"
 #include "wallet/cli_common.h"
+#include "wallet/cli_roles.h"
 #include "wallet/cli_sale.h"
 #include "wallet/display.h"
 #include "wallet/keystore.h"
@@ -315,6 +316,8 @@ int run_cli(int argc, char** argv) {
   std::function<void()> action;
   SaleOptions sale_options;
   add_sale_commands(app, g, sale_options, action);
+  RoleOptions role_options;
+  add_role_commands(app, g, role_options, action);
 
   try {
     app.parse(argc, argv);

@@ -84,6 +84,13 @@ void cmd_packages(const Globals& g) {
     }
     std::cout << "\n  sold   " << u64(p.at("sold"));
     if (!p.at("remaining").is_null()) std::cout << ", " << u64(p.at("remaining")) << " left";
+    const auto& to = p.at("upgrades_to").as_array();
+    if (!to.empty()) {
+      std::cout << "\n  upgrades to";
+      for (const auto& id : to) std::cout << " #" << u64(id);
+    }
+    if (u64(p.at("refund_window")) > 0)
+      std::cout << "\n  refund within " << duration_text(u64(p.at("refund_window"))) << " of purchase";
     std::cout << "\n";
   }
   std::cout.flush();
@@ -164,6 +171,42 @@ void cmd_badges(const Globals& g, const std::string& addr_text) {
               << progress_bar(pct) << " " << str(b.at("progressText"))
               << (b.at("dueAt").is_null() ? std::string() : ", due " + format_time(u64(b.at("dueAt")))) << "\n";
   }
+}
+
+// `vest upgrade`: the exact cost and unlocks, then (unless --quote) the
+// upgrade signed at most at the quoted cost unless --max-price.
+void cmd_upgrade(const Globals& g, uint64_t purchase, uint32_t package, const std::string& max_price, bool quote_only) {
+  json::object params{{"packageId", package}, {"fromPurchase", purchase},
+                      {"buyer", to_checksum(default_account(g))}};
+  json::value q = call(g, "sale_quote", params);
+  if (g.json_output && quote_only) {
+    print_json(q);
+    return;
+  }
+  if (!g.json_output) {
+    AssetDecimals assets = fetch_assets(g);
+    unsigned pd = assets.decimals[str(q.at("priceAsset"))], td = assets.decimals[str(q.at("tokenAsset"))];
+    const std::string token = str(q.at("tokenAsset"));
+    std::cout << "Upgrade: purchase " << u64(q.at("fromPurchase")) << ", " << u64(q.at("quantity")) << " x "
+              << str(q.at("fromPackage")) << " -> " << str(q.at("package")) << "\n"
+              << "  you pay       " << human(str(q.at("cost")), pd) << " " << str(q.at("priceAsset")) << " ("
+              << human(str(q.at("newCost")), pd) << " less " << human(str(q.at("paid")), pd) << " paid)\n"
+              << "  base now      " << human(str(q.at("base")), td) << " " << token << "\n"
+              << "  bonus         " << human(str(q.at("bonus")), td) << " " << token << ", vesting from "
+              << format_time(u64(q.at("anchor"))) << " (the original purchase)\n"
+              << "  vested at once " << human(str(q.at("vestedAtOnce")), td) << " " << token << "\n";
+    for (const auto& u : q.at("unlocks").as_array())
+      std::cout << "    " << format_time(u64(u.at("time"))) << "  +" << human(str(u.at("amount")), td) << "\n";
+    std::cout.flush();
+  }
+  if (quote_only) return;
+  Amount max = *parse_decimal(q.at("cost").as_string());
+  if (!max_price.empty()) max = parse_amount(g, max_price, str(q.at("priceAsset")));
+  send(g, sale::kUpgradeKind, sale::Upgrade{purchase, package, max}.encode());
+}
+
+void cmd_refund(const Globals& g, uint64_t purchase) {
+  send(g, sale::kRefundKind, sale::Refund{purchase}.encode());
 }
 
 void cmd_vesting(const Globals& g, const std::string& addr_text) {
@@ -324,6 +367,18 @@ void add_sale_commands(CLI::App& app, Globals& g, SaleOptions& o, std::function<
   buy->add_option("--max-price", o.max_price, "Most you agree to pay, in units of the price asset");
   buy->add_option("--referrer", o.referrer, "Address of the account that referred you");
   buy->callback([&] { action = [&] { cmd_buy(g, o.package, o.quantity, o.max_price, o.referrer); }; });
+
+  auto* upgrade = app.add_subcommand("upgrade", "Move a purchase to a package it upgrades to, paying the difference");
+  upgrade->add_option("purchase", o.purchase, "Purchase id")->required();
+  upgrade->add_option("package", o.package, "Package id to upgrade to")->required();
+  upgrade->add_option("--max-price", o.max_price, "Most you agree to pay, in units of the price asset");
+  upgrade->add_flag("--quote", o.quote_only, "Show the cost and unlocks without upgrading");
+  upgrade->callback([&] { action = [&] { cmd_upgrade(g, o.purchase, o.package, o.max_price, o.quote_only); }; });
+
+  auto* refund = app.add_subcommand(
+      "refund", "Return a purchase within its refund window: base and claimed bonus back, payment returned");
+  refund->add_option("purchase", o.purchase, "Purchase id")->required();
+  refund->callback([&] { action = [&] { cmd_refund(g, o.purchase); }; });
 
   auto* vesting = app.add_subcommand("vesting", "Vesting positions with progress and next unlocks");
   vesting->add_option("address", o.address, "Address (default: --from or the only key)");

@@ -23,6 +23,8 @@ struct SaleOptions {
   bool claim_rewards = false, restake = false;
   std::string metric;      // report-usage
   uint64_t usage_value = 0;
+  uint64_t purchase = 0;   // upgrade, refund
+  bool quote_only = false;  // upgrade --quote
 };
 
 // Adds the commands to `app`; the one the user picks sets `action`.

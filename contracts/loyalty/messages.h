@@ -64,12 +64,12 @@ struct Badge {
   friend bool operator==(const Badge&, const Badge&) = default;
 };
 
-// Rejection codes of badges (600..699).
+// Rejection codes of badges (700..799).
 enum class Code : uint32_t {
-  kBadBadge = 600,         // a rule out of range, or naming a tier, package or metric the chain lacks
-  kBadgeExists = 601,      // a badge with this id exists (badges never change once defined)
-  kTooManyBadges = 602,    // kMaxBadges, or kMaxStakeBadges stake badges, already defined
-  kMalformedPayload = 603,
+  kBadBadge = 700,         // a rule out of range, or naming a tier, package or metric the chain lacks
+  kBadgeExists = 701,      // a badge with this id exists (badges never change once defined)
+  kTooManyBadges = 702,    // kMaxBadges, or kMaxStakeBadges stake badges, already defined
+  kMalformedPayload = 703,
 };
 
 const char* reason_of(Code code);

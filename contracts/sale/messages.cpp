@@ -39,6 +39,14 @@ const char* reason_of(Code code) {
     case Code::kOverflow: return "overflow";
     case Code::kInsiderPurchase: return "insider_purchase";
     case Code::kModuleAccount: return "module_account";
+    case Code::kPurchaseNotFound: return "purchase_not_found";
+    case Code::kNotBuyer: return "not_buyer";
+    case Code::kNotUpgradable: return "not_upgradable";
+    case Code::kNotAnUpgrade: return "not_an_upgrade";
+    case Code::kNoRefund: return "not_refundable";
+    case Code::kRefundWindowClosed: return "refund_window_closed";
+    case Code::kRefundNeedsTokens: return "refund_needs_tokens";
+    case Code::kRefundBlocked: return "refund_blocked";
   }
   return "unknown";
 }
@@ -60,6 +68,38 @@ Status SetReporter::decode(ByteView payload, SetReporter& out) {
   m.reporter = r.fixed<20>();
   if (!r.done()) return malformed(r, "set_reporter");
   out = std::move(m);
+  return Status::success();
+}
+
+Bytes Upgrade::encode() const {
+  rlp::Encoder e;
+  e.begin_list().uint(from_purchase).uint(to_package).uint(max_price).end_list();
+  return e.finish();
+}
+
+Status Upgrade::decode(ByteView payload, Upgrade& out) {
+  rlp::ListReader r(payload);
+  Upgrade u;
+  u.from_purchase = r.u64();
+  u.to_package = read_u32(r);
+  u.max_price = r.u128v();
+  if (!r.done()) return malformed(r, "upgrade");
+  out = u;
+  return Status::success();
+}
+
+Bytes Refund::encode() const {
+  rlp::Encoder e;
+  e.begin_list().uint(purchase).end_list();
+  return e.finish();
+}
+
+Status Refund::decode(ByteView payload, Refund& out) {
+  rlp::ListReader r(payload);
+  Refund f;
+  f.purchase = r.u64();
+  if (!r.done()) return malformed(r, "refund");
+  out = f;
   return Status::success();
 }
 
@@ -120,7 +160,9 @@ Bytes Package::encode() const {
   rlp::Encoder e;
   e.begin_list().uint(id).str(name).str(price_asset).uint(price).uint(base).uint(static_cast<uint8_t>(bonus_kind));
   e.uint(bonus).bytes(vesting::encode(schedule)).uint(supply_cap).uint(account_cap).uint(start).uint(end);
-  e.uint(paused ? 1 : 0).uint(referral_bps).end_list();
+  e.uint(paused ? 1 : 0).uint(referral_bps).begin_list();
+  for (uint32_t to : upgrades_to) e.uint(to);
+  e.end_list().uint(refund_window).end_list();
   return e.finish();
 }
 
@@ -141,6 +183,10 @@ Status Package::decode(ByteView payload, Package& out) {
   p.end = r.u64();
   uint64_t paused = r.u64();
   p.referral_bps = read_u32(r);
+  rlp::ListReader to = r.list();
+  while (to.ok() && !to.at_end() && p.upgrades_to.size() <= kMaxUpgradeTargets) p.upgrades_to.push_back(read_u32(to));
+  p.refund_window = r.u64();
+  if (!to.done()) return malformed(to.ok() ? r : to, "package");
   if (!r.done()) return malformed(r, "package");
   if (kind > 1 || paused > 1) return reject(Code::kMalformedPayload, "package payload: field out of range");
   p.bonus_kind = static_cast<BonusKind>(kind);
@@ -160,6 +206,15 @@ Status Package::validate() const {
   if (bonus_kind == BonusKind::kBps && bonus > 100000) return bad("bonus.bps: at most 100000 (10x base)");
   if (referral_bps > 10000) return bad("referral_bps: at most 10000");
   if (end != 0 && end <= start) return bad("end: must be after start");
+  if (upgrades_to.size() > kMaxUpgradeTargets)
+    return bad("upgrades_to: at most " + std::to_string(kMaxUpgradeTargets) + " packages");
+  for (size_t i = 0; i < upgrades_to.size(); ++i) {
+    if (upgrades_to[i] == 0 || upgrades_to[i] == id)
+      return bad("upgrades_to[" + std::to_string(i) + "]: must be another package's id");
+    if (i > 0 && upgrades_to[i] <= upgrades_to[i - 1])
+      return bad("upgrades_to[" + std::to_string(i) + "]: ids ascend without repeats");
+  }
+  if (refund_window > kMaxRefundWindow) return bad("refund_window: at most 365 days");
   if (Status s = vesting::validate(schedule); !s.ok()) return bad("schedule." + s.message);
   return Status::success();
 }

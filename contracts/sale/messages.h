@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "chain/address.h"
 #include "chain/amount.h"
@@ -15,7 +16,7 @@ namespace vest::sale {
 
 // A package's terms. Encoding (the create_package payload and the stored form):
 // RLP[id, name, price_asset, price, base, bonus_kind, bonus, schedule, supply_cap,
-//     account_cap, start, end, paused, referral_bps]
+//     account_cap, start, end, paused, referral_bps, [upgrade_to, ...], refund_window]
 struct Package {
   enum class BonusKind : uint8_t { kAmount = 0, kBps = 1 };
 
@@ -33,6 +34,12 @@ struct Package {
   uint64_t end = 0;
   bool paused = false;
   uint32_t referral_bps = 0;  // referrer reward, basis points of base
+  // Packages a purchase of this one may be upgraded to (sale.upgrade): at most
+  // kMaxUpgradeTargets distinct ids, ascending, none this package's own.
+  std::vector<uint32_t> upgrades_to;
+  // Seconds after a purchase during which its buyer may return it (sale.refund);
+  // the payment waits in the sale escrow until then. 0: no refunds.
+  uint64_t refund_window = 0;
 
   Bytes encode() const;
   static Status decode(ByteView payload, Package& out);
@@ -52,9 +59,37 @@ constexpr uint64_t kUpdatePackageKind = 12;
 // (vesting::set_reporter). payload = RLP[metric, reporter]
 constexpr uint64_t kSetReporterKind = 13;
 
+// The buyer of purchase `from_purchase` moves its units to package
+// `to_package`, paying at most `max_price` for the difference.
+// payload = RLP[from_purchase, to_package, max_price]
+constexpr uint64_t kUpgradeKind = 14;
+// The buyer of purchase `purchase` returns it within its refund window.
+// payload = RLP[purchase]
+constexpr uint64_t kRefundKind = 15;
+
+constexpr size_t kMaxUpgradeTargets = 8;
+// Longest refund window: 365 days.
+constexpr uint64_t kMaxRefundWindow = 365 * 86400;
+
+struct Upgrade {
+  uint64_t from_purchase = 0;
+  uint32_t to_package = 0;
+  Amount max_price = 0;
+
+  Bytes encode() const;
+  static Status decode(ByteView payload, Upgrade& out);
+};
+
+struct Refund {
+  uint64_t purchase = 0;
+
+  Bytes encode() const;
+  static Status decode(ByteView payload, Refund& out);
+};
+
 // Sale admin: defines a badge (contracts/loyalty/messages.h). payload = the
 // badge encoding (loyalty::Badge::encode). Refusals carry the badges' codes
-// (600..699): a rule out of range or naming a tier, package or metric the
+// (700..799): a rule out of range or naming a tier, package or metric the
 // chain lacks, an existing id, too many badges.
 constexpr uint64_t kDefineBadgeKind = 19;
 
@@ -110,6 +145,14 @@ enum class Code : uint32_t {
   kOverflow = 216,
   kInsiderPurchase = 217,  // the treasury or the revenue account buying
   kModuleAccount = 218,    // a keyless module account as buyer or referrer
+  kPurchaseNotFound = 219,
+  kNotBuyer = 220,          // the sender did not make the purchase
+  kNotUpgradable = 221,     // the package does not name the target, or the purchase cannot change any more
+  kNotAnUpgrade = 222,      // the target would deliver less, or is priced in another asset
+  kNoRefund = 223,          // the package has no refund window, or the purchase cannot be returned
+  kRefundWindowClosed = 224,
+  kRefundNeedsTokens = 225, // the buyer does not hold the base tokens (and claimed bonus) to return
+  kRefundBlocked = 226,     // what the purchase counted already met a milestone
 };
 
 const char* reason_of(Code code);

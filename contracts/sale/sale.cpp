@@ -23,6 +23,7 @@ constexpr std::string_view kNextKey = "sale/next";
 constexpr std::string_view kPurchasePrefix = "sale/purchase/";
 constexpr std::string_view kBuyerPrefix = "sale/buyer/";
 constexpr std::string_view kSpendPrefix = "sale/spend/";
+constexpr std::string_view kReleasePrefix = "sale/release/";
 
 Bytes u32_bytes(uint32_t v) {
   Bytes b;
@@ -40,6 +41,7 @@ Bytes sold_key(uint32_t id) { return make_key(kSoldPrefix, u32_bytes(id)); }
 Bytes bought_key(uint32_t id, const Address& a) { return make_key(kBoughtPrefix, u32_bytes(id), a.view()); }
 Bytes purchase_key(uint64_t id) { return make_key(kPurchasePrefix, u64_bytes(id)); }
 Bytes buyer_key(const Address& a, uint64_t id) { return make_key(kBuyerPrefix, a.view(), u64_bytes(id)); }
+Bytes release_key(uint64_t time, uint64_t id) { return make_key(kReleasePrefix, u64_bytes(time), u64_bytes(id)); }
 Bytes spend_key(const Address& a, uint64_t time, uint64_t id) {
   Bytes k = make_key(kSpendPrefix, a.view());
   put_u64_be(k, time);
@@ -74,7 +76,8 @@ Bytes encode_purchase(const PurchaseRecord& p) {
     e.bytes({});
   }
   e.uint(p.referral_reward).uint(p.position_id).uint(p.referral_position_id).uint(p.time).uint(p.height);
-  e.end_list();
+  e.uint(p.upgrade_of).uint(p.upgraded_by).uint(p.release_at).uint(p.released ? 1 : 0).uint(p.refunded_at);
+  e.uint(p.counted_referral ? 1 : 0).end_list();
   return e.finish();
 }
 
@@ -104,10 +107,25 @@ Status badge_refs(const StateReader& state, const Config& cfg, const loyalty::Ba
   return Status::success();
 }
 
+// The ids `p` upgrades to that name no package of the chain (an upgrade to
+// them could never happen): refused.
+Status known_targets(const StateReader& state, const Package& p) {
+  for (size_t i = 0; i < p.upgrades_to.size(); ++i) {
+    if (!state.get(package_key(p.upgrades_to[i])))
+      return reject(Code::kBadPackage, "upgrades_to[" + std::to_string(i) + "]: no package " +
+                                           std::to_string(p.upgrades_to[i]));
+  }
+  return Status::success();
+}
+
+std::string q_text(uint64_t q) { return std::to_string(q) + (q == 1 ? " unit" : " units"); }
+
 // Amount of `base` in basis points, rounded down.
 std::optional<Amount> bps_of(Amount base, uint64_t bps) { return mul_div(base, bps, 10000); }
 
 }  // namespace
+
+Address sale_escrow_address() { return module_address(kSaleEscrowModule); }
 
 std::optional<Config> config(const StateReader& state) {
   auto v = state.get(as_bytes(kConfigKey));
@@ -133,6 +151,8 @@ std::optional<Config> config(const StateReader& state) {
   if (!tiers.done() || !r.done()) return std::nullopt;
   return c;
 }
+
+void save_config(State& state, const Config& cfg) { state.put(as_bytes(kConfigKey), encode_config(cfg)); }
 
 std::optional<Package> package(const StateReader& state, uint32_t id) {
   auto v = state.get(package_key(id));
@@ -178,7 +198,15 @@ std::optional<PurchaseRecord> decode_purchase(uint64_t id, ByteView raw) {
   p.referral_position_id = r.u64();
   p.time = r.u64();
   p.height = r.u64();
-  if (!r.done()) return std::nullopt;
+  p.upgrade_of = r.u64();
+  p.upgraded_by = r.u64();
+  p.release_at = r.u64();
+  const uint64_t released = r.u64();
+  p.refunded_at = r.u64();
+  const uint64_t counted = r.u64();
+  if (!r.done() || released > 1 || counted > 1) return std::nullopt;
+  p.released = released == 1;
+  p.counted_referral = counted == 1;
   if (!ref.empty()) p.referrer = Address::from(ref);
   return p;
 }
@@ -305,6 +333,35 @@ TierStatus tier_status(const StateReader& state, const Config& cfg, const Addres
   return st;
 }
 
+std::optional<TierLapse> tier_lapse(const StateReader& state, const Config& cfg, const Address& account, uint64_t t,
+                                    uint64_t horizon) {
+  // The window's entries, oldest first: each stops counting one window after its time.
+  const uint64_t from = t > cfg.tier_window ? t - cfg.tier_window + 1 : 0;
+  const uint64_t end = t > UINT64_MAX - horizon ? UINT64_MAX : t + horizon;
+  Bytes prefix = make_key(kSpendPrefix, account.view());
+  std::vector<std::pair<uint64_t, Amount>> entries;
+  Amount spend = 0;
+  state.scan(prefix, spend_key(account, from, 0), [&](ByteView key, ByteView value) {
+    uint64_t time = get_u64_be(key.data() + prefix.size());
+    if (time > t) return false;
+    Amount cost = decode_uint(value).value_or(0);
+    spend = checked_add(spend, cost).value_or(kU128Max);
+    entries.emplace_back(time, cost);
+    return true;
+  });
+  const uint32_t tier = tier_for(cfg, spend);
+  if (tier == 0) return std::nullopt;
+  for (size_t i = 0; i < entries.size();) {
+    const uint64_t time = entries[i].first;
+    if (time > UINT64_MAX - cfg.tier_window || time + cfg.tier_window > end) return std::nullopt;
+    // Every entry of that time leaves at once.
+    for (; i < entries.size() && entries[i].first == time; ++i) spend -= std::min(spend, entries[i].second);
+    if (const uint32_t now = tier_for(cfg, spend); now < tier)
+      return TierLapse{time + cfg.tier_window, tier, now, spend};
+  }
+  return std::nullopt;
+}
+
 std::optional<std::vector<SpendRank>> spend_leaderboard(const StateReader& state, const Config& cfg, uint64_t t,
                                                         size_t max_entries) {
   // Spend per buyer from the spend entries in the window (pruned as buyers buy).
@@ -328,6 +385,30 @@ std::optional<std::vector<SpendRank>> spend_leaderboard(const StateReader& state
   return rows;
 }
 
+namespace {
+
+// Whether `buyer` may take `quantity` units of `pkg` now: not paused, inside
+// its window, within its supply and account caps (purchases and upgrades alike).
+Status on_sale(const StateReader& state, const BlockEnv& block, const Package& pkg, const Address& buyer,
+               uint64_t quantity) {
+  if (pkg.paused) return reject(Code::kPaused, "package " + pkg.name + " is paused");
+  if (block.time < pkg.start)
+    return reject(Code::kNotStarted, "package " + pkg.name + " is on sale from " + std::to_string(pkg.start));
+  if (pkg.end != 0 && block.time >= pkg.end)
+    return reject(Code::kEnded, "the sale of " + pkg.name + " ended at " + std::to_string(pkg.end));
+  uint64_t sold_now = sold(state, pkg.id);
+  if (pkg.supply_cap && (quantity > pkg.supply_cap || sold_now > pkg.supply_cap - quantity))
+    return reject(Code::kSoldOut, std::to_string(pkg.supply_cap - std::min(sold_now, pkg.supply_cap)) +
+                                      " units of " + pkg.name + " are left");
+  uint64_t mine = bought(state, pkg.id, buyer);
+  if (pkg.account_cap && (quantity > pkg.account_cap || mine > pkg.account_cap - quantity))
+    return reject(Code::kAccountCap, "an account may buy " + std::to_string(pkg.account_cap) + " units of " +
+                                         pkg.name + "; this one has " + std::to_string(mine));
+  return Status::success();
+}
+
+}  // namespace
+
 Status plan_purchase(const StateReader& state, const BlockEnv& block, const Address& buyer, const Purchase& p,
                      Plan& out) {
   auto cfg = config(state);
@@ -348,19 +429,7 @@ Status plan_purchase(const StateReader& state, const BlockEnv& block, const Addr
       return reject(Code::kModuleAccount,
                     "the referrer " + to_checksum(*p.referrer) + " is " + std::string(*module) + ", a module account");
   }
-  if (pkg->paused) return reject(Code::kPaused, "package " + pkg->name + " is paused");
-  if (block.time < pkg->start)
-    return reject(Code::kNotStarted, "package " + pkg->name + " is on sale from " + std::to_string(pkg->start));
-  if (pkg->end != 0 && block.time >= pkg->end)
-    return reject(Code::kEnded, "the sale of " + pkg->name + " ended at " + std::to_string(pkg->end));
-  uint64_t sold_now = sold(state, pkg->id);
-  if (pkg->supply_cap && (p.quantity > pkg->supply_cap || sold_now > pkg->supply_cap - p.quantity))
-    return reject(Code::kSoldOut, std::to_string(pkg->supply_cap - std::min(sold_now, pkg->supply_cap)) +
-                                      " units of " + pkg->name + " are left");
-  uint64_t mine = bought(state, pkg->id, buyer);
-  if (pkg->account_cap && (p.quantity > pkg->account_cap || mine > pkg->account_cap - p.quantity))
-    return reject(Code::kAccountCap, "an account may buy " + std::to_string(pkg->account_cap) + " units of " +
-                                         pkg->name + "; this one has " + std::to_string(mine));
+  if (Status s = on_sale(state, block, *pkg, buyer, p.quantity); !s.ok()) return s;
 
   auto overflow = [] { return reject(Code::kOverflow, "amounts overflow 128 bits"); };
   auto cost = checked_mul(pkg->price, p.quantity);
@@ -418,6 +487,34 @@ Status plan_purchase(const StateReader& state, const BlockEnv& block, const Addr
   return Status::success();
 }
 
+// Records `cost` of payment-asset spend by the sender at the block's time
+// (the tier window), with "sale.tier_changed" when it lifts the sender above `tier`.
+void record_spend(Context& ctx, const Config& cfg, uint64_t id, Amount cost, Amount spend_before, uint32_t tier) {
+  // Spend entries older than the window no longer count: prune them now, so
+  // each entry is deleted once and the window sum stays a short scan.
+  Bytes prefix = make_key(kSpendPrefix, ctx.sender.view());
+  std::vector<Bytes> stale;
+  uint64_t horizon = ctx.block.time > cfg.tier_window ? ctx.block.time - cfg.tier_window : 0;
+  ctx.state.scan(prefix, {}, [&](ByteView key, ByteView) {
+    if (get_u64_be(key.data() + prefix.size()) > horizon) return false;
+    stale.emplace_back(key.begin(), key.end());
+    return stale.size() < 64;
+  });
+  for (const Bytes& k : stale) ctx.state.erase(k);
+  if (cost == 0) return;
+  ctx.state.put(spend_key(ctx.sender, ctx.block.time, id), encode_uint(cost));
+  auto spend_after = checked_add(spend_before, cost).value_or(kU128Max);
+  uint32_t tier_after = tier_for(cfg, spend_after);
+  if (tier_after > tier) {
+    ctx.emit(Event{"sale.tier_changed",
+                   {ctx.sender},
+                   {{"account", to_checksum(ctx.sender)},
+                    {"from", cfg.tiers[tier].name},
+                    {"to", cfg.tiers[tier_after].name},
+                    {"spend", to_decimal(spend_after)}}});
+  }
+}
+
 Status Sale::buy(Context& ctx, const Purchase& p) {
   Plan plan;
   if (Status s = plan_purchase(ctx.state, ctx.block, ctx.sender, p, plan); !s.ok()) return s;
@@ -431,8 +528,22 @@ Status Sale::buy(Context& ctx, const Purchase& p) {
   uint64_t id = next ? static_cast<uint64_t>(decode_uint(*next).value_or(1)) : 1;
   ctx.state.put(as_bytes(kNextKey), encode_uint(id + 1));
 
-  if (Status s = bank::transfer(ctx, ctx.sender, cfg.revenue, pkg.price_asset, plan.cost, "sale_payment"); !s.ok())
+  // Within a refund window the payment waits in the sale escrow; it moves to
+  // revenue when the window closes (begin_block), so a refund never depends
+  // on what the revenue account still holds.
+  uint64_t release_at = 0;
+  if (pkg.refund_window > 0) {
+    auto at = checked_add(ctx.block.time, pkg.refund_window);
+    if (!at || *at > UINT64_MAX) return reject(Code::kOverflow, "the refund window ends past 2^64 - 1");
+    release_at = static_cast<uint64_t>(*at);
+    if (Status s = bank::transfer(ctx, ctx.sender, sale_escrow_address(), pkg.price_asset, plan.cost, "sale_escrow");
+        !s.ok())
+      return s;
+    ctx.state.put(release_key(release_at, id), {});
+  } else if (Status s = bank::transfer(ctx, ctx.sender, cfg.revenue, pkg.price_asset, plan.cost, "sale_payment");
+             !s.ok()) {
     return s;
+  }
   if (Status s = bank::transfer(ctx, cfg.treasury, ctx.sender, cfg.token_asset, plan.base, "sale_delivery"); !s.ok())
     return s;
 
@@ -451,6 +562,8 @@ Status Sale::buy(Context& ctx, const Purchase& p) {
   rec.referral_reward = plan.referral_reward;
   rec.time = ctx.block.time;
   rec.height = ctx.block.height;
+  rec.release_at = release_at;
+  rec.counted_referral = p.referrer.has_value() && new_buyer;
 
   ctx.emit(Event{"sale.purchase",
                  {ctx.sender},
@@ -462,7 +575,8 @@ Status Sale::buy(Context& ctx, const Purchase& p) {
                   {"priceAsset", pkg.price_asset},
                   {"base", to_decimal(plan.base)},
                   {"bonus", to_decimal(plan.bonus)},
-                  {"tierBonus", to_decimal(plan.tier_bonus)}}});
+                  {"tierBonus", to_decimal(plan.tier_bonus)},
+                  {"releaseAt", std::to_string(release_at)}}});
 
   // Counts for purchases and referrals milestones, raised before this
   // purchase's positions exist, so that they count only later purchases.
@@ -500,33 +614,334 @@ Status Sale::buy(Context& ctx, const Purchase& p) {
   ctx.state.put(sold_key(pkg.id), encode_uint(sold(ctx.state, pkg.id) + plan.quantity));
   ctx.state.put(bought_key(pkg.id, ctx.sender), encode_uint(bought(ctx.state, pkg.id, ctx.sender) + plan.quantity));
 
-  if (pkg.price_asset == cfg.payment_asset) {
-    // Spend entries older than the window no longer count: prune them now, so
-    // each entry is deleted once and the window sum stays a short scan.
-    Bytes prefix = make_key(kSpendPrefix, ctx.sender.view());
-    std::vector<Bytes> stale;
-    uint64_t horizon = ctx.block.time > cfg.tier_window ? ctx.block.time - cfg.tier_window : 0;
-    ctx.state.scan(prefix, {}, [&](ByteView key, ByteView) {
-      if (get_u64_be(key.data() + prefix.size()) > horizon) return false;
-      stale.emplace_back(key.begin(), key.end());
-      return stale.size() < 64;
-    });
-    for (const Bytes& k : stale) ctx.state.erase(k);
-    ctx.state.put(spend_key(ctx.sender, ctx.block.time, id), encode_uint(plan.cost));
-    auto spend_after = checked_add(plan.spend_before, plan.cost).value_or(kU128Max);
-    uint32_t tier_after = tier_for(cfg, spend_after);
-    if (tier_after > plan.tier) {
-      ctx.emit(Event{"sale.tier_changed",
-                     {ctx.sender},
-                     {{"account", to_checksum(ctx.sender)},
-                      {"from", cfg.tiers[plan.tier].name},
-                      {"to", cfg.tiers[tier_after].name},
-                      {"spend", to_decimal(spend_after)}}});
-    }
-  }
+  if (pkg.price_asset == cfg.payment_asset) record_spend(ctx, cfg, id, plan.cost, plan.spend_before, plan.tier);
   // Badges for a first purchase and the tier now reached.
   loyalty::purchased(ctx, ctx.sender, tier_for(cfg, spend_in_window(ctx.state, cfg, ctx.sender, ctx.block.time)));
   return Status::success();
+}
+
+Status plan_upgrade(const StateReader& state, const BlockEnv& block, const Address& buyer, const Upgrade& u,
+                    UpgradePlan& out) {
+  auto cfg = config(state);
+  if (!cfg) return reject(Code::kPackageNotFound, "this chain has no sale");
+  auto from = purchase(state, u.from_purchase);
+  if (!from) return reject(Code::kPurchaseNotFound, "no purchase " + std::to_string(u.from_purchase));
+  const std::string name = "purchase " + std::to_string(from->id);
+  if (from->buyer != buyer) return reject(Code::kNotBuyer, name + " was made by " + to_checksum(from->buyer));
+  if (from->upgrade_of) return reject(Code::kNotUpgradable, name + " is an upgrade; an upgrade is final");
+  if (from->upgraded_by)
+    return reject(Code::kNotUpgradable, name + " was already upgraded by " + std::to_string(from->upgraded_by));
+  if (from->refunded_at) return reject(Code::kNotUpgradable, name + " was refunded");
+  auto from_pkg = package(state, from->package_id);
+  assert(from_pkg && "a purchase's package exists");
+  if (!from_pkg) return reject(Code::kPackageNotFound, "no package " + std::to_string(from->package_id));
+  auto to = package(state, u.to_package);
+  if (!to) return reject(Code::kPackageNotFound, "no package " + std::to_string(u.to_package));
+  if (std::find(from_pkg->upgrades_to.begin(), from_pkg->upgrades_to.end(), to->id) == from_pkg->upgrades_to.end())
+    return reject(Code::kNotUpgradable, "package " + from_pkg->name + " does not upgrade to " + to->name);
+  if (to->price_asset != from->price_asset)
+    return reject(Code::kNotAnUpgrade, to->name + " is priced in " + to->price_asset + ", " + name + " was paid in " +
+                                           from->price_asset);
+  if (Status s = on_sale(state, block, *to, buyer, from->quantity); !s.ok()) return s;
+
+  auto overflow = [] { return reject(Code::kOverflow, "amounts overflow 128 bits"); };
+  const uint64_t q = from->quantity;
+  auto new_cost = checked_mul(to->price, q);
+  auto new_base = checked_mul(to->base, q);
+  std::optional<Amount> unit_bonus =
+      to->bonus_kind == Package::BonusKind::kBps ? bps_of(to->base, to->bonus) : std::optional<Amount>(to->bonus);
+  auto new_bonus = unit_bonus ? checked_mul(*unit_bonus, q) : std::nullopt;
+  if (!new_cost || !new_base || !new_bonus) return overflow();
+  // The tier reached before the upgrade applies to all its units.
+  const Amount spend = spend_in_window(state, *cfg, buyer, block.time);
+  const uint32_t tier = tier_for(*cfg, spend);
+  auto unit_tier = bps_of(to->base, cfg->tiers.empty() ? 0 : cfg->tiers[tier].bonus_bps);
+  auto new_tier_bonus = unit_tier ? checked_mul(*unit_tier, q) : std::nullopt;
+  auto new_locked = new_tier_bonus ? checked_add(*new_bonus, *new_tier_bonus) : std::nullopt;
+  if (!new_locked) return overflow();
+  const Amount old_locked = from->bonus + from->tier_bonus;  // the purchase's sum was checked
+  const std::string pay = bank::amount_text(state, to->price_asset, from->cost);
+  if (*new_cost < from->cost)
+    return reject(Code::kNotAnUpgrade, q_text(q) + " of " + to->name + " cost " +
+                                           bank::amount_text(state, to->price_asset, *new_cost) + ", less than the " +
+                                           pay + " paid; an upgrade never pays back");
+  if (*new_base < from->base || *new_locked < old_locked)
+    return reject(Code::kNotAnUpgrade, q_text(q) + " of " + to->name + " deliver " +
+                                           bank::amount_text(state, cfg->token_asset, *new_base) + " base and " +
+                                           bank::amount_text(state, cfg->token_asset, *new_locked) +
+                                           " bonus, less than the " + name + "'s " +
+                                           bank::amount_text(state, cfg->token_asset, from->base) + " and " +
+                                           bank::amount_text(state, cfg->token_asset, old_locked));
+  const Amount cost = *new_cost - from->cost;
+  const Amount base = *new_base - from->base;
+  const Amount bonus = *new_locked - old_locked;
+  if (base == 0 && bonus == 0)
+    return reject(Code::kNotAnUpgrade, to->name + " delivers nothing more than " + name);
+  if (cost > u.max_price)
+    return reject(Code::kAboveMaxPrice, "the upgrade costs " + bank::amount_text(state, to->price_asset, cost) +
+                                            ", above the signed maximum " +
+                                            bank::amount_text(state, to->price_asset, u.max_price));
+  const Amount have = bank::balance(state, buyer, to->price_asset);
+  if (have < cost)
+    return reject(Code::kInsufficientPayment, "the upgrade costs " + bank::amount_text(state, to->price_asset, cost) +
+                                                  "; the buyer holds " + bank::amount_text(state, to->price_asset, have));
+  const Amount inventory = bank::balance(state, cfg->treasury, cfg->token_asset);
+  auto delivered = checked_add(base, bonus);
+  if (!delivered) return overflow();
+  if (inventory < *delivered)
+    return reject(Code::kInventoryExhausted, "the treasury holds " +
+                                                 bank::amount_text(state, cfg->token_asset, inventory) +
+                                                 ", the upgrade needs " +
+                                                 bank::amount_text(state, cfg->token_asset, *delivered));
+  out = UpgradePlan{*from, *from_pkg, *to, q, *new_cost, cost, base, *new_bonus, *new_tier_bonus, bonus, tier,
+                    from->time, spend};
+  return Status::success();
+}
+
+Status plan_refund(const StateReader& state, const BlockEnv& block, const Address& buyer, const Refund& r,
+                   RefundPlan& out) {
+  auto cfg = config(state);
+  if (!cfg) return reject(Code::kPackageNotFound, "this chain has no sale");
+  auto rec = purchase(state, r.purchase);
+  if (!rec) return reject(Code::kPurchaseNotFound, "no purchase " + std::to_string(r.purchase));
+  const std::string name = "purchase " + std::to_string(rec->id);
+  if (rec->buyer != buyer) return reject(Code::kNotBuyer, name + " was made by " + to_checksum(rec->buyer));
+  if (rec->refunded_at) return reject(Code::kNoRefund, name + " was already refunded");
+  if (rec->upgrade_of) return reject(Code::kNoRefund, name + " is an upgrade; upgrades are not refundable");
+  if (rec->upgraded_by)
+    return reject(Code::kNoRefund, name + " was upgraded by " + std::to_string(rec->upgraded_by) +
+                                       " and can no longer be returned");
+  if (rec->release_at == 0) return reject(Code::kNoRefund, "the package of " + name + " has no refund window");
+  if (rec->released || block.time >= rec->release_at)
+    return reject(Code::kRefundWindowClosed,
+                  "the refund window of " + name + " closed at " + std::to_string(rec->release_at));
+  RefundPlan plan;
+  plan.purchase = *rec;
+  plan.payment = rec->cost;
+  plan.base = rec->base;
+  if (rec->position_id) {
+    auto pos = vesting::get_position(state, rec->position_id);
+    assert(pos && "a purchase's position exists");
+    if (pos) {
+      plan.claimed_bonus = pos->released;
+      plan.bonus_cancelled = pos->effective_total() - pos->released;
+    }
+  }
+  if (rec->referral_position_id) {
+    auto pos = vesting::get_position(state, rec->referral_position_id);
+    assert(pos && "a referral's position exists");
+    if (pos && !pos->revoked_at) {
+      plan.referral_kept = pos->released;
+      plan.referral_cancelled = pos->effective_total() - pos->released;
+    } else if (pos) {
+      plan.referral_kept = pos->effective_total();
+    }
+  }
+  auto needed = checked_add(plan.base, plan.claimed_bonus);
+  if (!needed) return reject(Code::kOverflow, "amounts overflow 128 bits");
+  const Amount have = bank::balance(state, buyer, cfg->token_asset);
+  if (have < *needed)
+    return reject(Code::kRefundNeedsTokens,
+                  "returning " + name + " takes " + bank::amount_text(state, cfg->token_asset, *needed) + " (base " +
+                      bank::amount_text(state, cfg->token_asset, plan.base) + " + claimed bonus " +
+                      bank::amount_text(state, cfg->token_asset, plan.claimed_bonus) + "); the buyer holds " +
+                      bank::amount_text(state, cfg->token_asset, have) + " liquid");
+  out = std::move(plan);
+  return Status::success();
+}
+
+Status Sale::upgrade(Context& ctx, const Upgrade& u) {
+  UpgradePlan plan;
+  if (Status s = plan_upgrade(ctx.state, ctx.block, ctx.sender, u, plan); !s.ok()) return s;
+  const Config cfg = *config(ctx.state);
+  const Package& to = plan.package;
+  auto next = ctx.state.get(as_bytes(kNextKey));
+  const uint64_t id = next ? static_cast<uint64_t>(decode_uint(*next).value_or(1)) : 1;
+  ctx.state.put(as_bytes(kNextKey), encode_uint(id + 1));
+  if (plan.cost > 0) {
+    if (Status s = bank::transfer(ctx, ctx.sender, cfg.revenue, to.price_asset, plan.cost, "sale_payment"); !s.ok())
+      return s;
+  }
+  if (plan.base > 0) {
+    if (Status s = bank::transfer(ctx, cfg.treasury, ctx.sender, cfg.token_asset, plan.base, "sale_delivery"); !s.ok())
+      return s;
+  }
+  PurchaseRecord rec;
+  rec.id = id;
+  rec.buyer = ctx.sender;
+  rec.package_id = to.id;
+  rec.quantity = plan.quantity;
+  rec.price_asset = to.price_asset;
+  rec.cost = plan.cost;
+  rec.base = plan.base;
+  rec.bonus = plan.bonus;
+  rec.tier = plan.tier;
+  rec.time = ctx.block.time;
+  rec.height = ctx.block.height;
+  rec.upgrade_of = plan.from.id;
+  // Spend milestones count what the upgrade paid; units milestones do not
+  // count it (no new units were bought).
+  if (to.price_asset == cfg.payment_asset) {
+    if (Status s = vesting::add_count(ctx, ctx.sender, {vesting::Count::kSpend, ""}, plan.cost); !s.ok()) return s;
+  }
+  if (plan.bonus > 0) {
+    // Anchored at the original purchase: time already served counts.
+    vesting::NewPosition np{ctx.sender, cfg.token_asset, plan.bonus, cfg.treasury, false, plan.anchor,
+                            to.schedule, vesting::Origin::kPurchase, id};
+    if (Status s = vesting::create_position(ctx, np, rec.position_id); !s.ok()) return s;
+  }
+  PurchaseRecord from = plan.from;
+  from.upgraded_by = id;
+  ctx.state.put(purchase_key(from.id), encode_purchase(from));
+  ctx.state.put(purchase_key(id), encode_purchase(rec));
+  ctx.state.put(buyer_key(ctx.sender, id), {});
+  ctx.state.put(sold_key(to.id), encode_uint(sold(ctx.state, to.id) + plan.quantity));
+  ctx.state.put(bought_key(to.id, ctx.sender), encode_uint(bought(ctx.state, to.id, ctx.sender) + plan.quantity));
+  ctx.emit(Event{"sale.upgraded",
+                 {ctx.sender},
+                 {{"id", std::to_string(id)},
+                  {"from", std::to_string(from.id)},
+                  {"buyer", to_checksum(ctx.sender)},
+                  {"fromPackage", std::to_string(from.package_id)},
+                  {"toPackage", std::to_string(to.id)},
+                  {"quantity", std::to_string(plan.quantity)},
+                  {"cost", to_decimal(plan.cost)},
+                  {"priceAsset", to.price_asset},
+                  {"base", to_decimal(plan.base)},
+                  {"bonus", to_decimal(plan.bonus)},
+                  {"anchor", std::to_string(plan.anchor)},
+                  {"position", std::to_string(rec.position_id)}}});
+  loyalty::upgraded(ctx, ctx.sender, to.id);
+  if (to.price_asset == cfg.payment_asset) {
+    record_spend(ctx, cfg, id, plan.cost, plan.spend_before, plan.tier);
+    // What the upgrade paid may lift the tier: its badges come with it.
+    loyalty::purchased(ctx, ctx.sender, tier_for(cfg, spend_in_window(ctx.state, cfg, ctx.sender, ctx.block.time)));
+  }
+  return Status::success();
+}
+
+Status Sale::refund(Context& ctx, const Refund& r) {
+  RefundPlan plan;
+  if (Status s = plan_refund(ctx.state, ctx.block, ctx.sender, r, plan); !s.ok()) return s;
+  const Config cfg = *config(ctx.state);
+  PurchaseRecord rec = plan.purchase;
+  // The bonus and referral positions end first, so that the counts below no
+  // longer see them.
+  Amount returned = 0;
+  if (rec.position_id) {
+    if (Status s = vesting::cancel_position(ctx, rec.position_id, clock_, returned); !s.ok()) return s;
+  }
+  if (rec.referral_position_id && plan.referral_cancelled > 0) {
+    if (Status s = vesting::cancel_position(ctx, rec.referral_position_id, clock_, returned); !s.ok()) return s;
+  }
+  // What the purchase counted for milestones stops counting.
+  auto lower = [&](const Address& holder, vesting::Count count, Amount delta) {
+    Status s = vesting::lower_count(ctx, holder, {count, ""}, delta);
+    if (s.code == static_cast<uint32_t>(vesting::Code::kCountInUse))
+      return reject(Code::kRefundBlocked, "purchase " + std::to_string(rec.id) + " counted toward a met milestone: " +
+                                              s.message);
+    return s;
+  };
+  if (Status s = lower(rec.buyer, vesting::Count::kUnits, rec.quantity); !s.ok()) return s;
+  if (rec.price_asset == cfg.payment_asset) {
+    if (Status s = lower(rec.buyer, vesting::Count::kSpend, rec.cost); !s.ok()) return s;
+  }
+  if (rec.counted_referral && rec.referrer) {
+    if (Status s = lower(*rec.referrer, vesting::Count::kReferrals, 1); !s.ok()) return s;
+  }
+  if (Status s = bank::transfer(ctx, rec.buyer, cfg.treasury, cfg.token_asset, plan.base, "refund_return"); !s.ok())
+    return s;
+  if (plan.claimed_bonus > 0) {
+    if (Status s = bank::transfer(ctx, rec.buyer, cfg.treasury, cfg.token_asset, plan.claimed_bonus, "refund_repay");
+        !s.ok())
+      return s;
+  }
+  if (Status s = bank::transfer(ctx, sale_escrow_address(), rec.buyer, rec.price_asset, plan.payment, "refund_payment");
+      !s.ok())
+    return s;
+  ctx.state.erase(release_key(rec.release_at, rec.id));
+  ctx.state.erase(spend_key(rec.buyer, rec.time, rec.id));
+  ctx.state.put(sold_key(rec.package_id), encode_uint(sold(ctx.state, rec.package_id) - rec.quantity));
+  ctx.state.put(bought_key(rec.package_id, rec.buyer),
+                encode_uint(bought(ctx.state, rec.package_id, rec.buyer) - rec.quantity));
+  rec.refunded_at = ctx.block.time;
+  ctx.state.put(purchase_key(rec.id), encode_purchase(rec));
+  Event e{"sale.refunded",
+          {rec.buyer},
+          {{"purchase", std::to_string(rec.id)},
+           {"buyer", to_checksum(rec.buyer)},
+           {"package", std::to_string(rec.package_id)},
+           {"quantity", std::to_string(rec.quantity)},
+           {"payment", to_decimal(plan.payment)},
+           {"priceAsset", rec.price_asset},
+           {"baseReturned", to_decimal(plan.base)},
+           {"bonusRepaid", to_decimal(plan.claimed_bonus)},
+           {"bonusCancelled", to_decimal(plan.bonus_cancelled)},
+           {"referralCancelled", to_decimal(plan.referral_cancelled)}}};
+  if (rec.referrer) e.addresses.push_back(*rec.referrer);
+  ctx.emit(std::move(e));
+  return Status::success();
+}
+
+void Sale::begin_block(Context& ctx) {
+  const Bytes prefix(kReleasePrefix.begin(), kReleasePrefix.end());
+  std::vector<Bytes> due;
+  ctx.state.scan(prefix, {}, [&](ByteView key, ByteView) {
+    if (get_u64_be(key.data() + prefix.size()) > ctx.block.time) return false;
+    due.emplace_back(key.begin(), key.end());
+    return due.size() < kReleasesPerBlock;
+  });
+  if (due.empty()) return;
+  const auto cfg = config(ctx.state);
+  assert(cfg && "escrowed payments need a sale");
+  for (const Bytes& key : due) {
+    ctx.state.erase(key);
+    auto rec = purchase(ctx.state, get_u64_be(key.data() + prefix.size() + 8));
+    assert(rec && !rec->released && !rec->refunded_at && "a queued payment is escrowed");
+    if (!rec || !cfg) continue;
+    Status s = bank::transfer(ctx, sale_escrow_address(), cfg->revenue, rec->price_asset, rec->cost, "sale_release");
+    assert(s.ok() && "the sale escrow holds every queued payment");
+    (void)s;
+    rec->released = true;
+    ctx.state.put(purchase_key(rec->id), encode_purchase(*rec));
+    ctx.emit(Event{"sale.payment_released",
+                   {rec->buyer, cfg->revenue},
+                   {{"purchase", std::to_string(rec->id)},
+                    {"buyer", to_checksum(rec->buyer)},
+                    {"revenue", to_checksum(cfg->revenue)},
+                    {"amount", to_decimal(rec->cost)},
+                    {"asset", rec->price_asset},
+                    {"releaseAt", std::to_string(rec->release_at)}}});
+  }
+}
+
+std::string Sale::check_invariants(const StateReader& state) const {
+  const Bytes prefix(kReleasePrefix.begin(), kReleasePrefix.end());
+  std::map<std::string, Amount> queued;
+  std::string error;
+  state.scan(prefix, {}, [&](ByteView key, ByteView) {
+    if (key.size() != prefix.size() + 16) {
+      error = "a release entry of the wrong length";
+      return false;
+    }
+    const uint64_t id = get_u64_be(key.data() + prefix.size() + 8);
+    auto v = state.get(purchase_key(id));
+    auto rec = v ? decode_purchase(id, *v) : std::nullopt;
+    if (!rec || rec->released || rec->refunded_at || rec->release_at != get_u64_be(key.data() + prefix.size())) {
+      error = "release entry of purchase " + std::to_string(id) + " names no escrowed payment";
+      return false;
+    }
+    queued[rec->price_asset] = checked_add(queued[rec->price_asset], rec->cost).value_or(kU128Max);
+    return true;
+  });
+  if (!error.empty()) return error;
+  for (const auto& a : bank::assets(state)) {
+    const Amount held = bank::balance(state, sale_escrow_address(), a.symbol);
+    const Amount want = queued.count(a.symbol) ? queued[a.symbol] : 0;
+    if (held != want)
+      return "the sale escrow holds " + to_decimal(held) + " " + a.symbol + ", its queued payments " + to_decimal(want);
+  }
+  return {};
 }
 
 Status Sale::init_genesis(State& state, const boost::json::object& genesis) {
@@ -567,6 +982,7 @@ Status Sale::init_genesis(State& state, const boost::json::object& genesis) {
 
   const auto& pkgs = s.array("packages");
   if (!error.empty()) return reject(ChainCode::kMalformed, error);
+  std::vector<Package> loaded;
   for (size_t i = 0; i < pkgs.size(); ++i) {
     Package p;
     std::string path = "sale.packages[" + std::to_string(i) + "]";
@@ -576,6 +992,12 @@ Status Sale::init_genesis(State& state, const boost::json::object& genesis) {
     if (state.get(package_key(p.id))) return reject(ChainCode::kMalformed, path + ".id: duplicate package id");
     if (Status st = known_metrics(state, p); !st.ok()) return reject(ChainCode::kMalformed, path + "." + st.message);
     state.put(package_key(p.id), p.encode());
+    loaded.push_back(std::move(p));
+  }
+  // Upgrade targets may come later in the list.
+  for (size_t i = 0; i < loaded.size(); ++i) {
+    if (Status st = known_targets(state, loaded[i]); !st.ok())
+      return reject(ChainCode::kMalformed, "sale.packages[" + std::to_string(i) + "]." + st.message);
   }
   // Badges, after the packages and metrics their rules may name.
   if (s.has("badges")) {
@@ -619,6 +1041,14 @@ Status Sale::check(uint64_t kind, ByteView payload) const {
       if (Status s = loyalty::Badge::decode(payload, b); !s.ok()) return s;
       return b.validate();
     }
+    case kUpgradeKind: {
+      Upgrade u;
+      return Upgrade::decode(payload, u);
+    }
+    case kRefundKind: {
+      Refund r;
+      return Refund::decode(payload, r);
+    }
   }
   return reject(ChainCode::kUnknownKind, "not a sale message");
 }
@@ -629,6 +1059,16 @@ Status Sale::apply(Context& ctx, uint64_t kind, ByteView payload) {
     Purchase p;
     (void)Purchase::decode(payload, p);
     return buy(ctx, p);
+  }
+  if (kind == kUpgradeKind) {
+    Upgrade u;
+    (void)Upgrade::decode(payload, u);
+    return upgrade(ctx, u);
+  }
+  if (kind == kRefundKind) {
+    Refund r;
+    (void)Refund::decode(payload, r);
+    return refund(ctx, r);
   }
   auto cfg = config(ctx.state);
   if (kind == kSetReporterKind) {
@@ -652,6 +1092,7 @@ Status Sale::apply(Context& ctx, uint64_t kind, ByteView payload) {
     if (package(ctx.state, p.id)) return reject(Code::kPackageExists, "package " + std::to_string(p.id) + " exists");
     if (!bank::asset(ctx.state, p.price_asset)) return reject(Code::kBadPackage, "unknown asset " + p.price_asset);
     if (Status s = known_metrics(ctx.state, p); !s.ok()) return s;
+    if (Status s = known_targets(ctx.state, p); !s.ok()) return s;
     ctx.state.put(package_key(p.id), p.encode());
     ctx.emit(Event{"sale.package_created", {ctx.sender}, {{"id", std::to_string(p.id)}, {"name", p.name}}});
     return Status::success();
@@ -679,7 +1120,7 @@ Status Sale::apply(Context& ctx, uint64_t kind, ByteView payload) {
 bool parse_package_json(const boost::json::value& v, const std::string& path, Package& out, std::string& error) {
   jf::Fields f(v, path, &error);
   f.only({"id", "name", "price", "base", "bonus", "schedule", "supply_cap", "account_cap", "start", "end", "paused",
-          "referral_bps"});
+          "referral_bps", "upgrades_to", "refund_window"});
   Package p;
   uint64_t id = f.u64("id");
   if (id > UINT32_MAX) f.fail("id", "must fit in 32 bits");
@@ -707,6 +1148,20 @@ bool parse_package_json(const boost::json::value& v, const std::string& path, Pa
   p.paused = f.boolean("paused", false);
   uint64_t referral = f.u64("referral_bps", 0);
   p.referral_bps = static_cast<uint32_t>(std::min<uint64_t>(referral, UINT32_MAX));
+  p.refund_window = f.u64("refund_window", 0);
+  if (error.empty() && f.has("upgrades_to")) {
+    const auto& to = f.array("upgrades_to");
+    for (size_t i = 0; i < to.size() && error.empty(); ++i) {
+      const auto* n = to[i].if_uint64();
+      const auto* m = to[i].if_int64();
+      const uint64_t v = n ? *n : (m && *m > 0 ? static_cast<uint64_t>(*m) : 0);
+      if (v == 0 || v > UINT32_MAX) {
+        f.fail("upgrades_to[" + std::to_string(i) + "]", "must be a package id");
+      } else {
+        p.upgrades_to.push_back(static_cast<uint32_t>(v));
+      }
+    }
+  }
   if (!error.empty()) return false;
   std::string schedule_error;
   if (!f.has("schedule")) {
@@ -742,6 +1197,10 @@ boost::json::object package_json(const Package& p) {
   o["end"] = p.end;
   o["paused"] = p.paused;
   o["referral_bps"] = p.referral_bps;
+  boost::json::array to;
+  for (uint32_t id : p.upgrades_to) to.push_back(id);
+  o["upgrades_to"] = std::move(to);
+  o["refund_window"] = p.refund_window;
   return o;
 }
 

@@ -526,6 +526,34 @@ std::map<std::string, vesting::Holdings> holdings(const StateReader& state, cons
   return vesting::holdings(state, owner, t, &Staking::clock());
 }
 
+std::vector<UnlockReached> unlocks_reached(const StateReader& state, const Address& owner, uint64_t after,
+                                           uint64_t upto, size_t limit) {
+  std::vector<UnlockReached> out;
+  if (upto <= after || limit == 0) return out;
+  vesting::for_each_position(state, owner, false, [&](const vesting::Position& stored) {
+    if (stored.revoked_at) return true;
+    const auto met = milestones_at(state, stored, upto);
+    // Accepted within the stretch: nothing of it was claimable before.
+    const uint64_t from = stored.accepted_at > after && stored.anchor > 0 ? std::min(after, stored.anchor - 1) : after;
+    const auto steps = vesting::upcoming_unlocks(stored.schedule, stored.total, stored.anchor, from, met, limit);
+    Amount claimable = 0;
+    bool have_claimable = false;
+    for (const vesting::Unlock& u : steps) {
+      if (u.time > upto || out.size() >= limit) break;
+      if (!have_claimable) {
+        vesting::Position p = stored;
+        p.milestones_met = met;
+        claimable = p.claimable_at(upto);
+        have_claimable = true;
+      }
+      out.push_back(UnlockReached{stored.id, stored.asset, u.time, u.amount,
+                                  vesting::steps_at(stored.schedule, stored.anchor, u.time, met), claimable});
+    }
+    return out.size() < limit;
+  });
+  return out;
+}
+
 Amount matured_unbonding(const StateReader& state, const Address& a, uint64_t t) {
   Amount sum = 0;
   for (const Unbonding& u : unbondings(state, a))

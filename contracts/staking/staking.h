@@ -128,6 +128,27 @@ PositionStatus position_status(const StateReader& state, const vesting::Position
 std::vector<MilestoneProgress> milestone_progress(const StateReader& state, const vesting::Position& p, uint64_t t);
 // vesting::holdings() with the milestones `owner`'s stake meets at `t`.
 std::map<std::string, vesting::Holdings> holdings(const StateReader& state, const Address& owner, uint64_t t);
+// A step of one of an account's positions reached in a stretch of block time:
+// from `time` on, `amount` more of the position is vested (and claimable) than
+// at the previous step or the stretch's start.
+struct UnlockReached {
+  uint64_t position_id = 0;
+  std::string asset;
+  uint64_t time = 0;
+  Amount amount = 0;
+  std::vector<vesting::PartStep> parts;  // the schedule parts with a step at `time`
+  Amount claimable = 0;                  // the position's claimable at the stretch's end
+};
+// The steps of `owner`'s accepted positions (revoked and declined ones
+// excepted) with times in (after, upto], in position id and time order, at most
+// `limit`: what became claimable at the first block at or after each step, for
+// a block of time `upto` whose parent's time is `after`. A position accepted in
+// that stretch (bought, granted or accepted then) reports every step up to
+// `upto`, since none was claimable before. Stake milestones count with the
+// met-times the stake gives them (milestones_at), so a milestone's step is at
+// the time it was met. `state` is the state after that block.
+std::vector<UnlockReached> unlocks_reached(const StateReader& state, const Address& owner, uint64_t after,
+                                           uint64_t upto, size_t limit);
 // Unbonding of `a` that has matured by `t` but that no block has returned yet
 // (the next block at or after `t` returns it): liquid-backed tokens only.
 Amount matured_unbonding(const StateReader& state, const Address& a, uint64_t t);

@@ -5,7 +5,8 @@
 // H + 2 on; what makes a set valid (at least one validator, at most 100, no
 // zero power, a total within 64 bits) is ValidatorSet's, and a change that
 // breaks it is refused with no state change. The contract keeps no state of
-// its own: the admin is a chain parameter (chain/params).
+// its own: the admin is a chain parameter (chain/params), handed over by
+// contracts/roles.
 //
 // Events: validators.power_set {validator, power, previous, effectiveHeight},
 // naming the validator and the admin.

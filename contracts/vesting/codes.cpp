@@ -20,6 +20,8 @@ const char* reason_of(Code code) {
     case Code::kNotReporter: return "not_reporter";
     case Code::kUsageNotIncreased: return "usage_not_increased";
     case Code::kBadReporter: return "bad_reporter";
+    case Code::kCountInUse: return "count_in_use";
+    case Code::kNotCancellable: return "not_cancellable";
   }
   return "unknown";
 }

@@ -25,6 +25,8 @@ enum class Code : uint32_t {
   kNotReporter = 313,        // recording usage of a metric one does not report
   kUsageNotIncreased = 314,  // a usage value at or below the one recorded
   kBadReporter = 315,        // a reporter that is a module account or already the metric's
+  kCountInUse = 316,         // lowering a count a met milestone part depends on
+  kNotCancellable = 317,     // cancelling a position that was revoked or declined
 };
 
 const char* reason_of(Code code);

@@ -573,6 +573,50 @@ std::vector<Unlock> upcoming_unlocks(const Schedule& schedule, Amount total, uin
   return unlocks;
 }
 
+const char* step_kind_name(StepKind k) {
+  switch (k) {
+    case StepKind::kCliff: return "cliff";
+    case StepKind::kLinearEnd: return "linearEnd";
+    case StepKind::kTranche: return "tranche";
+    case StepKind::kPeriod: return "period";
+    case StepKind::kMilestone: return "milestone";
+  }
+  return "unknown";
+}
+
+std::vector<PartStep> steps_at(const Schedule& schedule, uint64_t anchor, uint64_t time, const MetTimes& milestone_met_at) {
+  std::vector<PartStep> out;
+  if (time < anchor) return out;
+  const uint64_t offset = time - anchor;
+  size_t met_index = 0;
+  for (size_t i = 0; i < schedule.parts.size(); ++i) {
+    const Part& p = schedule.parts[i];
+    switch (p.kind) {
+      case Part::Kind::kLinear:
+        if (p.cliff > p.start && offset == p.cliff) out.push_back({i, StepKind::kCliff});
+        if (offset == p.end) out.push_back({i, StepKind::kLinearEnd});
+        break;
+      case Part::Kind::kTranche:
+        if (offset == p.time) out.push_back({i, StepKind::kTranche});
+        break;
+      case Part::Kind::kPeriodic:
+        // validate() keeps start + period * count within kMaxOffset: no overflow.
+        if (offset > p.start && (offset - p.start) % p.period == 0 && (offset - p.start) / p.period <= p.count)
+          out.push_back({i, StepKind::kPeriod});
+        break;
+      case Part::Kind::kStakeMilestone:
+      case Part::Kind::kPurchases:
+      case Part::Kind::kReferrals:
+      case Part::Kind::kUsage: {
+        const size_t k = met_index++;
+        if (k < milestone_met_at.size() && milestone_met_at[k] == time) out.push_back({i, StepKind::kMilestone});
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 bool parse_schedule_json(const json::value& value, Schedule& out, std::string& error) {
   const json::object* o = value.if_object();
   if (!o) {

@@ -161,6 +161,25 @@ std::vector<Unlock> upcoming_unlocks(const Schedule& schedule, Amount total, uin
                                      const std::vector<std::optional<uint64_t>>& milestone_met_at,
                                      size_t limit);
 
+// What makes a step of a schedule at a time: a linear part's cliff (when it
+// has one) or end, a tranche, the end of a period, a met stake milestone.
+enum class StepKind : uint8_t { kCliff, kLinearEnd, kTranche, kPeriod, kMilestone };
+// "cliff", "linearEnd", "tranche", "period", "milestone".
+const char* step_kind_name(StepKind k);
+
+struct PartStep {
+  size_t part = 0;  // index into the schedule's parts
+  StepKind kind = StepKind::kTranche;
+
+  friend bool operator==(const PartStep&, const PartStep&) = default;
+};
+
+// The parts of `schedule` with a step at block time `time` for a position
+// anchored at `anchor` (the times upcoming_unlocks lists), in part order.
+// Requires a valid schedule.
+std::vector<PartStep> steps_at(const Schedule& schedule, uint64_t anchor, uint64_t time,
+                               const std::vector<std::optional<uint64_t>>& milestone_met_at);
+
 // Parses {"parts":[{"type":"linear","bps":5000,"start":0,"cliff":2592000,"end":31536000},
 // {"type":"tranche","bps":2500,"time":7776000},{"type":"stake","bps":2500,
 // "min_stake":"1000000000000000000000","duration":2592000}]}; milestone parts on

@@ -580,6 +580,100 @@ Status add_count(Context& ctx, const Address& holder, const CountId& id, Amount 
   return Status::success();
 }
 
+Status lower_count(Context& ctx, const Address& holder, const CountId& id, Amount delta) {
+  const Amount previous = count_value(ctx.state, holder, id);
+  const Amount value = previous - std::min(previous, delta);
+  if (value == previous) return Status::success();
+  // Every position of the holder (its owner index), in id order, in batches.
+  std::vector<Position> rekeyed;
+  uint64_t from = 0;
+  for (;;) {
+    constexpr size_t kBatch = 256;
+    const auto ids = position_ids(ctx.state, holder, from, kBatch);
+    for (uint64_t pid : ids) {
+      auto p = get_position(ctx.state, pid);
+      if (!p || !p->accepted() || p->revoked_at) continue;
+      const auto met = milestones_at(ctx.state, *p, ctx.block.time, nullptr);
+      bool changed = false;
+      size_t k = 0;
+      for (size_t i = 0; i < p->schedule.parts.size(); ++i) {
+        const Part& part = p->schedule.parts[i];
+        if (!is_milestone(part.kind)) continue;
+        if (is_count(part.kind) && count_of(part) == id && k < p->counted_from.size()) {
+          const auto threshold = checked_add(p->counted_from[k], count_target(part));
+          if (k < met.size() && met[k] && threshold && *threshold > value)
+            return reject(Code::kCountInUse, "part " + std::to_string(i) + " of position " + std::to_string(p->id) +
+                                                 " was met when the " + count_name(id.count) + " count reached " +
+                                                 to_decimal(*threshold) + "; without this it would be " +
+                                                 to_decimal(value));
+          if (!(k < met.size() && met[k]) && p->counted_from[k] > value) {
+            if (threshold) ctx.state.erase(await_key(holder, id, *threshold, p->id, i));
+            p->counted_from[k] = value;
+            if (auto lowered = checked_add(value, count_target(part)))
+              ctx.state.put(await_key(holder, id, *lowered, p->id, i), {});
+            changed = true;
+          }
+        }
+        ++k;
+      }
+      if (changed) rekeyed.push_back(std::move(*p));
+    }
+    if (ids.size() < kBatch) break;
+    from = ids.back() + 1;
+  }
+  for (const Position& p : rekeyed) save_position(ctx.state, p);
+  // Values above the new one are reached again only by new raises.
+  std::vector<Bytes> gone;
+  ctx.state.scan(log_prefix(holder, id), log_key(holder, id, value + 1), [&](ByteView key, ByteView) {
+    gone.emplace_back(key.begin(), key.end());
+    return true;
+  });
+  for (const Bytes& k : gone) ctx.state.erase(k);
+  if (value == 0) {
+    ctx.state.erase(count_key(holder, id));
+  } else {
+    ctx.state.put(count_key(holder, id), encode_uint(value));
+  }
+  Event e{"vesting.count_lowered",
+          {holder},
+          {{"account", to_checksum(holder)},
+           {"count", count_name(id.count)},
+           {"value", to_decimal(value)},
+           {"previous", to_decimal(previous)}}};
+  if (id.count == Count::kUsage) e.fields.emplace_back("metric", id.metric);
+  ctx.emit(std::move(e));
+  return Status::success();
+}
+
+Status cancel_position(Context& ctx, uint64_t id, const StakeClock* clock, Amount& returned) {
+  auto p = get_position(ctx.state, id);
+  if (!p) return reject(Code::kNotFound, "no position " + std::to_string(id));
+  if (p->revoked_at)
+    return reject(Code::kNotCancellable, "position " + std::to_string(id) + " was already " +
+                                             (p->declined ? "declined" : "revoked"));
+  const bool backed_stake = p->backs_stake();
+  // Stake milestones met so far are recorded before the stake shrinks.
+  if (backed_stake && clock) (void)record_milestones(ctx, p->beneficiary, *clock);
+  p = get_position(ctx.state, id);
+  returned = p->effective_total() - p->released;
+  if (p->released < p->effective_total()) ctx.state.erase(index_key(*p));
+  stop_counts(ctx, *p);
+  p->revoked_at = ctx.block.time;
+  p->vested_at_revoke = p->released;
+  p->revocable = false;
+  save_position(ctx.state, *p);
+  if (returned > 0) {
+    if (Status s = bank::transfer(ctx, escrow_address(), p->funder, p->asset, returned, "refund_cancel"); !s.ok())
+      return s;
+  }
+  ctx.emit(position_event("vesting.cancelled", *p,
+                          {{"funder", to_checksum(p->funder)},
+                           {"returned", to_decimal(returned)},
+                           {"released", to_decimal(p->released)}}));
+  if (backed_stake && clock) return clock->after_escrow_change(ctx, p->beneficiary, true);
+  return Status::success();
+}
+
 Status set_reporter(Context& ctx, std::string_view metric, const Address& reporter) {
   auto current = metric_reporter(ctx.state, metric);
   if (!current) return reject(Code::kUnknownMetric, "no usage metric " + std::string(metric));

@@ -193,6 +193,21 @@ std::optional<uint64_t> count_reached_at(const StateReader& state, const Address
 // reporter's vesting.report_usage.
 Status add_count(Context& ctx, const Address& holder, const CountId& id, Amount delta);
 
+// Lowers `holder`'s count by `delta` (at most to 0) when what raised it is
+// undone (a refunded purchase): values above the new one are no longer
+// reached (their log entries go), and waiting parts that counted from above
+// it count from it. Refused (kCountInUse, state unchanged) when a met part of
+// one of the holder's live positions would not be met without the lowered
+// amount. Emits "vesting.count_lowered".
+Status lower_count(Context& ctx, const Address& holder, const CountId& id, Amount delta);
+
+// Ends position `id` for the contract that created it (a refunded purchase):
+// what it still holds (effective total - released) returns to its funder
+// (transfer reason "refund_cancel"), nothing more vests, and what was released
+// stays released. With `clock`, stake its tokens backed is removed as after a
+// revoke. Emits "vesting.cancelled"; `returned` is what went back.
+Status cancel_position(Context& ctx, uint64_t id, const StakeClock* clock, Amount& returned);
+
 // The reporter of usage metric `name` (nullopt: no such metric).
 std::optional<Address> metric_reporter(const StateReader& state, std::string_view name);
 // Every metric with its reporter, by name.

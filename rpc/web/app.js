@@ -3,7 +3,7 @@
 // (Node.append / textContent): nothing here assigns HTML.
 import { RpcError, batch, batchResults, call, watchHeads } from './rpc.js';
 import { formatBps, formatDate, formatDuration, formatTime, formatUnits, short, unitsForChart } from './format.js';
-import { unlockCurve } from './vesting.js';
+import { unknownParts, unlockCurve } from './vesting.js';
 
 // ---- the DOM ----
 
@@ -61,11 +61,15 @@ function progress(percent, label) {
 
 const assets = new Map();  // symbol -> decimals
 let nativeSymbol = 'VEST';
+let genesis = null;  // chain_getGenesis without its balances
 
-async function loadAssets() {
-  const answer = await call('chain_getAssets');
-  nativeSymbol = answer.native;
-  for (const a of answer.assets) assets.set(a.symbol, a.decimals);
+// The assets, the genesis facts and the head, in one request; the head or null.
+async function loadChain() {
+  const [assetList, first, head] = await batchResults([['chain_getAssets'], ['chain_getGenesis', { limit: 1 }], ['chain_getBlock', {}]]);
+  nativeSymbol = assetList.native;
+  for (const a of assetList.assets) assets.set(a.symbol, a.decimals);
+  genesis = first;
+  return head;
 }
 
 // "1,234.5 VEST": base units in the asset's decimals.
@@ -75,29 +79,61 @@ function amount(value, symbol) {
 }
 const amountCell = (value, symbol) => h('span', { class: 'amount', 'data-raw': value }, amount(value, symbol));
 
-// ---- reads that will move to the explorer queries (docs/explorer.md, "Queries") ----
+// ---- reads ----
 
-// The blocks from `height` down, at most `count`: chain_getBlock per height, in one
-// batch. With chain_getBlock {full: true} the transactions come along.
-async function recentBlocks(height, count) {
-  const heights = [];
-  for (let h = height; h >= 0 && heights.length < count; --h) heights.push(h);
-  return (await batchResults(heights.map((x) => ['chain_getBlock', { height: x }]))).filter(Boolean);
+const kTxPage = 100;  // transactions per chain_getBlocks / chain_getBlock {full} answer
+
+// Blocks `from` to `to` (at most 1000) with their transactions: a chain_getBlocks call.
+const blocksCall = (from, to) => ['chain_getBlocks', { fromHeight: from, toHeight: to, full: true, limit: kTxPage }];
+
+// The blocks of blocksCall's answer `page` up to `to`, newest first. Where they hold more
+// than one answer does (kTxPage transactions or 4 MiB), the blocks from the cut on are
+// read as headers (transaction hashes), in one batch.
+async function blocksOf(page, to) {
+  const byHeight = new Map(page.blocks.map((b) => [b.height, b]));
+  if (page.nextCursor !== null) {
+    const cut = Number(page.nextCursor.split(':')[0]);
+    const heights = [];
+    for (let x = cut; x <= to; ++x) heights.push(x);
+    for (const b of await batchResults(heights.map((x) => ['chain_getBlock', { height: x }]))) byHeight.set(b.height, b);
+  }
+  return [...byHeight.values()].sort((a, b) => b.height - a.height);
 }
 
-// The transactions of `blocks` (newest first), at most `limit`: chain_getTransaction
-// per hash, in one batch; chain_getBlock {full: true} makes this unnecessary.
-async function blockTransactions(blocks, limit) {
+// The newest `limit` transactions of `blocks` (newest first). Full blocks hold them;
+// a block read as a header gives hashes, read with chain_getTransaction in one batch.
+async function latestTransactions(blocks, limit) {
   const wanted = [];
   for (const b of blocks) {
-    for (const hash of [...b.transactions].reverse()) if (wanted.length < limit) wanted.push(hash);
+    for (const tx of [...b.transactions].reverse()) if (wanted.length < limit) wanted.push(tx);
   }
-  return (await batchResults(wanted.map((hash) => ['chain_getTransaction', { hash }]))).filter(Boolean);
+  const hashes = wanted.filter((tx) => typeof tx === 'string');
+  const read = new Map((await batchResults(hashes.map((hash) => ['chain_getTransaction', { hash }])))
+    .filter(Boolean).map((tx) => [tx.hash, tx]));
+  return wanted.map((tx) => (typeof tx === 'string' ? read.get(tx) : tx)).filter(Boolean);
 }
 
-// The events of one block (its own, then each transaction's).
-async function blockEvents(height) {
-  return (await call('chain_getEvents', { height })).events;
+// The sale events the home page lists: purchases, referrals and milestones met.
+const kSaleEvents = ['sale.purchase', 'sale.referral', 'vesting.milestone_met'];
+const kEventBlocks = 250;  // blocks chain_getEvents reads in one call
+
+// The sale events of the last kEventBlocks blocks up to `height` (oldest first, with
+// their `total`): a ranged chain_getEvents call.
+const saleEventsCall = (height) => ['chain_getEvents',
+  { fromHeight: Math.max(0, height - kEventBlocks + 1), toHeight: height, types: kSaleEvents, limit: 1000 }];
+
+// The sale events of full blocks' transactions (oldest first).
+function saleEventsOf(blocks) {
+  const out = [];
+  for (const b of [...blocks].reverse()) {
+    for (const tx of b.transactions) {
+      if (typeof tx === 'string') continue;
+      for (const e of tx.events || []) {
+        if (kSaleEvents.includes(e.type)) out.push({ ...e, height: b.height, txHash: tx.hash });
+      }
+    }
+  }
+  return out;
 }
 
 // Every position of an account (vesting_list, page by page), at most 1,000.
@@ -113,7 +149,7 @@ async function accountPositions(address) {
   return positions;
 }
 
-// The chain's name and parameters (node_status; chain_getGenesis will have them).
+// The head, validators and pending transactions (node_status) and the stake.
 async function chainSummary() {
   const [status, totals] = await batch([['node_status'], ['staking_totals']]);
   if (status.error) throw status.error;
@@ -124,7 +160,8 @@ async function chainSummary() {
 
 function blockRow(b) {
   return h('tr', { 'data-height': b.height },
-    h('td', {}, blockLink(b.height)), h('td', { class: 'nowrap' }, formatTime(b.time)), h('td', {}, String(b.transactions.length)),
+    h('td', {}, blockLink(b.height)), h('td', { class: 'nowrap' }, formatTime(b.time)),
+    h('td', {}, String(b.txCount ?? b.transactions.length)),
     h('td', {}, accountLink(b.proposer)), h('td', {}, h('a', { href: `#/block/${b.hash}`, class: 'mono' }, short(b.hash))));
 }
 
@@ -164,7 +201,8 @@ function eventList(events) {
   ]), { class: 'events' });
 }
 
-function scheduleText(schedule) {
+// A schedule in words; `paymentAsset` names the asset of spend targets.
+function scheduleText(schedule, paymentAsset) {
   return schedule.parts.map((p) => {
     const share = formatBps(p.bps);
     if (p.type === 'linear') {
@@ -174,35 +212,49 @@ function scheduleText(schedule) {
     if (p.type === 'tranche') return `${share} at ${formatDuration(p.time)}`;
     if (p.type === 'periodic') return `${share} in ${p.count} × ${formatDuration(p.period)}`;
     if (p.type === 'stake') return `${share} after staking ${amount(p.min_stake, nativeSymbol)} for ${formatDuration(p.duration)}`;
-    return `${share} ${p.type}`;
+    if (p.type === 'purchases' && p.units !== undefined) return `${share} after buying ${p.units} more units`;
+    if (p.type === 'purchases' && p.spend !== undefined) {
+      return `${share} after spending ${paymentAsset ? amount(p.spend, paymentAsset) : `${p.spend} base units`} more`;
+    }
+    if (p.type === 'referrals') return `${share} after referring ${p.buyers} new buyers`;
+    if (p.type === 'usage') return `${share} once ${p.metric} grows by ${p.target}`;
+    return `${share} ${p.type} (a part this page does not know)`;
   }).join('; ');
 }
 
 // ---- views ----
 
-const home = { blocks: null, txs: null };
+const home = { blocks: null, txs: null, events: null, lastHeight: -1 };
+const kHomeRows = 12;
+const kHomeEvents = 10;
 
 async function viewHome() {
-  const [{ status, totals }] = await Promise.all([chainSummary()]);
-  const blocks = await recentBlocks(status.height, 12);
-  const txs = await blockTransactions(blocks, 12);
+  const { status, totals } = await chainSummary();
+  const [page, sale] = await batchResults([blocksCall(Math.max(0, status.height - kHomeRows + 1), status.height),
+    saleEventsCall(status.height)]);
+  const blocks = await blocksOf(page, status.height);
+  const txs = await latestTransactions(blocks, kHomeRows);
   home.blocks = h('tbody', {}, blocks.map(blockRow));
   home.txs = h('tbody', {}, txs.map(txRow));
+  home.events = h('tbody', {}, sale.events.slice(-kHomeEvents).reverse().map(saleEventRow));
   home.lastHeight = blocks.length ? blocks[0].height : -1;
-  const blocksTable = h('div', { class: 'table-wrap' }, h('table', { id: 'latest-blocks' },
-    h('thead', {}, h('tr', {}, ['Height', 'Time', 'Txs', 'Proposer', 'Hash'].map((x) => h('th', {}, x)))), home.blocks));
-  const txsTable = h('div', { class: 'table-wrap' }, h('table', { id: 'latest-txs' },
-    h('thead', {}, h('tr', {}, ['Hash', 'Block', 'Kind', 'From', 'Status'].map((x) => h('th', {}, x)))), home.txs));
+  const headed = (id, headers, body) => h('div', { class: 'table-wrap' }, h('table', { id },
+    h('thead', {}, h('tr', {}, headers.map((x) => h('th', {}, x)))), body));
+  const saleNote = `${sale.total ?? sale.events.length} in blocks ${sale.fromHeight}–${sale.toHeight}`
+    + (sale.nextCursor === null ? '' : ', the first of them shown');
   return h('div', {},
     h('div', { class: 'cards' },
-      card('Chain', status.chainName, `id ${status.chainId}`),
+      card('Chain', genesis.chainName, `id ${genesis.chainId}, since ${formatDate(genesis.genesisTime)}`),
       card('Height', String(status.height), formatTime(status.headTime), { id: 'card-height' }),
       card('Validators', String(status.validators.length), `${status.mempool.transactions} pending txs`),
       totals ? card('Staked', amount(totals.totalStaked, nativeSymbol),
         totals.aprEstimate ? `APR estimate ${totals.aprEstimate} %` : '') : null),
     h('div', { class: 'columns' },
-      section('Latest blocks', blocksTable),
-      section('Latest transactions', txsTable)));
+      section('Latest blocks', headed('latest-blocks', ['Height', 'Time', 'Txs', 'Proposer', 'Hash'], home.blocks)),
+      section('Latest transactions', headed('latest-txs', ['Hash', 'Block', 'Kind', 'From', 'Status'], home.txs))),
+    section('Purchases, referrals and milestones',
+      h('p', { class: 'muted', id: 'sale-events-note' }, saleNote),
+      headed('sale-events', ['Block', 'Event', 'Account', 'What', 'Tx'], home.events)));
 }
 
 function card(title, value, note, attributes = {}) {
@@ -210,37 +262,66 @@ function card(title, value, note, attributes = {}) {
     h('div', { class: 'card-value' }, value), h('div', { class: 'card-note' }, note));
 }
 
-// A new head while the home view shows: its row (and any skipped ones) on top.
+// One purchase, referral or milestone met, in a line.
+function saleEventRow(e) {
+  const f = e.fields;
+  let who = f.buyer, what;
+  if (e.type === 'sale.purchase') {
+    what = [`${f.quantity} × package ${f.package} for `, amountCell(f.cost, f.priceAsset)];
+  } else if (e.type === 'sale.referral') {
+    who = f.referrer;
+    what = ['referred ', accountLink(f.buyer), ', reward ', amountCell(f.reward, nativeSymbol)];
+  } else {
+    who = f.beneficiary;
+    what = [`${f.type} milestone of position #${f.id} met: `, amountCell(f.amount, f.asset)];
+  }
+  return h('tr', { 'data-event': e.type, 'data-height': e.height },
+    h('td', {}, blockLink(e.height)), h('td', { class: 'mono' }, e.type), h('td', {}, accountLink(who)),
+    h('td', {}, what), h('td', {}, e.txHash ? txLink(e.txHash) : 'block'));
+}
+
+// A new head while the home view shows: its row (and any skipped ones) on top, with
+// their transactions and sale events, from one chain_getBlocks call.
 async function homeOnHead(block) {
-  if (!home.blocks || !home.blocks.isConnected) return;
-  const missing = [];
-  for (let x = block.height - 1; x > home.lastHeight && missing.length < 11; --x) missing.push(x);
-  const blocks = [block, ...(await recentBlocks(block.height - 1, missing.length))];
+  if (!home.blocks || !home.blocks.isConnected || block.height <= home.lastHeight) return;
+  const from = Math.max(home.lastHeight + 1, block.height - kHomeRows + 1);
+  const blocks = await blocksOf(await call(...blocksCall(from, block.height)), block.height);
   if (!home.blocks.isConnected || block.height <= home.lastHeight) return;
   home.lastHeight = block.height;
-  for (const b of [...blocks].reverse()) home.blocks.prepend(blockRow(b));
-  while (home.blocks.children.length > 12) home.blocks.lastChild.remove();
-  const txs = await blockTransactions(blocks, 12);
-  for (const tx of [...txs].reverse()) home.txs.prepend(txRow(tx));
-  while (home.txs.children.length > 12) home.txs.lastChild.remove();
+  const txs = await latestTransactions(blocks, kHomeRows);
+  const prepend = (body, rows, max) => {
+    for (const row of [...rows].reverse()) body.prepend(row);
+    while (body.children.length > max) body.lastChild.remove();
+  };
+  prepend(home.blocks, blocks.map(blockRow), kHomeRows);
+  prepend(home.txs, txs.map(txRow), kHomeRows);
+  prepend(home.events, saleEventsOf(blocks).reverse().map(saleEventRow), kHomeEvents);
   const heightCard = document.querySelector('#card-height .card-value');
   if (heightCard) heightCard.textContent = String(block.height);
 }
 
-async function viewBlock(id) {
-  const b = await call('chain_getBlock', /^\d+$/.test(id) ? { height: Number(id) } : { hash: id });
+// A block with its transactions from index `start` on (kTxPage of them) and their
+// events: one chain_getBlock {full: true} call.
+async function viewBlock(id, start = 0) {
+  const at = /^\d+$/.test(id) ? { height: Number(id) } : { hash: id };
+  const b = await call('chain_getBlock', { ...at, full: true, limit: kTxPage, ...(start ? { cursor: `${id}:${start}` } : {}) });
   if (!b) return notFound(`No block ${id}.`);
-  const [txs, events] = await Promise.all([blockTransactions([b], 1000), blockEvents(b.height)]);
+  const txs = b.transactions;
+  const events = [...b.events, ...txs.flatMap((tx) => (tx.events || []).map((e) => ({ ...e, txHash: tx.hash })))];
+  const shown = txs.length < b.txCount ? `, ${b.txStart + 1}–${b.txStart + txs.length} shown` : '';
   return h('div', {},
     h('h1', {}, `Block ${b.height}`),
     h('nav', { class: 'pager' }, b.height > 0 ? h('a', { href: `#/block/${b.height - 1}` }, '← previous') : null,
       h('a', { href: `#/block/${b.height + 1}` }, 'next →')),
     fields([
       ['Hash', b.hash, { class: 'mono' }], ['Parent', h('a', { href: `#/block/${b.parentHash}`, class: 'mono' }, b.parentHash)],
-      ['Time', formatTime(b.time)], ['Proposer', accountLink(b.proposer)], ['Transactions', String(b.transactions.length)],
+      ['Time', formatTime(b.time)], ['Proposer', accountLink(b.proposer)], ['Transactions', `${b.txCount}${shown}`],
       ['State root', b.stateRoot, { class: 'mono' }], ['Chain id', String(b.chainId)],
     ]),
-    section('Transactions', txs.length ? table(['Hash', 'Block', 'Kind', 'From', 'Status'], txs.map(txRow)) : empty('None.')),
+    section('Transactions', txs.length ? table(['Hash', 'Block', 'Kind', 'From', 'Status'], txs.map(txRow)) : empty('None.'),
+      h('nav', { class: 'pager' },
+        b.txStart > 0 ? h('a', { href: `#/block/${b.height}/${Math.max(0, b.txStart - kTxPage)}` }, '← earlier transactions') : null,
+        b.nextCursor ? h('a', { href: `#/block/${b.height}/${b.txStart + txs.length}` }, 'later transactions →') : null)),
     section('Events', eventList(events)));
 }
 
@@ -262,16 +343,21 @@ async function viewTx(hash) {
     section('Events', eventList(tx.events || [])));
 }
 
+// Any address: sale_getTier of it names the payment asset and the tiers.
+const kZeroAddress = '0x' + '0'.repeat(40);
+
 async function viewPackages() {
-  const answer = await call('sale_listPackages', {});
-  if (!answer) return empty('This chain has no sale.');
-  const rows = answer.packages.map((p) => h('tr', { 'data-package': p.id },
+  const [answer, tiers] = await batch([['sale_listPackages', {}], ['sale_getTier', { address: kZeroAddress }]]);
+  if (answer.error) throw answer.error;
+  if (!answer.result) return empty('This chain has no sale.');
+  const pay = tiers.result?.paymentAsset;
+  const rows = answer.result.packages.map((p) => h('tr', { 'data-package': p.id },
     h('td', {}, String(p.id)),
     h('td', { class: 'package-name' }, p.name),
     h('td', {}, amountCell(p.price.amount, p.price.asset)),
     h('td', {}, amountCell(p.base, nativeSymbol)),
     h('td', {}, p.bonus.bps !== undefined ? formatBps(p.bonus.bps) : amountCell(p.bonus.amount, nativeSymbol)),
-    h('td', { class: 'schedule' }, scheduleText(p.schedule)),
+    h('td', { class: 'schedule' }, scheduleText(p.schedule, pay)),
     h('td', {}, h('span', { class: `badge status-${p.status}` }, p.status)),
     h('td', { class: 'sold' }, String(p.sold)),
     h('td', { class: 'supply-cap' }, p.supply_cap ? String(p.supply_cap) : 'no cap'),
@@ -280,9 +366,36 @@ async function viewPackages() {
     h('td', {}, p.start || p.end ? `${p.start ? formatDate(p.start) : '…'} – ${p.end ? formatDate(p.end) : '…'}` : 'always')));
   return h('div', {},
     h('h1', {}, 'Packages'),
-    h('p', { class: 'muted' }, `As of block ${answer.height}, ${formatTime(answer.time)}.`),
+    h('p', { class: 'muted' }, `As of block ${answer.result.height}, ${formatTime(answer.result.time)}.`),
     table(['#', 'Name', 'Price', 'Tokens', 'Bonus', 'Bonus vesting', 'Status', 'Sold', 'Supply cap', 'Remaining',
-      'Per account', 'Window'], rows, { id: 'packages' }));
+      'Per account', 'Window'], rows, { id: 'packages' }),
+    tiers.result ? section('Tiers', h('p', { class: 'muted' },
+      `A buyer's tier is set by its ${pay} spend in the last ${formatDuration(tiers.result.windowSeconds)}; its bonus adds to every package bought.`),
+    table(['Tier', 'From a spend of', 'Bonus'], tiers.result.tiers.map((t) => [t.name, amountCell(t.minSpend, pay), formatBps(t.bonusBps)]),
+      { id: 'tiers' })) : null);
+}
+
+// Every position of the chain, by id, kPositionsPage from id `from` on: vesting_listAll.
+const kPositionsPage = 50;
+
+async function viewPositions(from) {
+  const page = await call('vesting_listAll', { cursor: String(from), limit: kPositionsPage });
+  const rows = page.positions.map((p) => {
+    const met = p.milestones.filter((m) => m.metAt !== null).length;
+    return h('tr', { 'data-position': p.id },
+      h('td', {}, String(p.id)), h('td', {}, accountLink(p.beneficiary)), h('td', {}, p.origin),
+      h('td', {}, amountCell(p.total, p.asset)), h('td', {}, progress(p.percentVested, `vested of position ${p.id}`)),
+      h('td', {}, amountCell(p.released, p.asset)),
+      h('td', { class: 'milestones-met' }, p.milestones.length ? `${met} of ${p.milestones.length}` : '—'),
+      h('td', { class: 'nowrap' }, formatDate(p.anchor)));
+  });
+  return h('div', {},
+    h('h1', {}, 'Vesting positions'),
+    h('p', { class: 'muted' }, `Every position of the chain by id, as of block ${page.height}, ${formatTime(page.time)}.`),
+    h('nav', { class: 'pager' }, from > 1 ? h('a', { href: `#/positions/${Math.max(1, from - kPositionsPage)}` }, '← earlier') : null,
+      page.nextCursor ? h('a', { href: `#/positions/${page.nextCursor}` }, 'later →') : null),
+    rows.length ? table(['#', 'Beneficiary', 'Origin', 'Total', 'Vested', 'Claimed', 'Milestones met', 'Since'], rows,
+      { id: 'all-positions' }) : empty('None.'));
 }
 
 async function viewLeaders() {
@@ -358,8 +471,36 @@ function positionChart(position) {
   return holder;
 }
 
+// `progress` of `target` (decimal strings) in percent with two decimals, rounded down.
+function percentOf(done, target) {
+  const t = BigInt(target);
+  if (t === 0n) return '100.00';
+  const bp = (BigInt(done) * 10000n) / t;
+  const capped = bp > 10000n ? 10000n : bp;
+  return `${capped / 100n}.${(capped % 100n).toString().padStart(2, '0')}`;
+}
+
+// One milestone of a position with its progress: stake parts by the time staked,
+// purchases, referrals and usage parts (and newer kinds) by their count.
+function milestoneItem(m, p) {
+  const attrs = { 'data-part': m.part, 'data-type': m.type, 'data-met-at': m.metAt ?? '' };
+  const met = m.metAt !== null ? h('span', { class: 'met' }, ` met ${formatTime(m.metAt)}`) : null;
+  if (m.type === 'stake') {
+    const percent = m.metAt !== null ? '100.00'
+      : (Math.floor((m.stakedSeconds / m.duration) * 10000) / 100).toFixed(2);
+    return h('li', attrs, `${amount(m.amount, p.asset)} after staking ${amount(m.minStake, nativeSymbol)} for ${formatDuration(m.duration)}: `,
+      progress(percent, `milestone ${m.part}`), met ?? ` ${formatDuration(m.remainingSeconds)} to go`);
+  }
+  const percent = m.metAt !== null ? '100.00' : m.target !== undefined ? percentOf(m.progress, m.target) : '0.00';
+  return h('li', attrs, `${amount(m.amount, p.asset)} on ${m.type}: `,
+    h('span', { class: 'progress-text' }, m.progressText ?? `${m.progress ?? '?'} of ${m.target ?? '?'}`), ' ',
+    progress(percent, `milestone ${m.part}`), met);
+}
+
 function positionCard(p) {
   const milestones = p.milestones || [];
+  const unknown = unknownParts(p);
+  const pay = milestones.find((m) => m.asset)?.asset;
   return h('article', { class: 'position', 'data-position': p.id },
     h('h3', {}, `#${p.id} ${p.origin}`, p.revokedAt !== null ? ' (revoked)' : '', p.accepted === false ? ' (offered)' : ''),
     progress(p.percentVested, `vested of position ${p.id}`),
@@ -370,20 +511,16 @@ function positionCard(p) {
       ['Claimable', amountCell(p.claimable, p.asset), { 'data-field': 'claimable' }],
       ['Locked', amountCell(p.locked, p.asset), { 'data-field': 'locked' }],
       ['Since', formatTime(p.anchor)],
-      ['Schedule', scheduleText(p.schedule)],
+      ['Schedule', scheduleText(p.schedule, pay)],
     ]),
     positionChart(p),
+    unknown.length ? h('p', { class: 'muted unknown-parts' },
+      `Not drawn: part ${unknown.map((i) => `${i} (${p.schedule.parts[i].type})`).join(', ')}, of a kind this page does not know.`) : null,
     p.nextUnlocks.length ? h('div', {}, h('h4', {}, 'Next unlocks'),
       h('ul', { class: 'unlocks' }, p.nextUnlocks.map((u) =>
         h('li', {}, formatTime(u.time), ': +', amountCell(u.amount, p.asset))))) : null,
-    milestones.length ? h('div', {}, h('h4', {}, 'Stake milestones'),
-      h('ul', { class: 'milestones' }, milestones.map((m) => {
-        const percent = m.metAt !== null ? '100.00'
-          : (Math.floor((m.stakedSeconds / m.duration) * 10000) / 100).toFixed(2);
-        return h('li', {}, `${amount(m.amount, p.asset)} after staking ${amount(m.minStake, nativeSymbol)} for ${formatDuration(m.duration)}: `,
-          progress(percent, `milestone ${m.part}`),
-          m.metAt !== null ? ` met ${formatTime(m.metAt)}` : ` ${formatDuration(m.remainingSeconds)} to go`);
-      }))) : null);
+    milestones.length ? h('div', {}, h('h4', {}, 'Milestones'),
+      h('ul', { class: 'milestones' }, milestones.map((m) => milestoneItem(m, p)))) : null);
 }
 
 async function viewAccount(address) {
@@ -449,6 +586,8 @@ function notFound(text) {
 const routes = [
   [/^#?\/?$/, () => viewHome()],
   [/^#\/block\/(\d+|0x[0-9a-fA-F]{64})$/, (m) => viewBlock(m[1])],
+  [/^#\/block\/(\d+)\/(\d+)$/, (m) => viewBlock(m[1], Number(m[2]))],
+  [/^#\/positions(?:\/(\d+))?$/, (m) => viewPositions(Number(m[1] ?? 1))],
   [/^#\/tx\/(0x[0-9a-fA-F]{64})$/, (m) => viewTx(m[1])],
   [/^#\/account\/(0x[0-9a-fA-F]{40})$/, (m) => viewAccount(m[1])],
   [/^#\/packages$/, () => viewPackages()],
@@ -500,12 +639,11 @@ function showHead(block) {
 async function start() {
   const view = document.getElementById('view');
   try {
-    await loadAssets();
+    showHead(await loadChain());
   } catch (e) {
     view.replaceChildren(h('div', { class: 'error' }, h('h1', {}, 'The node does not answer'), h('p', {}, String(e.message || e))));
     return;
   }
-  call('chain_getBlock', {}).then((b) => b && showHead(b)).catch(() => {});
   window.addEventListener('hashchange', render);
   document.getElementById('search').addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -518,9 +656,10 @@ async function start() {
       view.replaceChildren(notFound(`Nothing found for “${input.value.trim()}”: enter an address (0x + 40 hex digits), a transaction or block hash (0x + 64) or a block height.`));
     }
   });
+  let heads = Promise.resolve();  // new heads are added to the home view one after the other
   watchHeads((block) => {
     showHead(block);
-    homeOnHead(block).catch(() => {});
+    heads = heads.then(() => homeOnHead(block)).catch(() => {});
   }, (mode, reason) => {
     const head = document.getElementById('head');
     head.dataset.live = mode;

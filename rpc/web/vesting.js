@@ -17,22 +17,49 @@ export function partAmounts(total, parts) {
   return amounts;
 }
 
-// Block time at which stake milestone `part` (its schedule index) was met, or null.
-function metAt(position, part) {
-  const m = (position.milestones || []).find((x) => x.part === part);
+// The part kinds the page computes from the schedule alone (offsets from the anchor).
+const kDated = new Set(['linear', 'tranche', 'periodic']);
+// Milestone kinds known today; the position's `milestones` entries name any other.
+const kMilestones = new Set(['stake', 'purchases', 'referrals', 'usage']);
+
+// The position's milestones entry of part `index`, or undefined.
+function milestoneOf(position, index) {
+  return (position.milestones || []).find((m) => m.part === index);
+}
+
+// How part `index` vests: "linear", "tranche" or "periodic" by its offsets; "milestone"
+// (stake, purchases, referrals, usage, or a newer kind the position lists under
+// `milestones`): all of it at its `metAt`, nothing before or while unmet; "unknown":
+// a kind this page cannot compute, drawn as nothing vested.
+export function partKind(position, part, index) {
+  if (kDated.has(part.type)) return part.type;
+  if (kMilestones.has(part.type) || milestoneOf(position, index)) return 'milestone';
+  return 'unknown';
+}
+
+// The schedule indexes of the parts this page cannot draw.
+export function unknownParts(position) {
+  return position.schedule.parts.map((part, i) => (partKind(position, part, i) === 'unknown' ? i : -1)).filter((i) => i >= 0);
+}
+
+// Block time at which milestone part `index` was met, or null.
+function metAt(position, index) {
+  const m = milestoneOf(position, index);
   return m && m.metAt !== null && m.metAt !== undefined ? BigInt(m.metAt) : null;
 }
 
 function partVested(position, part, index, amount, t) {
-  if (part.type === 'stake') {
+  const kind = partKind(position, part, index);
+  if (kind === 'milestone') {
     const met = metAt(position, index);
     return met !== null && met <= t ? amount : 0n;
   }
+  if (kind === 'unknown') return 0n;
   const anchor = BigInt(position.anchor);
   if (t < anchor) return 0n;
   const elapsed = t - anchor;
-  if (part.type === 'tranche') return elapsed >= BigInt(part.time) ? amount : 0n;
-  if (part.type === 'periodic') {
+  if (kind === 'tranche') return elapsed >= BigInt(part.time) ? amount : 0n;
+  if (kind === 'periodic') {
     const start = BigInt(part.start ?? 0), period = BigInt(part.period), count = BigInt(part.count);
     let ended = elapsed < start ? 0n : (elapsed - start) / period;
     if (ended > count) ended = count;
@@ -68,16 +95,17 @@ function breakpoints(position, now, maxSteps) {
   const anchor = BigInt(position.anchor);
   const times = new Set([anchor, BigInt(now)]);
   position.schedule.parts.forEach((part, i) => {
-    if (part.type === 'linear') {
+    const kind = partKind(position, part, i);
+    if (kind === 'linear') {
       for (const k of ['start', 'cliff', 'end']) if (part[k] !== undefined) times.add(anchor + BigInt(part[k]));
-    } else if (part.type === 'tranche') {
+    } else if (kind === 'tranche') {
       times.add(anchor + BigInt(part.time));
-    } else if (part.type === 'periodic') {
+    } else if (kind === 'periodic') {
       const start = BigInt(part.start ?? 0), period = BigInt(part.period), count = BigInt(part.count);
       const stride = count > BigInt(maxSteps) ? count / BigInt(maxSteps) + 1n : 1n;
       for (let k = 1n; k <= count; k += stride) times.add(anchor + start + k * period);
       times.add(anchor + start + count * period);
-    } else if (part.type === 'stake') {
+    } else if (kind === 'milestone') {
       const met = metAt(position, i);
       if (met !== null) times.add(met);
     }

@@ -98,8 +98,8 @@ TEST_CASE("proposed, signed and committed blocks are the bytes produce made", "[
     CHECK(raw == out.block.encode());
     all.update(raw);
   }
-  CHECK(to_hex_0x(all.final().view()) == "0x02d417d57ca3aad758521124313aaa625a2d6e566070c4e2a88c3c36f1be380a");
-  CHECK(to_hex_0x(t.chain->head().hash.view()) == "0xf9f380093f5dcbe9495fea9495ec071f927f6a0d820f3a5daeae554fe1331232");
+  CHECK(to_hex_0x(all.final().view()) == "0x12e17575da501eb1bd2f499a09193a7e95b62cb8c586fa4071f5bd685fda2375");
+  CHECK(to_hex_0x(t.chain->head().hash.view()) == "0x9e9c18733ad11dd26f9ea0c3dfaf3762d6f29189190f5878d03df3b041b42609");
 }
 
 TEST_CASE("blocks produced on one chain validate and commit on another", "[chain][pipeline]") {

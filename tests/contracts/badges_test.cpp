@@ -32,8 +32,8 @@ js::object badge_json(uint32_t id, const char* name, js::object rule) {
   return js::object{{"id", id}, {"name", name}, {"rule", std::move(rule)}};
 }
 
-TestChain badge_chain(size_t accounts = 5) {
-  return TestChain(accounts, [](js::object& g) {
+TestChain badge_chain(size_t accounts = 5, const std::function<void(js::object&)>& more = {}) {
+  return TestChain(accounts, [&more](js::object& g) {
     const Address reporter = address_of(test_key("account " + std::to_string(kReporter)));
     g["vesting"].as_object()["metrics"] =
         js::array{js::object{{"name", "courses_completed"}, {"reporter", to_checksum(reporter)}}};
@@ -44,6 +44,7 @@ TestChain badge_chain(size_t accounts = 5) {
         badge_json(4, "Committed", {{"kind", "stake"}, {"min_stake", to_decimal(100 * kVest)}, {"duration", 300}}),
         badge_json(5, "Scholar", {{"kind", "usage"}, {"metric", "courses_completed"}, {"target", 3}}),
         badge_json(6, "Upgrader", {{"kind", "upgraded"}})};
+    if (more) more(g);
   });
 }
 
@@ -297,6 +298,75 @@ TEST_CASE("badges: the upgrade hook awards upgraded badges for their package, on
   CHECK(events.empty());
 }
 
+TEST_CASE("badges: a sale.upgrade earns Upgrader at its block once, and the tier its payment reaches", "[loyalty]") {
+  // Linear (1, 100 USDV) upgrades to Plus (11, 200 USDV) and Premium (12, 1,100 USDV).
+  TestChain t = badge_chain(5, [](js::object& g) {
+    auto& pkgs = g["sale"].as_object()["packages"].as_array();
+    js::object linear = pkgs[0].as_object();
+    pkgs[0].as_object()["upgrades_to"] = js::array{11, 12};
+    js::object plus = linear, premium = linear;
+    plus["id"] = 11;
+    plus["name"] = "Plus";
+    plus["price"] = js::object{{"asset", "USDV"}, {"amount", to_decimal(200 * kUsd)}};
+    plus["base"] = to_decimal(1100 * kVest);
+    premium["id"] = 12;
+    premium["name"] = "Premium";
+    premium["price"] = js::object{{"asset", "USDV"}, {"amount", to_decimal(1100 * kUsd)}};
+    premium["base"] = to_decimal(1100 * kVest);
+    pkgs.push_back(plus);
+    pkgs.push_back(premium);
+  });
+  // A second upgraded badge, for Premium only.
+  loyalty::Badge premium{7, "Premium", {}};
+  premium.rule.kind = loyalty::Rule::Kind::kUpgraded;
+  premium.rule.package = 12;
+  REQUIRE(t.run(define(t, premium)).ok());
+  Receipt a = t.run(buy(t, 0, 1));
+  Receipt b = t.run(buy(t, 0, 1));
+  REQUIRE((a.ok() && b.ok()));
+  CHECK(awarded(t, a.events) == Awards{"1->0"});
+  auto purchase_id = [](const Receipt& r) {
+    for (const Event& e : r.events)
+      if (e.type == "sale.purchase") return std::stoull(field(e, "id"));
+    return 0ull;
+  };
+  auto upgrade = [&](uint64_t from, uint32_t to) {
+    return t.sign(0, sale::kUpgradeKind, sale::Upgrade{from, to, kU128Max}.encode());
+  };
+
+  // Upgrading to Plus: Upgrader (any package), not Premium, in the upgrade's
+  // transaction right after sale.upgraded; 300 USDV spent, below Advocate.
+  Produced up = t.produce({upgrade(purchase_id(a), 11)});
+  REQUIRE(up.receipts.size() == 1);
+  const Receipt& r1 = up.receipts[0];
+  INFO(r1.message);
+  REQUIRE(r1.ok());
+  CHECK(awarded(t, r1.events) == Awards{"6->0"});
+  size_t at = 0;
+  while (at < r1.events.size() && r1.events[at].type != "sale.upgraded") ++at;
+  REQUIRE(at + 1 < r1.events.size());
+  CHECK(r1.events[at + 1].type == "loyalty.badge_awarded");
+  CHECK(field(r1.events[at + 1], "badge") == "6");
+  CHECK(field(r1.events[at + 1], "rule") == "upgraded");
+  CHECK(held(t, 0, 6)->height == up.block.header.height);
+  CHECK_FALSE(held(t, 0, 7));
+  CHECK_FALSE(held(t, 0, 2));
+
+  // Upgrading the other purchase to Premium pays 1,000 USDV: Premium, then
+  // Advocate after sale.tier_changed; Upgrader is not awarded again.
+  Receipt r2 = t.run(upgrade(purchase_id(b), 12));
+  INFO(r2.message);
+  REQUIRE(r2.ok());
+  CHECK(awarded(t, r2.events) == Awards{"7->0", "2->0"});
+  CHECK(held(t, 0, 6)->height == up.block.header.height);
+  CHECK(loyalty::badge(t.chain->store(), 6)->holders == 1);
+  CHECK(loyalty::Loyalty().check_invariants(t.chain->store()).empty());
+  // A refused upgrade (already upgraded) awards nothing.
+  Receipt r3 = t.run(upgrade(purchase_id(a), 12));
+  CHECK(r3.reason == "not_upgradable");
+  CHECK(awarded(t, r3.events).empty());
+}
+
 TEST_CASE("badges: only the sale admin defines badges, and bad rules are refused and change nothing", "[loyalty]") {
   TestChain t = badge_chain();
   // A stranger.
@@ -309,19 +379,24 @@ TEST_CASE("badges: only the sale admin defines badges, and bad rules are refused
     Produced p = t.produce({define(t, b)});
     REQUIRE(p.dropped.size() == 1);
     CHECK(p.dropped[0].second.reason == "bad_badge");
+    CHECK(p.dropped[0].second.code == 700);
   }
   // Names a tier, metric or package the chain lacks: refused in the block.
   loyalty::Badge tier{10, "Platinum", {}};
   tier.rule.kind = loyalty::Rule::Kind::kTier;
   tier.rule.tier = 3;
-  CHECK(t.run(define(t, tier)).reason == "bad_badge");
+  Receipt bad_tier = t.run(define(t, tier));
+  CHECK(bad_tier.reason == "bad_badge");
+  CHECK(bad_tier.code == 700);
   loyalty::Badge usage{10, "Gamer", {}};
   usage.rule.kind = loyalty::Rule::Kind::kUsage;
   usage.rule.metric = "games_won";
   usage.rule.count = 1;
   CHECK(t.run(define(t, usage)).reason == "bad_badge");
   // An existing id.
-  CHECK(t.run(define(t, referrals_badge(3, 1))).reason == "badge_exists");
+  Receipt dup = t.run(define(t, referrals_badge(3, 1)));
+  CHECK(dup.reason == "badge_exists");
+  CHECK(dup.code == 701);
   CHECK(loyalty::badge(t.chain->store(), 3)->badge.rule.count == 2);
   CHECK(loyalty::badges(t.chain->store()).size() == 6);
   // The admin defines one: its event, and it exists from this block on.
@@ -341,6 +416,7 @@ TEST_CASE("badges: the number of badges and of stake badges is bounded", "[loyal
   for (const Receipt& r : p.receipts) CHECK(r.ok());
   Receipt over = t.run(define(t, stake_badge(200, 7 * kVest, 60)));
   CHECK(over.reason == "too_many_badges");
+  CHECK(over.code == 702);
   // Up to kMaxBadges in all.
   txs.clear();
   const size_t have = loyalty::badges(t.chain->store()).size();

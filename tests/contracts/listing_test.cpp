@@ -7,6 +7,7 @@
 
 #include "contracts/bank/bank.h"
 #include "contracts/catalog.h"
+#include "contracts/roles/messages.h"
 #include "contracts/sale/sale.h"
 #include "contracts/staking/messages.h"
 #include "contracts/validators/messages.h"
@@ -112,6 +113,11 @@ TEST_CASE("listing: message kinds by the names describe_message gives them", "[l
       {staking::kUnstakeKind, staking::AmountMsg{1}.encode()},
       {staking::kClaimRewardsKind, staking::ClaimRewards{true}.encode()},
       {validators::kSetPowerKind, validators::SetPower{Address{}, 1}.encode()},
+      {sale::kSetReporterKind, sale::SetReporter{"courses", Address{}}.encode()},
+      {vesting::kReportUsageKind, vesting::ReportUsage{"courses", Address{}, 1}.encode()},
+      {roles::kProposeKind, roles::Propose{"sale.admin", Address{}}.encode()},
+      {roles::kAcceptKind, roles::RoleRef{"sale.treasury"}.encode()},
+      {roles::kCancelKind, roles::RoleRef{"vesting.reporter:courses"}.encode()},
   };
   for (const auto& [kind, payload] : samples) {
     auto info = describe_message(kind, payload);

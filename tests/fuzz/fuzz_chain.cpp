@@ -16,6 +16,7 @@
 #include "node/config.h"
 #include "node/mempool.h"
 #include "rpc/sale_methods.h"
+#include "rpc/roles_methods.h"
 #include "rpc/staking_methods.h"
 
 namespace vest::fuzz {
@@ -227,6 +228,7 @@ rpc::Dispatcher& fuzz_dispatcher() {
     rpc::register_chain_methods(d, node, FuzzChain::method_limits());
     rpc::register_sale_methods(d, node, FuzzChain::method_limits());
     rpc::register_staking_methods(d, node, FuzzChain::method_limits());
+    rpc::register_roles_methods(d, node);
     return true;
   }();
   (void)registered;

@@ -77,7 +77,8 @@ TEST_CASE("badges: each devnet badge is awarded at the block its rule first hold
   const json::object growth = submit_ok(node, kDevKey0, sale::kPurchaseKind, purchase_payload(2, 2, 1000 * kUsd));
   CHECK(awarded(growth) == Awards{"2->" + a0});
   // Another purchase awards nothing.
-  CHECK(awarded(submit_ok(node, kDevKey0, sale::kPurchaseKind, purchase_payload(1, 1, 100 * kUsd))).empty());
+  const json::object again = submit_ok(node, kDevKey0, sale::kPurchaseKind, purchase_payload(1, 1, 100 * kUsd));
+  CHECK(awarded(again).empty());
 
   // Scholar: courses_completed 4, then 5.
   CHECK(awarded(submit_ok(node, kDevKey8, vesting::kReportUsageKind,
@@ -120,9 +121,35 @@ TEST_CASE("badges: each devnet badge is awarded at the block its rule first hold
   for (const auto& e : ev.at("events").as_array())
     found = found || (str(e.at("type")) == "loyalty.badge_awarded" && str(e.at("fields").at("badge")) == "5");
   CHECK(found);
-  // Upgrader is still to earn: upgrades do not exist on this chain yet.
+  // Upgrader: the first Starter purchase upgraded to Growth (a real sale.upgrade)
+  // earns it in that transaction, its event right after sale.upgraded.
   CHECK(str(progress(badges_of(node, kDevAddr0), 3).at("progressText")) == "no upgrade yet");
-  CHECK(badges_of(node, kDevAddr0).at("held").as_array().size() == 5);
+  const uint64_t first_id = std::stoull(str(events_of(first, "sale.purchase").at(0).at("id")));
+  const json::object upgraded =
+      submit_ok(node, kDevKey0, sale::kUpgradeKind, sale::Upgrade{first_id, 2, 400 * kUsd}.encode());
+  const uint64_t hu = u64(upgraded.at("height"));
+  CHECK(events_of(upgraded, "sale.upgraded").size() == 1);
+  CHECK(awarded(upgraded) == Awards{"3->" + a0});
+  const auto& ev_list = upgraded.at("events").as_array();
+  for (size_t i = 0; i < ev_list.size(); ++i)
+    if (str(ev_list[i].at("type")) == "sale.upgraded") {
+      REQUIRE(i + 1 < ev_list.size());
+      CHECK(str(ev_list[i + 1].at("type")) == "loyalty.badge_awarded");
+      CHECK(str(ev_list[i + 1].at("fields").at("badge")) == "3");
+    }
+  auto up = held(badges_of(node, kDevAddr0), 3);
+  REQUIRE(up);
+  CHECK(u64(up->at("awardedHeight")) == hu);
+  CHECK_FALSE(held(badges_of(node, kDevAddr0, hu - 1), 3));
+  // A second upgrade (the other Starter purchase) awards it no second time.
+  const uint64_t again_id = std::stoull(str(events_of(again, "sale.purchase").at(0).at("id")));
+  const json::object second =
+      submit_ok(node, kDevKey0, sale::kUpgradeKind, sale::Upgrade{again_id, 2, 400 * kUsd}.encode());
+  CHECK(events_of(second, "sale.upgraded").size() == 1);
+  CHECK(awarded(second).empty());
+  CHECK(u64(held(badges_of(node, kDevAddr0), 3)->at("awardedHeight")) == hu);
+  CHECK(u64(node.call("loyalty_badgeHolders", json::object{{"badgeId", 3}}).at("badge").at("holders")) == 1);
+  CHECK(badges_of(node, kDevAddr0).at("held").as_array().size() == 6);
 
   // Holders of First Steps in award order, two a page.
   json::value page = node.call("loyalty_badgeHolders", json::object{{"badgeId", 1}, {"limit", 2}});
@@ -148,7 +175,7 @@ TEST_CASE("badges: each devnet badge is awarded at the block its rule first hold
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("#1 First Steps  awarded at block " + std::to_string(h1)) != std::string::npos);
   CHECK(r.out.find("#5 Committed  awarded at block " + std::to_string(award_height)) != std::string::npos);
-  CHECK(r.out.find("#3 Upgrader: upgrade a purchase") != std::string::npos);
+  CHECK(r.out.find("#3 Upgrader  awarded at block " + std::to_string(hu)) != std::string::npos);
 }
 
 TEST_CASE("badges: strangers cannot define badges, bad rules and duplicates are refused, self-referral earns nothing",
@@ -169,7 +196,7 @@ TEST_CASE("badges: strangers cannot define badges, bad rules and duplicates are 
   r = submit_msg(node, kDevKey9, sale::kDefineBadgeKind, zero.encode());
   REQUIRE(r.contains("error"));
   CHECK(error_reason(r) == "bad_badge");
-  CHECK(error_code(r) == 1600);
+  CHECK(error_code(r) == 1700);
   // An existing id.
   loyalty::Badge dup = b;
   dup.id = 4;

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "chain/address.h"
+#include "contracts/modules.h"
 #include "contracts/bank/messages.h"
 #include "contracts/sale/messages.h"
 #include "contracts/staking/messages.h"
@@ -650,7 +651,7 @@ TEST_CASE("rules: balances, stake and unbonding rebuilt from genesis and the eve
 
   // Every kind of transaction.
   mined(node, dev0, bank::kTransferKind, transfer_payload(addr4, "VEST", 5 * kVest));
-  mined(node, dev0, sale::kPurchaseKind, purchase_payload(1, 1, 100 * kUsd));
+  json::object starter = mined(node, dev0, sale::kPurchaseKind, purchase_payload(1, 1, 100 * kUsd));
   json::object growth = mined(node, dev1, sale::kPurchaseKind, purchase_payload(2, 1, 500 * kUsd, kDevAddr0));
   const uint64_t referral = std::stoull(str(events_of(growth, "sale.referral").at(0).at("position")));
   const uint64_t g1 = created_id(mined(node, dev2, vesting::kGrantKind, grant_payload(kDevAddr3, 10 * kVest, linear100, true)));
@@ -658,6 +659,19 @@ TEST_CASE("rules: balances, stake and unbonding rebuilt from genesis and the eve
   const uint64_t g2 = created_id(mined(node, dev2, vesting::kGrantKind, grant_payload(kDevAddr3, 5 * kVest, linear100, false)));
   mined(node, dev3, vesting::kDeclineKind, vesting::Decline{g2}.encode());
   mined(node, dev1, sale::kPurchaseKind, purchase_payload(3, 1, 2500 * kUsd));
+  // Trial (7) has a 14-day refund window: its payments wait in the sale escrow.
+  // dev2's first Trial names dev0 and is refunded after a claim (the claimed
+  // bonus is repaid); the second is released to revenue when its window closes.
+  json::object trial1 = mined(node, dev2, sale::kPurchaseKind, purchase_payload(7, 1, 100 * kUsd, kDevAddr0));
+  const uint64_t refunded = std::stoull(str(events_of(trial1, "sale.purchase").at(0).at("id")));
+  mined(node, dev2, sale::kPurchaseKind, purchase_payload(7, 1, 100 * kUsd));
+  advance(node, 60);
+  mined(node, dev2, vesting::kClaimKind, vesting::Claim{}.encode());
+  json::object back = mined(node, dev2, sale::kRefundKind, sale::Refund{refunded}.encode());
+  CHECK(amt(events_of(back, "sale.refunded").at(0).at("bonusRepaid")) > 0);
+  // dev0 upgrades its Starter to Growth.
+  mined(node, dev0, sale::kUpgradeKind,
+        sale::Upgrade{std::stoull(str(events_of(starter, "sale.purchase").at(0).at("id"))), 2, 400 * kUsd}.encode());
   json::object s1 = mined(node, dev1, staking::kStakeKind, amount_payload(15000 * kVest));  // vesting and liquid
   CHECK(events_of(s1, "staking.staked").at(0).at("fromVesting") == "8500000000000000000000");  // Growth + VIP
   // dev4 grants itself a revocable position (it backs dev4's stake) and stakes it.
@@ -716,13 +730,17 @@ TEST_CASE("rules: balances, stake and unbonding rebuilt from genesis and the eve
   // Every kind of movement happened.
   for (const char* r : {"transfer", "fee", "sale_payment", "sale_delivery", "escrow_deposit",
                         "escrow_release", "revoke_return", "decline_return", "stake_bond", "unbond_return",
-                        "reward_payment"})
+                        "reward_payment", "sale_escrow", "sale_release", "refund_return", "refund_repay",
+                        "refund_payment", "refund_cancel"})
     CHECK(ledger.reasons.count(r) == 1);
   for (const char* t : {"staking.staked", "staking.unstaked", "staking.unbonded", "staking.vesting_stake_removed",
                         "staking.vesting_stake_converted", "staking.rewards_claimed", "vesting.accepted",
-                        "vesting.declined", "vesting.revoked", "vesting.claimed", "sale.referral"})
+                        "vesting.declined", "vesting.revoked", "vesting.claimed", "sale.referral",
+                        "sale.upgraded", "sale.refunded", "sale.payment_released", "vesting.cancelled",
+                        "vesting.count_lowered"})
     CHECK(ledger.types.count(t) == 1);
-  for (const std::string& a : {escrow(), bonded_pool(), reward_pool(), std::string(kValidator),
+  for (const std::string& a : {escrow(), bonded_pool(), reward_pool(), to_checksum(module_address(kSaleEscrowModule)),
+                               std::string(kValidator),
                                std::string(kTreasury), std::string(kRevenue)})
     CHECK(ledger.balances.count(a) == 1);
 

@@ -374,7 +374,7 @@ TEST_CASE("vest: packages show exact shares and offsets", "[integration][wallet]
   Wallet w = wallet_with_key0(dir, node.url());
   // The sale admin (account 9) adds a package with thirds and offsets of hours.
   sale::Package p;
-  p.id = 7;
+  p.id = 8;
   p.name = "Thirds";
   p.price_asset = "USDV";
   p.price = 10000000;
@@ -391,7 +391,7 @@ TEST_CASE("vest: packages show exact shares and offsets", "[integration][wallet]
   RunResult r = w.run({"packages"});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
-  CHECK(has(r, "#7 Thirds (open)"));
+  CHECK(has(r, "#8 Thirds (open)"));
   CHECK(has(r, "bonus  33.33 % of base, vesting: 33.33 % at 12 h; 66.67 % linear from day 0 to day 1 + 6 h (cliff 12 h);"));
   CHECK(has(r, "bonus  10.00 % of base, vesting: 100.00 % linear from day 0 to day 180 (cliff day 30);"));
   CHECK(has(r, "30.00 % after staking 10000 VEST for 30 days;"));

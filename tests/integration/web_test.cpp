@@ -220,24 +220,29 @@ TEST_CASE("web: the explorer page in headless Chromium shows what the RPC answer
   TempDir dir;
   Vestd node(dir.path());
   // Account 0 buys Starter and Growth; account 2 buys VIP with account 0 as referrer,
-  // twice package 9, and stakes 20,000 VEST; the admin adds a package named with markup.
+  // twice package 9 and Loyalty, and stakes 20,000 VEST; the admin adds a package named
+  // with markup.
   submit_ok(node, kDevKey0, sale::kPurchaseKind, purchase_payload(1, 1, 1000 * kUsd));
   submit_ok(node, kDevKey0, sale::kPurchaseKind, purchase_payload(2, 1, 1000 * kUsd));
   submit_ok(node, kDevKey2, sale::kPurchaseKind, purchase_payload(3, 1, 5000 * kUsd, std::string(kDevAddr0)));
   create_markup_package(node);
   submit_ok(node, kDevKey2, sale::kPurchaseKind, purchase_payload(9, 2, 1000 * kUsd));
+  submit_ok(node, kDevKey2, sale::kPurchaseKind, purchase_payload(4, 1, 1000 * kUsd));
   submit_ok(node, kDevKey2, staking::kStakeKind, staking::AmountMsg{20000 * kVest}.encode());
   // 40 days on: Starter's cliff and Growth's first tranche have passed, and VIP's first
   // milestone (10,000 VEST staked 30 days) is met. Account 0 claims; account 2 claims
-  // position 4 and unstakes 1,000 VEST, which starts unbonding.
+  // position 4 and unstakes 1,000 VEST, which starts unbonding, then buys 2 Starter: Loyalty's
+  // "2 more units" part is met in that block, its "1,000 USDV more" part stays at 200.
   advance(node, 40 * kDay);
   const json::object claimed0 = submit_ok(node, kDevKey0, vesting::kClaimKind, vesting::Claim{}.encode());
   CHECK(!events_of(claimed0, "vesting.claimed").empty());
   submit_ok(node, kDevKey2, staking::kUnstakeKind, staking::AmountMsg{1000 * kVest}.encode());
   const json::object account2 = node.call("account_get", json::object{{"address", kDevAddr2}}).as_object();
   REQUIRE(account2.at("unbonding") == json::value(dec(1000 * kVest)));
+  const json::object starters = submit_ok(node, kDevKey2, sale::kPurchaseKind, purchase_payload(1, 2, 1000 * kUsd));
+  REQUIRE(events_of(starters, "vesting.milestone_met").size() == 1);
   REQUIRE(positions(node, kDevAddr0).size() >= 3);  // Starter, Growth, the VIP referral
-  REQUIRE(positions(node, kDevAddr2).size() == 2);  // VIP, package 5
+  REQUIRE(positions(node, kDevAddr2).size() == 4);  // VIP, package 9, Loyalty, Starter
 
   const fs::path script = source_path("tests/integration/js/explorer_check.mjs");
   std::cout << "explorer screenshots: " << out_dir.string() << std::endl;

@@ -5,8 +5,9 @@
 // Usage: VEST_NPM_DIR=<folder with node_modules/playwright-core> VEST_CHROMIUM=<chromium> \
 //          node explorer_check.mjs <node url> <screenshot folder> <buyer A> <buyer B> <markup name>
 // The node runs `vestd --dev --instant` on genesis/devnet.json after the purchases, claims and
-// stakes of tests/integration/web_test.cpp: buyer B holds stake, unbonding and positions with
-// stake milestones; a package is named <markup name>. Prints one line per check and exits 0
+// stakes of tests/integration/web_test.cpp: buyer B holds stake, unbonding, positions with
+// stake milestones and a Loyalty position whose "2 more units" part its later purchase met;
+// a package is named <markup name>. Prints one line per check and exits 0
 // when all pass, 1 when one fails, 2 on a usage error.
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -83,9 +84,26 @@ try {
       && document.getElementById('view').getAttribute('aria-busy') === 'false', hash);
   };
 
+  // Every JSON-RPC request the page makes: its HTTP POST and the methods it calls.
+  const requests = [];
+  page.on('request', (r) => {
+    if (r.method() !== 'POST') return;
+    const body = JSON.parse(r.postData() || 'null');
+    requests.push((Array.isArray(body) ? body : [body]).map((c) => c.method));
+  });
+
   // ---- the latest blocks, and a live update ----
   await page.goto(url + '/');
   await page.waitForSelector('#latest-blocks tbody tr');
+  await page.waitForFunction(() => document.getElementById('view').getAttribute('aria-busy') === 'false');
+  // What opening the home page cost, whatever the 12 blocks hold: the polling fallback's
+  // chain_getBlock every 2 s is not part of it.
+  const opening = requests.map((r) => r.filter((m) => m !== 'chain_getBlock' || r.length > 1)).filter((r) => r.length);
+  const calls = opening.flat();
+  console.log(`home page: ${opening.length} HTTP requests, ${calls.length} calls: ${opening.map((r) => r.join('+')).join(', ')}`);
+  check(opening.length <= 3 && calls.length <= 7, 'the home page opens with at most 3 requests and 7 calls', JSON.stringify(opening));
+  equal(calls.filter((m) => m === 'chain_getTransaction').length, 0, 'no transaction read one by one');
+  equal(calls.filter((m) => m === 'chain_getBlocks').length, 1, 'the latest blocks in one chain_getBlocks');
   let status = await rpc('node_status');
   equal(await page.textContent('#latest-blocks tbody tr:first-child td:first-child'), String(status.height),
     'latest blocks start at the head');
@@ -95,6 +113,21 @@ try {
   check(rows.every((h, i) => Number(h) === status.height - i), 'blocks listed newest first, none missing', rows.join(','));
   equal(await page.getAttribute('#latest-blocks tbody tr:first-child td:last-child a', 'href'), `#/block/${head.hash}`,
     'the head row links its hash');
+  const genesis = await rpc('chain_getGenesis', { limit: 1 });
+  equal(await page.textContent('.card:first-child .card-value'), genesis.chainName, 'the chain card names the chain');
+  // The newest transactions of the chain, newest first, as the node has them.
+  const recent = (await rpc('chain_getBlocks', { fromHeight: Math.max(0, status.height - 11), toHeight: status.height, full: true }))
+    .blocks.reverse().flatMap((b) => b.transactions.reverse().map((t) => t.hash)).slice(0, 12);
+  equal(JSON.stringify(await page.$$eval('#latest-txs tbody tr', (trs) => trs.map((tr) => tr.dataset.tx))), JSON.stringify(recent),
+    'the latest transactions are the chain\'s newest');
+  // Purchases, referrals and milestones met: the newest ten of the last 250 blocks.
+  const saleEvents = await rpc('chain_getEvents', { fromHeight: Math.max(0, status.height - 249), toHeight: status.height,
+    types: ['sale.purchase', 'sale.referral', 'vesting.milestone_met'], limit: 1000 });
+  const shownEvents = await page.$$eval('#sale-events tbody tr', (trs) => trs.map((tr) => `${tr.dataset.height} ${tr.dataset.event}`));
+  equal(JSON.stringify(shownEvents), JSON.stringify(saleEvents.events.slice(-10).reverse().map((e) => `${e.height} ${e.type}`)),
+    'the newest sale events listed');
+  check(shownEvents.some((e) => e.endsWith('vesting.milestone_met')), 'a milestone met is among them', shownEvents.join(', '));
+  check((await page.textContent('#sale-events-note')).startsWith(`${saleEvents.total} in blocks`), 'their total is the node\'s');
 
   // Live: the page subscribes over its WebSocket, or polls where `subscribe` is not offered.
   const subscribe = await page.evaluate(() => new Promise((resolve) => {
@@ -147,6 +180,15 @@ try {
     equal(row.remaining, p.remaining === null ? '—' : String(p.remaining), `package ${p.id} remaining`);
     equal(row.accountCap, p.account_cap ? String(p.account_cap) : 'no cap', `package ${p.id} account cap`);
   }
+  const loyaltyText = await page.textContent('#packages tr[data-package="4"] .schedule');
+  check(loyaltyText.includes('after buying 2 more units') && loyaltyText.includes('after spending 1,000 USDV more'),
+    'Loyalty\'s purchase milestones in words', loyaltyText);
+  check((await page.textContent('#packages tr[data-package="5"] .schedule')).includes('after referring 3 new buyers'),
+    'Ambassador\'s referral milestone in words');
+  check((await page.textContent('#packages tr[data-package="6"] .schedule')).includes('once courses_completed grows by 10'),
+    'Academy\'s usage milestone in words');
+  const tiersOf = (await rpc('sale_getTier', { address: buyerA })).tiers;
+  equal(await page.$$eval('#tiers tbody tr', (t) => t.length), tiersOf.length, 'the tiers listed');
   const marked = catalogue.packages.find((p) => p.name === markupName);
   check(marked !== undefined, 'the node holds the package named with markup');
   check(packageRows.some((r) => r.name === markupName), 'the markup name shows as text');
@@ -183,7 +225,8 @@ try {
     equal(await page.getAttribute('#tier progress', 'value'), String(Number.parseFloat(tier.next.progress)),
       'progress to the next tier');
   }
-  check(positions.length >= 2, 'buyer B has positions', String(positions.length));
+  check(positions.length >= 4, 'buyer B has positions', String(positions.length));
+  const nonStake = [];  // milestones of buyer B other than stake ones
   for (const p of positions) {
     const card = `article.position[data-position="${p.id}"]`;
     for (const field of ['total', 'vested', 'released', 'claimable', 'locked']) {
@@ -215,13 +258,43 @@ try {
       const step = curve.points.find((d) => d.x === u.time);
       check(step !== undefined, `position ${p.id} curve has the unlock at ${u.time}`);
     }
+    // Each milestone with its progress as vesting_get answers it; a met one is a step
+    // of at least its amount at its metAt.
+    const own = await rpc('vesting_get', { id: p.id });
+    for (const m of own.milestones) {
+      const item = `${card} .milestones li[data-part="${m.part}"]`;
+      equal(await page.getAttribute(item, 'data-type'), m.type, `position ${p.id} milestone ${m.part} kind`);
+      equal(await page.getAttribute(item, 'data-met-at'), m.metAt === null ? '' : String(m.metAt),
+        `position ${p.id} milestone ${m.part} metAt`);
+      if (m.type !== 'stake') {
+        nonStake.push({ ...m, position: p.id });
+        equal(await page.textContent(`${item} .progress-text`), m.progressText, `position ${p.id} milestone ${m.part} progress text`);
+        const done = m.metAt !== null ? 10000n : (BigInt(m.progress) * 10000n) / BigInt(m.target);
+        equal(await page.getAttribute(`${item} progress`, 'value'), String(Number(done) / 100),
+          `position ${p.id} milestone ${m.part} progress bar at ${m.progress} of ${m.target}`);
+      }
+      if (m.metAt !== null) {
+        const before = curve.points.find((d) => d.x === m.metAt - 1);
+        const at = curve.points.find((d) => d.x === m.metAt);
+        check(before && at && BigInt(at.raw) - BigInt(before.raw) >= BigInt(m.amount),
+          `position ${p.id} curve steps by ${m.amount} at milestone ${m.part}'s metAt ${m.metAt}`, JSON.stringify([before, at]));
+      }
+    }
   }
+  const metNonStake = nonStake.filter((m) => m.metAt !== null);
+  check(metNonStake.some((m) => m.type === 'purchases' && m.progressText === '2 of 2 units bought'),
+    'Loyalty\'s units milestone is met after the extra purchases', JSON.stringify(nonStake));
+  check(nonStake.some((m) => m.metAt === null && m.progressText === '200 USDV of 1000 USDV spent'),
+    'Loyalty\'s spend milestone shows its progress', JSON.stringify(nonStake));
   equal(await page.$$eval('#purchases tbody tr', (t) => t.length),
     (await rpc('sale_getPurchases', { address: buyerB, limit: 10 })).purchases.length, 'purchases listed');
   await shot('account.png');
   // One position card for the docs.
   const firstCard = await page.$('article.position');
   if (firstCard) await firstCard.screenshot({ path: path.join(outDir, 'position.png') });
+  const loyalty = nonStake.find((m) => m.type === 'purchases');
+  const loyaltyCard = loyalty && await page.$(`article.position[data-position="${loyalty.position}"]`);
+  if (loyaltyCard) await loyaltyCard.screenshot({ path: path.join(outDir, 'position-purchases.png') });
 
   // ---- buyer A: claimed positions ----
   await open(`#/account/${buyerA}`);
@@ -245,6 +318,18 @@ try {
   equal(await page.getAttribute('#stake-leaders tbody tr:first-child .amount', 'data-raw'), stakeBoard.leaders[0].staked,
     'top stake');
   await shot('leaders.png');
+
+  // ---- every position of the chain ----
+  await open('#/positions');
+  const all = await rpc('vesting_listAll', { limit: 50 });
+  equal(JSON.stringify(await page.$$eval('#all-positions tbody tr', (t) => t.map((tr) => tr.dataset.position))),
+    JSON.stringify(all.positions.map((p) => String(p.id))), 'every position listed by id');
+  await shot('positions.png');
+  for (const p of all.positions) {
+    const met = p.milestones.filter((m) => m.metAt !== null).length;
+    equal(await page.textContent(`#all-positions tr[data-position="${p.id}"] .milestones-met`),
+      p.milestones.length ? `${met} of ${p.milestones.length}` : '—', `position ${p.id} milestones met`);
+  }
 
   // ---- search and links ----
   const search = async (text) => {

@@ -35,7 +35,9 @@ namespace {
 // "7": packages end with upgrades_to and refund_window, purchase records with
 // upgrade_of, upgraded_by, release_at, released, refunded_at and
 // counted_referral; sale/release/.
-constexpr std::string_view kSchemaVersion = "7";
+// "8": badges (loyalty/badge/, loyalty/held/, loyalty/holder/, loyalty/wait/,
+// loyalty/due/) and the devnet genesis defines some.
+constexpr std::string_view kSchemaVersion = "8";
 
 leveldb::Slice slice(ByteView b) { return leveldb::Slice(reinterpret_cast<const char*>(b.data()), b.size()); }
 ByteView view(const leveldb::Slice& s) { return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }

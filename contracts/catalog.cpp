@@ -1,6 +1,7 @@
 #include "contracts/catalog.h"
 
 #include "contracts/bank/messages.h"
+#include "contracts/loyalty/messages.h"
 #include "contracts/roles/messages.h"
 #include "contracts/sale/messages.h"
 #include "contracts/staking/messages.h"
@@ -20,6 +21,9 @@ constexpr std::pair<std::string_view, uint64_t> kKindNames[] = {
     {"sale.create_package", sale::kCreatePackageKind},
     {"sale.update_package", sale::kUpdatePackageKind},
     {"sale.set_reporter", sale::kSetReporterKind},
+    {"sale.upgrade", sale::kUpgradeKind},
+    {"sale.refund", sale::kRefundKind},
+    {"sale.define_badge", sale::kDefineBadgeKind},
     {"vesting.claim", vesting::kClaimKind},
     {"vesting.grant", vesting::kGrantKind},
     {"vesting.revoke", vesting::kRevokeKind},
@@ -75,6 +79,20 @@ std::optional<MessageInfo> describe_message(uint64_t kind, ByteView payload) {
       sale::SetReporter m;
       if (!sale::SetReporter::decode(payload, m).ok()) return std::nullopt;
       return MessageInfo{"sale.set_reporter", {{"metric", m.metric}, {"reporter", to_checksum(m.reporter)}}};
+    }
+    case sale::kDefineBadgeKind: {
+      loyalty::Badge b;
+      if (!loyalty::Badge::decode(payload, b).ok()) return std::nullopt;
+      std::vector<std::pair<std::string, std::string>> fields{
+          {"id", std::to_string(b.id)}, {"name", b.name}, {"rule", loyalty::kind_name(b.rule.kind)}};
+      const auto& r = b.rule;
+      if (r.tier) fields.emplace_back("tier", std::to_string(r.tier));
+      if (r.package) fields.emplace_back("package", std::to_string(r.package));
+      if (r.count) fields.emplace_back(r.kind == loyalty::Rule::Kind::kReferrals ? "buyers" : "target", std::to_string(r.count));
+      if (r.min_stake) fields.emplace_back("minStake", to_decimal(r.min_stake));
+      if (r.duration) fields.emplace_back("duration", std::to_string(r.duration));
+      if (!r.metric.empty()) fields.emplace_back("metric", r.metric);
+      return MessageInfo{"sale.define_badge", std::move(fields)};
     }
     case sale::kUpgradeKind: {
       sale::Upgrade u;

@@ -4,6 +4,7 @@
 
 #include "chain/executor.h"
 #include "contracts/bank/bank.h"
+#include "contracts/loyalty/loyalty.h"
 #include "contracts/roles/roles.h"
 #include "contracts/sale/sale.h"
 #include "contracts/staking/staking.h"
@@ -18,6 +19,7 @@ struct NativeContracts {
   sale::Sale sale;
   staking::Staking staking{bank};
   validators::Validators validators;
+  loyalty::Loyalty loyalty;
   roles::Roles roles;
 
   NativeContracts() {
@@ -31,6 +33,7 @@ struct NativeContracts {
     executor.add(sale);
     executor.add(staking);
     executor.add(validators);
+    executor.add(loyalty);
     executor.add(roles);
     // Fees go through staking, which sends its share to the reward pool.
     executor.set_fee_handler(staking);

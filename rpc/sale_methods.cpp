@@ -6,6 +6,7 @@
 #include "contracts/sale/sale.h"
 #include "contracts/staking/staking.h"
 #include "contracts/vesting/vesting.h"
+#include "rpc/loyalty_methods.h"
 #include "rpc/staking_methods.h"
 #include "rpc/method_util.h"
 #include "rpc/params.h"
@@ -428,6 +429,8 @@ void register_sale_methods(Dispatcher& d, NodeApi& node, MethodLimits limits) {
   });
   d.add_sync("vesting_get", {"id", "atHeight"}, [&node](const json::value& v) { return Result(get_position(node, params_object(v))); });
   d.add_sync("vesting_metrics", {"atHeight"}, [&node](const json::value& v) { return Result(list_metrics(node, params_object(v))); });
+  // Badges are the sale's programme: their reads come with its methods.
+  register_loyalty_methods(d, node, limits);
 }
 
 }  // namespace vest::rpc

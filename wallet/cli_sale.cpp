@@ -147,6 +147,32 @@ void cmd_buy(const Globals& g, uint32_t package, uint64_t quantity, const std::s
   send(g, sale::kPurchaseKind, p.encode());
 }
 
+// Badges held, with when they were awarded, and progress toward the others.
+void cmd_badges(const Globals& g, const std::string& addr_text) {
+  Address a = addr_text.empty() ? default_account(g) : parse_addr(addr_text);
+  json::value r = call(g, "loyalty_getBadges", json::object{{"address", to_checksum(a)}});
+  if (g.json_output) {
+    print_json(r);
+    return;
+  }
+  std::cout << "badges of " << to_checksum(a) << " at block " << u64(r.at("height")) << "\n";
+  const auto& held = r.at("held").as_array();
+  if (held.empty()) std::cout << "  none held yet\n";
+  for (const auto& b : held)
+    std::cout << "  #" << u64(b.at("id")) << " " << str(b.at("name")) << "  awarded at block "
+              << u64(b.at("awardedHeight")) << ", " << format_time(u64(b.at("awardedTime"))) << " ("
+              << str(b.at("ruleText")) << ")\n";
+  const auto& progress = r.at("progress").as_array();
+  if (!progress.empty()) std::cout << "to earn:\n";
+  for (const auto& b : progress) {
+    const Amount t = *parse_decimal(str(b.at("target"))), k = *parse_decimal(str(b.at("progress")));
+    const std::string pct = std::to_string(static_cast<uint64_t>(t ? k * 100 / t : 0)) + ".00";
+    std::cout << "  #" << u64(b.at("id")) << " " << str(b.at("name")) << ": " << str(b.at("ruleText")) << "  "
+              << progress_bar(pct) << " " << str(b.at("progressText"))
+              << (b.at("dueAt").is_null() ? std::string() : ", due " + format_time(u64(b.at("dueAt")))) << "\n";
+  }
+}
+
 // `vest upgrade`: the exact cost and unlocks, then (unless --quote) the
 // upgrade signed at most at the quoted cost unless --max-price.
 void cmd_upgrade(const Globals& g, uint64_t purchase, uint32_t package, const std::string& max_price, bool quote_only) {
@@ -357,6 +383,10 @@ void add_sale_commands(CLI::App& app, Globals& g, SaleOptions& o, std::function<
   auto* vesting = app.add_subcommand("vesting", "Vesting positions with progress and next unlocks");
   vesting->add_option("address", o.address, "Address (default: --from or the only key)");
   vesting->callback([&] { action = [&] { cmd_vesting(g, o.address); }; });
+
+  auto* badges = app.add_subcommand("badges", "Badges held, and progress toward the others");
+  badges->add_option("address", o.address, "Address (default: --from or the only key)");
+  badges->callback([&] { action = [&] { cmd_badges(g, o.address); }; });
 
   auto* claim = app.add_subcommand("claim", "Release what has vested to your balance");
   claim->add_option("ids", o.ids, "Position ids (default: all of yours)");

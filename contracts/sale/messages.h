@@ -87,6 +87,12 @@ struct Refund {
   static Status decode(ByteView payload, Refund& out);
 };
 
+// Sale admin: defines a badge (contracts/loyalty/messages.h). payload = the
+// badge encoding (loyalty::Badge::encode). Refusals carry the badges' codes
+// (700..799): a rule out of range or naming a tier, package or metric the
+// chain lacks, an existing id, too many badges.
+constexpr uint64_t kDefineBadgeKind = 19;
+
 struct Purchase {
   uint32_t package_id = 0;
   uint64_t quantity = 0;

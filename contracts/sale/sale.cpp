@@ -7,6 +7,7 @@
 #include "chain/json_fields.h"
 #include "chain/rlp.h"
 #include "contracts/bank/bank.h"
+#include "contracts/loyalty/loyalty.h"
 #include "contracts/modules.h"
 #include "contracts/vesting/vesting.h"
 
@@ -89,6 +90,20 @@ Status known_metrics(const StateReader& state, const Package& p) {
       return reject(Code::kBadPackage, "schedule.parts[" + std::to_string(i) + "].metric: no usage metric " +
                                            part.metric + " on this chain");
   }
+  return Status::success();
+}
+
+// What a badge's rule names must exist: a tier of the sale, a package, a usage
+// metric (loyalty checks the rest, Badge::validate).
+Status badge_refs(const StateReader& state, const Config& cfg, const loyalty::Badge& b) {
+  const loyalty::Rule& r = b.rule;
+  if (r.kind == loyalty::Rule::Kind::kTier && r.tier >= cfg.tiers.size())
+    return loyalty::reject(loyalty::Code::kBadBadge, "rule.tier: the sale has tiers 0 to " +
+                                                        std::to_string(cfg.tiers.size() - 1));
+  if (r.kind == loyalty::Rule::Kind::kUpgraded && r.package != 0 && !package(state, static_cast<uint32_t>(r.package)))
+    return loyalty::reject(loyalty::Code::kBadBadge, "rule.package: no package " + std::to_string(r.package));
+  if (r.kind == loyalty::Rule::Kind::kUsage && !vesting::metric_reporter(state, r.metric))
+    return loyalty::reject(loyalty::Code::kBadBadge, "rule.metric: no usage metric " + r.metric + " on this chain");
   return Status::success();
 }
 
@@ -600,6 +615,8 @@ Status Sale::buy(Context& ctx, const Purchase& p) {
   ctx.state.put(bought_key(pkg.id, ctx.sender), encode_uint(bought(ctx.state, pkg.id, ctx.sender) + plan.quantity));
 
   if (pkg.price_asset == cfg.payment_asset) record_spend(ctx, cfg, id, plan.cost, plan.spend_before, plan.tier);
+  // Badges for a first purchase and the tier now reached.
+  loyalty::purchased(ctx, ctx.sender, tier_for(cfg, spend_in_window(ctx.state, cfg, ctx.sender, ctx.block.time)));
   return Status::success();
 }
 
@@ -794,7 +811,12 @@ Status Sale::upgrade(Context& ctx, const Upgrade& u) {
                   {"bonus", to_decimal(plan.bonus)},
                   {"anchor", std::to_string(plan.anchor)},
                   {"position", std::to_string(rec.position_id)}}});
-  if (to.price_asset == cfg.payment_asset) record_spend(ctx, cfg, id, plan.cost, plan.spend_before, plan.tier);
+  loyalty::upgraded(ctx, ctx.sender, to.id);
+  if (to.price_asset == cfg.payment_asset) {
+    record_spend(ctx, cfg, id, plan.cost, plan.spend_before, plan.tier);
+    // What the upgrade paid may lift the tier: its badges come with it.
+    loyalty::purchased(ctx, ctx.sender, tier_for(cfg, spend_in_window(ctx.state, cfg, ctx.sender, ctx.block.time)));
+  }
   return Status::success();
 }
 
@@ -928,7 +950,8 @@ Status Sale::init_genesis(State& state, const boost::json::object& genesis) {
   jf::Fields top(doc, "", &error);
   if (!top.has("sale")) return Status::success();
   jf::Fields s = top.object("sale");
-  s.only({"admin", "treasury", "revenue", "payment_asset", "token_asset", "tier_window", "tiers", "packages"});
+  s.only({"admin", "treasury", "revenue", "payment_asset", "token_asset", "tier_window", "tiers", "packages",
+          "badges"});
   Config cfg;
   cfg.admin = s.address("admin");
   cfg.treasury = s.address("treasury");
@@ -976,6 +999,19 @@ Status Sale::init_genesis(State& state, const boost::json::object& genesis) {
     if (Status st = known_targets(state, loaded[i]); !st.ok())
       return reject(ChainCode::kMalformed, "sale.packages[" + std::to_string(i) + "]." + st.message);
   }
+  // Badges, after the packages and metrics their rules may name.
+  if (s.has("badges")) {
+    const auto& list = s.array("badges");
+    if (!error.empty()) return reject(ChainCode::kMalformed, error);
+    for (size_t i = 0; i < list.size(); ++i) {
+      loyalty::Badge b;
+      std::string path = "sale.badges[" + std::to_string(i) + "]";
+      if (!loyalty::parse_badge_json(list[i], path, b, error)) return reject(ChainCode::kMalformed, error);
+      Status st = badge_refs(state, cfg, b);
+      if (st.ok()) st = loyalty::define_genesis_badge(state, b);
+      if (!st.ok()) return reject(ChainCode::kMalformed, path + ": " + st.message);
+    }
+  }
   return Status::success();
 }
 
@@ -999,6 +1035,11 @@ Status Sale::check(uint64_t kind, ByteView payload) const {
     case kSetReporterKind: {
       SetReporter m;
       return SetReporter::decode(payload, m);
+    }
+    case kDefineBadgeKind: {
+      loyalty::Badge b;
+      if (Status s = loyalty::Badge::decode(payload, b); !s.ok()) return s;
+      return b.validate();
     }
     case kUpgradeKind: {
       Upgrade u;
@@ -1036,6 +1077,13 @@ Status Sale::apply(Context& ctx, uint64_t kind, ByteView payload) {
     SetReporter m;
     (void)SetReporter::decode(payload, m);
     return vesting::set_reporter(ctx, m.metric, m.reporter);
+  }
+  if (kind == kDefineBadgeKind) {
+    if (!cfg || cfg->admin != ctx.sender) return reject(Code::kNotAdmin, "only the sale admin defines badges");
+    loyalty::Badge b;
+    (void)loyalty::Badge::decode(payload, b);
+    if (Status s = badge_refs(ctx.state, *cfg, b); !s.ok()) return s;
+    return loyalty::define_badge(ctx, b);
   }
   if (!cfg || cfg->admin != ctx.sender) return reject(Code::kNotAdmin, "only the sale admin manages packages");
   if (kind == kCreatePackageKind) {

@@ -221,7 +221,8 @@ class Sale : public Contract {
  public:
   std::string_view name() const override { return "sale"; }
   std::vector<uint64_t> kinds() const override {
-    return {kPurchaseKind, kCreatePackageKind, kUpdatePackageKind, kSetReporterKind, kUpgradeKind, kRefundKind};
+    return {kPurchaseKind, kCreatePackageKind, kUpdatePackageKind, kSetReporterKind, kUpgradeKind, kRefundKind,
+            kDefineBadgeKind};
   }
   // Stake backed by a refunded purchase's bonus follows `clock` (contracts/native.h).
   void set_stake_clock(const vesting::StakeClock* clock) { clock_ = clock; }

@@ -8,6 +8,7 @@
 #include "chain/keccak.h"
 #include "chain/rlp.h"
 #include "contracts/bank/bank.h"
+#include "contracts/loyalty/loyalty.h"
 #include "contracts/modules.h"
 
 namespace vest::staking {
@@ -180,6 +181,12 @@ void history_shrink(Account& acct) {
   }
 }
 
+// Stake badges follow the stake history as stake milestones do: tells
+// loyalty after each change of `a`'s history.
+void history_changed(Context& ctx, const Address& a, const Account& acct) {
+  loyalty::stake_changed(ctx, a, [&acct](Amount level) { return staked_since(acct, level); });
+}
+
 uint64_t next_seq(State& state) {
   auto v = state.get(as_bytes(kSeqKey));
   uint64_t seq = v ? static_cast<uint64_t>(decode_uint(*v).value_or(0)) : 0;
@@ -196,6 +203,8 @@ Event account_event(const char* type, const Address& a, std::vector<std::pair<st
 Status stake_amount(Context& ctx, const Params& p, Amount amount, bool from_liquid_only) {
   // Milestones met so far are recorded before the history changes.
   std::vector<Amount> levels = settle_milestones(ctx, ctx.sender);
+  // The history keeps the levels of the stake badges not yet held, too.
+  for (Amount level : loyalty::stake_levels(ctx.state, ctx.sender)) levels.push_back(level);
   Global g = global(ctx.state);
   accrue(ctx.state, p, g, ctx.block.time);
   Account before = account(ctx.state, ctx.sender);
@@ -234,6 +243,7 @@ Status stake_amount(Context& ctx, const Params& p, Amount amount, bool from_liqu
                           {"fromVesting", to_decimal(from_vesting)},
                           {"fromLiquid", to_decimal(from_liquid)},
                           {"staked", to_decimal(acct.staked())}}));
+  history_changed(ctx, ctx.sender, acct);
   return Status::success();
 }
 
@@ -270,6 +280,7 @@ Status unstake(Context& ctx, const Params& p, Amount amount) {
                          {{"amount", to_decimal(amount)},
                           {"maturity", std::to_string(maturity)},
                           {"staked", to_decimal(acct.staked())}}));
+  history_changed(ctx, ctx.sender, acct);
   return Status::success();
 }
 
@@ -658,6 +669,7 @@ Status after_escrow_change(Context& ctx, const Address& a, bool revoked) {
   }
   put_global(ctx.state, g);
   put_account(ctx.state, a, before, acct);
+  if (revoked) history_changed(ctx, a, acct);
   ctx.emit(account_event(revoked ? "staking.vesting_stake_removed" : "staking.vesting_stake_converted", a,
                          {{"amount", to_decimal(excess)}, {"staked", to_decimal(acct.staked())}}));
   return Status::success();

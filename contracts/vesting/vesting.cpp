@@ -7,6 +7,7 @@
 #include "chain/keccak.h"
 #include "chain/rlp.h"
 #include "contracts/bank/bank.h"
+#include "contracts/loyalty/loyalty.h"
 #include "contracts/modules.h"
 
 namespace vest::vesting {
@@ -547,6 +548,9 @@ void raise_count(Context& ctx, const Address& holder, const CountId& id, Amount 
     e.fields.emplace_back("reporter", to_checksum(*reporter));
   }
   ctx.emit(std::move(e));
+  // Referrals and usage badges follow the same counts.
+  if (id.count == Count::kReferrals) loyalty::counted(ctx, holder, loyalty::Rule::Kind::kReferrals, "", value);
+  if (id.count == Count::kUsage) loyalty::counted(ctx, holder, loyalty::Rule::Kind::kUsage, id.metric, value);
 
   // Waiting entries sort by threshold: those at or below `value` are met.
   const Bytes prefix = await_prefix(holder, id);

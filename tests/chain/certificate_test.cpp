@@ -372,7 +372,7 @@ TEST_CASE("a data directory of storage version 4 is refused by name", "[certific
   }
   std::string error;
   CHECK_FALSE(ChainStore::open(dir.path(), error));
-  CHECK(error.find("has storage version 4, this vestd reads version 7") != std::string::npos);
+  CHECK(error.find("has storage version 4, this vestd reads version 8") != std::string::npos);
   CHECK(error.find(dir.path().string()) != std::string::npos);
   CHECK(error.find("new --datadir") != std::string::npos);
 }

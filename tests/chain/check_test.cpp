@@ -78,14 +78,15 @@ TEST_CASE("check: a healthy store passes every check", "[check]") {
   CheckReport r = f.check();
   INFO(r.problem);
   REQUIRE(r.ok());
-  // genesis, blocks, state, the bank's and the sale's invariants, transactions
-  REQUIRE(r.passed.size() == 6);
+  // genesis, blocks, state, the bank's, the sale's and the badges' invariants, transactions
+  REQUIRE(r.passed.size() == 7);
   CHECK(r.passed[1].find("blocks 0..4 present") != std::string::npos);
   CHECK(r.passed[3] == "bank: each asset's balances add up to its supply");
   CHECK(r.passed[4] == "sale: the sale escrow holds exactly the payments queued for release");
-  CHECK(r.passed[5].find("transactions 8 in blocks 0..4") != std::string::npos);
-  CHECK(f.check(2).passed[5].find("transactions 4 in blocks 3..4") != std::string::npos);
-  CHECK(f.check(0).passed.size() == 5);
+  CHECK(r.passed[5] == "loyalty: each badge's holder count matches its holders");
+  CHECK(r.passed[6].find("transactions 8 in blocks 0..4") != std::string::npos);
+  CHECK(f.check(2).passed[6].find("transactions 4 in blocks 3..4") != std::string::npos);
+  CHECK(f.check(0).passed.size() == 6);
 
   // The store is left as it was: a node opens it and goes on.
   f.store.reset();

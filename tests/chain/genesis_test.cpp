@@ -21,7 +21,7 @@ TEST_CASE("genesis/devnet.json has its pinned genesis hash", "[genesis]") {
   GenesisBlock block;
   REQUIRE(build_genesis(g, executor, block).ok());
   CHECK(to_hex_0x(block.block.header.hash().view()) ==
-        "0x26fd14def8277c85473fe67084fca0169e6b7000dc3673498752fd88c81c82a2");
+        "0x1689208c80261c14c60ba12e06668ac38779ca7c1a462f48aa9c6fd4cbe19707");
   // The genesis validator is the documented devnet key's address, alone, power 1.
   REQUIRE(g.params.validators.size() == 1);
   CHECK(to_checksum(g.params.validators.validators()[0].address) == "0x4753350410E0104A83a8FAa296672a7B41B7F895");

@@ -110,6 +110,12 @@ TEST_CASE("contracts depend on each other in one direction", "[layout]") {
   REQUIRE(uses.count("vesting"));
   REQUIRE(uses.count("staking"));
   CHECK(uses["staking"].count("vesting"));  // the direction the graph must keep
+  // Badges are told their facts by the contracts that own them and read none of their state.
+  REQUIRE(uses.count("loyalty"));
+  CHECK(uses["loyalty"].empty());
+  CHECK(uses["vesting"].count("loyalty"));
+  CHECK(uses["sale"].count("loyalty"));
+  CHECK(uses["staking"].count("loyalty"));
   // Depth-first search for a back edge.
   std::map<std::string, int> state;  // 0 unseen, 1 on the path, 2 done
   std::vector<std::string> path;

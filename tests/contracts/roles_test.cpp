@@ -7,6 +7,7 @@
 
 #include "chain/executor.h"
 #include "contracts/bank/bank.h"
+#include "contracts/loyalty/loyalty.h"
 #include "contracts/roles/roles.h"
 #include "contracts/sale/sale.h"
 #include "contracts/validators/validators.h"
@@ -117,6 +118,16 @@ TEST_CASE("roles: the sale admin hands its role over in two steps", "[roles]") {
   CHECK(t->run(pause(*t, next, false)).ok());
   CHECK_FALSE(sale::package(t->chain->store(), 1)->paused);
   CHECK(sale::config(t->chain->store())->admin == t->addrs[1]);
+  // Defining badges goes with the role: the old key is refused, the new one defines.
+  loyalty::Badge badge{1, "Referrer", {}};
+  badge.rule.kind = loyalty::Rule::Kind::kReferrals;
+  badge.rule.count = 1;
+  CHECK(t->run(t->sign_key(admin, sale::kDefineBadgeKind, badge.encode())).reason == "not_sale_admin");
+  CHECK_FALSE(loyalty::badge(t->chain->store(), 1));
+  Receipt defined = t->run(t->sign_key(next, sale::kDefineBadgeKind, badge.encode()));
+  INFO(defined.message);
+  CHECK(defined.ok());
+  CHECK(loyalty::badge(t->chain->store(), 1));
 }
 
 TEST_CASE("roles: strangers, replaced and cancelled proposals are refused with no change", "[roles]") {

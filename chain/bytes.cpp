@@ -48,6 +48,18 @@ void put_u32_be(Bytes& out, uint32_t v) {
   for (int i = 3; i >= 0; --i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
 
+Bytes u64_be(uint64_t v) {
+  Bytes b;
+  put_u64_be(b, v);
+  return b;
+}
+
+Bytes u32_be(uint32_t v) {
+  Bytes b;
+  put_u32_be(b, v);
+  return b;
+}
+
 uint64_t get_u64_be(const uint8_t* p) {
   uint64_t v = 0;
   for (int i = 0; i < 8; ++i) v = v << 8 | p[i];

@@ -71,6 +71,9 @@ void append(Bytes& out, ByteView b);
 // Big-endian fixed-width integers, for keys and hashed encodings.
 void put_u64_be(Bytes& out, uint64_t v);
 void put_u32_be(Bytes& out, uint32_t v);
+// The same as a value of its own.
+Bytes u64_be(uint64_t v);
+Bytes u32_be(uint32_t v);
 uint64_t get_u64_be(const uint8_t* p);
 uint32_t get_u32_be(const uint8_t* p);
 

@@ -17,23 +17,12 @@ constexpr std::string_view kHolderPrefix = "loyalty/holder/";
 constexpr std::string_view kWaitPrefix = "loyalty/wait/";
 constexpr std::string_view kDuePrefix = "loyalty/due/";
 
-Bytes u32_bytes(uint32_t v) {
-  Bytes b;
-  put_u32_be(b, v);
-  return b;
-}
-Bytes u64_bytes(uint64_t v) {
-  Bytes b;
-  put_u64_be(b, v);
-  return b;
-}
-
-Bytes badge_key(uint32_t id) { return make_key(kBadgePrefix, u32_bytes(id)); }
-Bytes held_key(const Address& a, uint32_t id) { return make_key(kHeldPrefix, a.view(), u32_bytes(id)); }
-Bytes holder_key(uint32_t id, uint64_t seq) { return make_key(kHolderPrefix, u32_bytes(id), u64_bytes(seq)); }
-Bytes wait_key(const Address& a, uint32_t id) { return make_key(kWaitPrefix, a.view(), u32_bytes(id)); }
+Bytes badge_key(uint32_t id) { return make_key(kBadgePrefix, u32_be(id)); }
+Bytes held_key(const Address& a, uint32_t id) { return make_key(kHeldPrefix, a.view(), u32_be(id)); }
+Bytes holder_key(uint32_t id, uint64_t seq) { return make_key(kHolderPrefix, u32_be(id), u64_be(seq)); }
+Bytes wait_key(const Address& a, uint32_t id) { return make_key(kWaitPrefix, a.view(), u32_be(id)); }
 Bytes due_key(uint64_t time, const Address& a, uint32_t id) {
-  Bytes k = make_key(kDuePrefix, u64_bytes(time), a.view());
+  Bytes k = make_key(kDuePrefix, u64_be(time), a.view());
   put_u32_be(k, id);
   return k;
 }
@@ -174,7 +163,7 @@ std::vector<std::pair<uint64_t, Address>> holders(const StateReader& state, uint
                                                   size_t limit) {
   std::vector<std::pair<uint64_t, Address>> out;
   if (limit == 0) return out;
-  const Bytes prefix = make_key(kHolderPrefix, u32_bytes(id));
+  const Bytes prefix = make_key(kHolderPrefix, u32_be(id));
   state.scan(prefix, holder_key(id, from_seq), [&](ByteView key, ByteView v) {
     auto a = Address::from(v);
     assert(a && "corrupt badge holder");
@@ -296,7 +285,7 @@ std::string Loyalty::check_invariants(const StateReader& state) const {
       return false;
     }
     uint64_t n = 0;
-    state.scan(make_key(kHolderPrefix, u32_bytes(b->badge.id)), {}, [&](ByteView, ByteView holder) {
+    state.scan(make_key(kHolderPrefix, u32_be(b->badge.id)), {}, [&](ByteView, ByteView holder) {
       ++n;
       auto a = Address::from(holder);
       if (!a || !state.get(held_key(*a, b->badge.id))) {

@@ -25,23 +25,12 @@ constexpr std::string_view kBuyerPrefix = "sale/buyer/";
 constexpr std::string_view kSpendPrefix = "sale/spend/";
 constexpr std::string_view kReleasePrefix = "sale/release/";
 
-Bytes u32_bytes(uint32_t v) {
-  Bytes b;
-  put_u32_be(b, v);
-  return b;
-}
-Bytes u64_bytes(uint64_t v) {
-  Bytes b;
-  put_u64_be(b, v);
-  return b;
-}
-
-Bytes package_key(uint32_t id) { return make_key(kPackagePrefix, u32_bytes(id)); }
-Bytes sold_key(uint32_t id) { return make_key(kSoldPrefix, u32_bytes(id)); }
-Bytes bought_key(uint32_t id, const Address& a) { return make_key(kBoughtPrefix, u32_bytes(id), a.view()); }
-Bytes purchase_key(uint64_t id) { return make_key(kPurchasePrefix, u64_bytes(id)); }
-Bytes buyer_key(const Address& a, uint64_t id) { return make_key(kBuyerPrefix, a.view(), u64_bytes(id)); }
-Bytes release_key(uint64_t time, uint64_t id) { return make_key(kReleasePrefix, u64_bytes(time), u64_bytes(id)); }
+Bytes package_key(uint32_t id) { return make_key(kPackagePrefix, u32_be(id)); }
+Bytes sold_key(uint32_t id) { return make_key(kSoldPrefix, u32_be(id)); }
+Bytes bought_key(uint32_t id, const Address& a) { return make_key(kBoughtPrefix, u32_be(id), a.view()); }
+Bytes purchase_key(uint64_t id) { return make_key(kPurchasePrefix, u64_be(id)); }
+Bytes buyer_key(const Address& a, uint64_t id) { return make_key(kBuyerPrefix, a.view(), u64_be(id)); }
+Bytes release_key(uint64_t time, uint64_t id) { return make_key(kReleasePrefix, u64_be(time), u64_be(id)); }
 Bytes spend_key(const Address& a, uint64_t time, uint64_t id) {
   Bytes k = make_key(kSpendPrefix, a.view());
   put_u64_be(k, time);

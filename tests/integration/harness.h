@@ -55,7 +55,8 @@ class Vestd {
                                           std::optional<std::filesystem::path> genesis = std::nullopt);
   // `vestd <args...>` exactly (say --config FILE), its output in `logdir`; waits
   // until it serves RPC. A `wrapper` runs vestd under another program
-  // (`faketime -f +300s`).
+  // (`env LD_PRELOAD=… FAKETIME=+300s`); it must exec vestd, so that
+  // stopping the process stops vestd.
   static std::unique_ptr<Vestd> with_args(std::filesystem::path logdir, std::vector<std::string> args,
                                           std::vector<std::string> wrapper = {});
   ~Vestd();
